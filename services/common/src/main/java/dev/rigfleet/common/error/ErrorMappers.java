@@ -1,0 +1,144 @@
+package dev.rigfleet.common.error;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import dev.rigfleet.common.http.RequestIds;
+import io.quarkus.logging.Log;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * Turns every failure into an {@link ErrorBody}. Messages are written for people; class names and stack traces
+ * stay in the server's log.
+ */
+public class ErrorMappers {
+
+    /** What the rerobots client matches to raise {@code WrongAuthToken}. */
+    public static final String WRONG_TOKEN = "wrong authorization token";
+
+    public static Response response(int status, String code, String message) {
+        return Response.status(status)
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(new ErrorBody(message, code, status, RequestIds.current()))
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response apiException(ApiException e) {
+        return response(e.status(), e.code(), e.getMessage());
+    }
+
+    @ServerExceptionMapper({AuthenticationFailedException.class, UnauthorizedException.class})
+    public Response unauthenticated(RuntimeException e) {
+        // A failure inside the identity augmentors (such as "revocations not loaded") arrives wrapped.
+        if (e.getCause() instanceof ApiException api) {
+            return apiException(api);
+        }
+        return Response.fromResponse(response(401, "unauthorized", WRONG_TOKEN))
+                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return response(403, "forbidden", "this token's scopes do not allow that");
+    }
+
+    @ServerExceptionMapper
+    public Response webApplication(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException unreadable) {
+            return unreadableJson(unreadable);
+        }
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            Log.errorf(e, "request failed with %d", status);
+        }
+        return response(status, code(status), describe(status));
+    }
+
+    @ServerExceptionMapper
+    public Response invalidRequest(ConstraintViolationException e) {
+        String message = e.getConstraintViolations().stream()
+                .sorted(Comparator.comparing(v -> v.getPropertyPath().toString()))
+                .map(ErrorMappers::describe)
+                .collect(Collectors.joining("; "));
+        return response(400, "invalid_request", message);
+    }
+
+    @ServerExceptionMapper
+    public Response mismatchedJson(MismatchedInputException e) {
+        String field = fieldPath(e);
+        String message = field.isEmpty()
+                ? "the request body does not have the expected shape"
+                : "field '" + field + "' is missing or has the wrong type";
+        return response(400, "invalid_json", message);
+    }
+
+    @ServerExceptionMapper
+    public Response unreadableJson(JsonProcessingException e) {
+        if (e instanceof MismatchedInputException mismatched) {
+            return mismatchedJson(mismatched);
+        }
+        String field = e instanceof JsonMappingException mapping ? fieldPath(mapping) : "";
+        String message = field.isEmpty()
+                ? "the request body is not valid JSON"
+                : "field '" + field + "' has a value that cannot be used";
+        return response(400, "invalid_json", message);
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e) {
+        Log.errorf(e, "unexpected failure while serving the request");
+        return response(500, "internal_error", "internal error; quote the request id when reporting it");
+    }
+
+    private static String describe(ConstraintViolation<?> violation) {
+        String path = violation.getPropertyPath().toString();
+        // Method parameter paths look like "create.body.username": keep the field's own part.
+        String[] parts = path.split("\\.");
+        String field = parts.length > 2
+                ? String.join(".", Arrays.copyOfRange(parts, 2, parts.length))
+                : parts[parts.length - 1];
+        return field + " " + violation.getMessage();
+    }
+
+    private static String fieldPath(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining("."))
+                .replace(".[", "[");
+    }
+
+    private static String code(int status) {
+        Response.Status known = Response.Status.fromStatusCode(status);
+        String phrase = known == null ? "error" : known.getReasonPhrase();
+        return phrase.toLowerCase(Locale.ROOT).replace(' ', '_');
+    }
+
+    private static String describe(int status) {
+        return switch (status) {
+            case 404 -> "no such resource";
+            case 405 -> "method not allowed on this resource";
+            case 406 -> "cannot produce the media type asked for in Accept; use application/json";
+            case 413 -> "request body too large";
+            case 415 -> "unsupported content type; send application/json";
+            default -> {
+                Response.Status known = Response.Status.fromStatusCode(status);
+                yield known == null ? "request failed" : known.getReasonPhrase().toLowerCase(Locale.ROOT);
+            }
+        };
+    }
+}

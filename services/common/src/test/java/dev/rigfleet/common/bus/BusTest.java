@@ -1,0 +1,176 @@
+package dev.rigfleet.common.bus;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.StringValue;
+import dev.rigfleet.common.redis.RedisNamespace;
+import dev.rigfleet.common.testing.RigfleetTestResource;
+import dev.rigfleet.proto.bus.Envelope;
+import dev.rigfleet.proto.bus.Kind;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.redis.client.Redis;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithTestResource(RigfleetTestResource.class)
+class BusTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @Inject
+    Bus bus;
+
+    @Inject
+    Redis redis;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    BusConfig config;
+
+    @Inject
+    RedisNamespace namespace;
+
+    @Inject
+    MeterRegistry meters;
+
+    /** A second replica in the same JVM, with its own inbox. */
+    private Bus otherReplica;
+
+    @BeforeEach
+    void startOtherReplica() {
+        otherReplica = new Bus(redis, vertx, config, namespace, meters, "other");
+        otherReplica.start(null);
+        await().atMost(WAIT).until(otherReplica::isConnected);
+        await().atMost(WAIT).until(bus::isConnected);
+    }
+
+    @AfterEach
+    void stopOtherReplica() {
+        otherReplica.stop(null);
+    }
+
+    @Test
+    void requestGetsTheReplyOfTheAddressedReplica() {
+        otherReplica.onRequest("echo", request -> Uni.createFrom()
+                .item(StringValue.of("echo: " + parseString(request) + " from " + request.getSender())));
+
+        String reply = bus.request(
+                        otherReplica.inbox(), "echo", StringValue.of("hello"), StringValue.parser(), WAIT)
+                .await()
+                .atMost(WAIT)
+                .getValue();
+
+        assertEquals("echo: hello from " + bus.replicaId(), reply);
+    }
+
+    @Test
+    void requestNobodyAnswersTimesOut() {
+        otherReplica.onRequest("silent", request -> Uni.createFrom().nothing());
+        double before = counter("rigfleet.bus.timeouts");
+
+        BusException failure = assertThrows(BusException.class, () -> bus.request(
+                        otherReplica.inbox(), "silent", StringValue.of("?"), StringValue.parser(), Duration.ofMillis(300))
+                .await()
+                .atMost(WAIT));
+
+        assertEquals(BusException.Reason.TIMED_OUT, failure.reason());
+        assertEquals(before + 1, counter("rigfleet.bus.timeouts"));
+    }
+
+    @Test
+    void requestToAReplicaThatIsGoneFailsAtOnce() {
+        BusException failure = assertThrows(BusException.class, () -> bus.request(
+                        bus.inboxOf("gone-" + UUID.randomUUID()),
+                        "echo",
+                        StringValue.of("?"),
+                        StringValue.parser(),
+                        Duration.ofSeconds(30))
+                .await()
+                .atMost(WAIT));
+
+        assertEquals(BusException.Reason.NO_RESPONDER, failure.reason());
+    }
+
+    @Test
+    void failingHandlerAndUnknownTypeComeBackAsRemoteFailures() {
+        otherReplica.onRequest("broken", request -> Uni.createFrom().failure(new IllegalStateException("boom")));
+
+        BusException broken = assertThrows(BusException.class, () -> bus.request(
+                        otherReplica.inbox(), "broken", StringValue.of("?"), StringValue.parser(), WAIT)
+                .await()
+                .atMost(WAIT));
+        BusException unknown = assertThrows(BusException.class, () -> bus.request(
+                        otherReplica.inbox(), "no-such-type", StringValue.of("?"), StringValue.parser(), WAIT)
+                .await()
+                .atMost(WAIT));
+
+        assertEquals("handler_failed", broken.remoteCode());
+        assertEquals("no_handler", unknown.remoteCode());
+    }
+
+    @Test
+    void eventsReachEverySubscriberOnce() {
+        String channel = "test-" + UUID.randomUUID();
+        List<String> seenHere = new CopyOnWriteArrayList<>();
+        List<String> seenThere = new CopyOnWriteArrayList<>();
+        bus.onEvent(channel, event -> seenHere.add(parseString(event)));
+        otherReplica.onEvent(channel, event -> seenThere.add(parseString(event)));
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            bus.publish(channel, "greeting", StringValue.of("hi")).await().atMost(WAIT);
+            assertTrue(!seenHere.isEmpty() && !seenThere.isEmpty());
+        });
+        assertTrue(seenHere.stream().allMatch("hi"::equals));
+    }
+
+    @Test
+    void duplicateMessageIsHandledOnce() {
+        String channel = "dup-" + UUID.randomUUID();
+        AtomicInteger handled = new AtomicInteger();
+        otherReplica.onEvent(channel, event -> handled.incrementAndGet());
+        String fullChannel = namespace.keyPrefix() + "bus:event:" + channel;
+        await().atMost(WAIT).until(() -> bus.send(fullChannel, event("warm-up")).await().atMost(WAIT) > 0);
+        await().atMost(WAIT).until(() -> handled.get() == 1);
+        double duplicatesBefore = counter("rigfleet.bus.duplicates");
+
+        Envelope once = event("twice");
+        bus.send(fullChannel, once).await().atMost(WAIT);
+        bus.send(fullChannel, once).await().atMost(WAIT);
+
+        await().atMost(WAIT).until(() -> counter("rigfleet.bus.duplicates") > duplicatesBefore);
+        assertEquals(2, handled.get());
+    }
+
+    private Envelope event(String text) {
+        return bus.envelope(Kind.EVENT, "greeting", StringValue.of(text)).build();
+    }
+
+    private double counter(String name) {
+        return meters.get(name).counter().count();
+    }
+
+    private static String parseString(Envelope envelope) {
+        try {
+            return StringValue.parseFrom(envelope.getPayload()).getValue();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}

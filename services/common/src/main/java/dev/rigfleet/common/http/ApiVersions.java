@@ -22,6 +22,11 @@ public class ApiVersions {
 
     @ServerRequestFilter(preMatching = true, priority = FilterOrder.API_VERSION)
     public Response negotiate(ContainerRequestContext request) {
+        if (request.getMediaType() == null || request.getLength() == 0) {
+            // Our API speaks only JSON: a request with no body, or with no type (curl -X POST, most clients), is
+            // an empty JSON request rather than an unsupported media type.
+            request.getHeaders().putSingle(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON);
+        }
         String accept = request.getHeaderString(HttpHeaders.ACCEPT);
         if (accept == null) {
             return null;

@@ -1,0 +1,26 @@
+package dev.rigfleet.workspaces.rest;
+
+import dev.rigfleet.common.auth.RevocationList;
+import dev.rigfleet.workspaces.service.TokenService;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+
+/**
+ * The durable revocation list for the other services, loaded at their start and after every bus reconnect. It
+ * lists only hashes of tokens that no longer work, and the entry proxy does not route {@code /internal}.
+ */
+@Path("/internal/revocations")
+public class RevocationResource {
+
+    private final TokenService tokens;
+
+    public RevocationResource(TokenService tokens) {
+        this.tokens = tokens;
+    }
+
+    @GET
+    public Uni<RevocationList> list() {
+        return tokens.revocations();
+    }
+}

@@ -1,0 +1,221 @@
+package dev.rigfleet.workspaces.rest;
+
+import static dev.rigfleet.workspaces.rest.Accounts.PASSWORD;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
+import static org.hamcrest.Matchers.notNullValue;
+
+import dev.rigfleet.common.auth.TokenHashes;
+import dev.rigfleet.common.testing.PostgresTestResource;
+import dev.rigfleet.common.testing.RigfleetTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithTestResource(RigfleetTestResource.class)
+@WithTestResource(PostgresTestResource.class)
+class TokenResourceTest {
+
+    private static void works(String token) {
+        given().auth().oauth2(token).post("/token").then().statusCode(200);
+    }
+
+    private static void refused(String token) {
+        given().auth()
+                .oauth2(token)
+                .post("/token")
+                .then()
+                .statusCode(401)
+                .body("error_message", equalTo("wrong authorization token"));
+    }
+
+    @Test
+    void userAndPasswordGetATokenThatWorks() {
+        String user = Accounts.newUser();
+
+        var issued = given().contentType(ContentType.JSON)
+                .body(Map.of("user", user, "password", PASSWORD))
+                .post("/token")
+                .then()
+                .statusCode(200)
+                .body("scopes", equalTo(List.of("user")))
+                .body("expires_at", notNullValue())
+                .extract();
+
+        String token = issued.path("token");
+        works(token);
+        org.junit.jupiter.api.Assertions.assertEquals(TokenHashes.sha256(token), issued.path("sha256"));
+    }
+
+    @Test
+    void wrongPasswordAndUnknownUserLookTheSame() {
+        String user = Accounts.newUser();
+        for (Map<String, String> pair : List.of(
+                Map.of("user", user, "password", "not the password"),
+                Map.of("user", "nobody-at-all", "password", PASSWORD))) {
+            given().contentType(ContentType.JSON)
+                    .body(pair)
+                    .post("/token")
+                    .then()
+                    .statusCode(401)
+                    .body("error_message", equalTo("wrong user or password"));
+        }
+    }
+
+    @Test
+    void aTokenCanIssueATokenWithNarrowerScopesOnly() {
+        String admin = Accounts.adminToken();
+        given().auth()
+                .oauth2(admin)
+                .contentType(ContentType.JSON)
+                .body(Map.of("scopes", List.of("user"), "expires_in", 60))
+                .post("/token")
+                .then()
+                .statusCode(200)
+                .body("scopes", equalTo(List.of("user")));
+
+        String userOnly = Accounts.token(Accounts.newUser(), PASSWORD);
+        given().auth()
+                .oauth2(userOnly)
+                .contentType(ContentType.JSON)
+                .body(Map.of("scopes", List.of("admin")))
+                .post("/token")
+                .then()
+                .statusCode(403);
+    }
+
+    @Test
+    void badTokenRequestsAreRefusedClearly() {
+        String user = Accounts.newUser();
+        given().contentType(ContentType.JSON)
+                .body(Map.of("user", user, "password", PASSWORD, "scopes", List.of("root")))
+                .post("/token")
+                .then()
+                .statusCode(400)
+                .body("error_message", equalTo("unknown scope 'root'; known: [admin, user]"));
+        given().contentType(ContentType.JSON)
+                .body(Map.of("user", user, "password", PASSWORD, "expires_in", 999_999_999))
+                .post("/token")
+                .then()
+                .statusCode(400);
+        given().contentType(ContentType.JSON)
+                .body(Map.of("user", user, "password", PASSWORD, "expires_in", "soon"))
+                .post("/token")
+                .then()
+                .statusCode(400)
+                .body("error_message", equalTo("field 'expires_in' is missing or has the wrong type"));
+        given().contentType(ContentType.JSON)
+                .body("{\"user\": ")
+                .post("/token")
+                .then()
+                .statusCode(400)
+                .body("error", equalTo("invalid_json"));
+        given().contentType(ContentType.JSON)
+                .body(Map.of("user", user))
+                .post("/token")
+                .then()
+                .statusCode(400)
+                .body("error_message", equalTo("give both user and password, or neither and a token"));
+        given().post("/token").then().statusCode(401);
+    }
+
+    @Test
+    void aTokenCanRevokeItself() {
+        String token = Accounts.token(Accounts.newUser(), PASSWORD);
+        works(token);
+
+        given().auth()
+                .oauth2(token)
+                .post("/revoke/" + TokenHashes.sha256(token))
+                .then()
+                .statusCode(200)
+                .body("revoked", equalTo(1));
+
+        refused(token);
+        given().get("/internal/revocations").then().body("revoked.sha256", hasItem(TokenHashes.sha256(token)));
+    }
+
+    @Test
+    void revokeTouchesOnlyTheOwnersTokens() {
+        String mine = Accounts.token(Accounts.newUser(), PASSWORD);
+        String theirs = Accounts.token(Accounts.newUser(), PASSWORD);
+
+        given().auth()
+                .oauth2(mine)
+                .post("/revoke/" + TokenHashes.sha256(theirs))
+                .then()
+                .statusCode(404)
+                .body("error", equalTo("not_found"));
+
+        works(theirs);
+        works(mine);
+    }
+
+    @Test
+    void revokeNeedsAWellFormedHashAndAToken() {
+        String token = Accounts.token(Accounts.newUser(), PASSWORD);
+        given().auth().oauth2(token).post("/revoke/not-a-hash").then().statusCode(400);
+        given().post("/revoke/" + TokenHashes.sha256(token)).then().statusCode(401);
+        works(token);
+    }
+
+    @Test
+    void purgeWithThePairRevokesAllOfTheUsersTokensAndNoOneElses() {
+        String user = Accounts.newUser();
+        String first = Accounts.token(user, PASSWORD);
+        String second = Accounts.token(user, PASSWORD);
+        String someoneElses = Accounts.token(Accounts.newUser(), PASSWORD);
+
+        // Both a pair and a (bad) token: only the pair is checked.
+        given().auth()
+                .oauth2("not.a.valid-token")
+                .contentType(ContentType.JSON)
+                .body(Map.of("user", user, "password", PASSWORD))
+                .post("/purge")
+                .then()
+                .statusCode(200)
+                .body("revoked", equalTo(2));
+
+        refused(first);
+        refused(second);
+        works(someoneElses);
+        works(Accounts.token(user, PASSWORD));
+    }
+
+    @Test
+    void purgeWithATokenRevokesThatTokenToo() {
+        String user = Accounts.newUser();
+        String token = Accounts.token(user, PASSWORD);
+        given().auth().oauth2(token).post("/purge").then().statusCode(200).body("revoked", equalTo(1));
+        refused(token);
+    }
+
+    @Test
+    void purgeWithAWrongPairChangesNothing() {
+        String user = Accounts.newUser();
+        String token = Accounts.token(user, PASSWORD);
+        given().auth()
+                .oauth2(token)
+                .contentType(ContentType.JSON)
+                .body(Map.of("user", user, "password", "wrong"))
+                .post("/purge")
+                .then()
+                .statusCode(401);
+        works(token);
+    }
+
+    @Test
+    void revocationsListOnlyRevokedTokens() {
+        String live = Accounts.token(Accounts.newUser(), PASSWORD);
+        given().get("/internal/revocations")
+                .then()
+                .statusCode(200)
+                .body("revoked.sha256", not(hasItem(TokenHashes.sha256(live))));
+    }
+}

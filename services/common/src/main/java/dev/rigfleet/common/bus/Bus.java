@@ -236,7 +236,9 @@ public class Bus {
         });
         Request subscribe = Request.cmd(Command.SUBSCRIBE).arg(inbox());
         Set.copyOf(eventHandlers.keySet()).forEach(subscribe::arg);
-        connection.send(subscribe).subscribe().with(ok -> {
+        // Named, so that an operator can tell replicas apart in CLIENT LIST.
+        Request name = Request.cmd(Command.CLIENT).arg("SETNAME").arg(replicaId);
+        connection.send(name).chain(() -> connection.send(subscribe)).subscribe().with(ok -> {
             subscriber = connection;
             synchronized (this) {
                 reconnectAttempts = 0;

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.notNullValue;
 
 import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
+import dev.rigfleet.common.testing.ServiceBasicsContract;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(RigfleetTestResource.class)
 @WithTestResource(PostgresTestResource.class)
-class UserResourceTest {
+class UserResourceTest implements ServiceBasicsContract {
 
     @Test
     void adminCreatesAUser() {
@@ -101,10 +102,10 @@ class UserResourceTest {
     }
 
     @Test
-    void readinessChecksDatabaseRedisAndRevocations() {
+    void readinessIncludesTheDatabase() {
         given().get("/q/health/ready")
                 .then()
                 .statusCode(200)
-                .body("checks.name", hasItems("token revocations", "Redis connection health check"));
+                .body("checks.name", hasItems("Reactive PostgreSQL connections health check"));
     }
 }

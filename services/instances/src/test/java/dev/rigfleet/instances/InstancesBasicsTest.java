@@ -1,0 +1,10 @@
+package dev.rigfleet.instances;
+
+import dev.rigfleet.common.testing.RigfleetTestResource;
+import dev.rigfleet.common.testing.ServiceBasicsContract;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@WithTestResource(RigfleetTestResource.class)
+class InstancesBasicsTest implements ServiceBasicsContract {}

@@ -12,7 +12,10 @@ import java.util.UUID;
 public class PostgresTestResource implements QuarkusTestResourceLifecycleManager {
 
     public static final String SERVER = System.getProperty("rigfleet.test.postgres", "127.0.0.1:5432");
-    public static final String USER = System.getProperty("rigfleet.test.postgres.user", "postgres");
+    /** The role `make deps` creates: it may create databases, and it owns those it makes. */
+    public static final String USER = System.getProperty("rigfleet.test.postgres.user", "rigfleet");
+
+    public static final String PASSWORD = System.getProperty("rigfleet.test.postgres.password", "rigfleet");
 
     private String database;
 
@@ -22,7 +25,7 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
         admin("CREATE DATABASE " + database);
         return Map.of(
                 "quarkus.datasource.username", USER,
-                "quarkus.datasource.password", "",
+                "quarkus.datasource.password", PASSWORD,
                 "quarkus.datasource.reactive.url", "postgresql://" + SERVER + "/" + database,
                 "quarkus.datasource.jdbc.url", "jdbc:postgresql://" + SERVER + "/" + database);
     }
@@ -33,7 +36,7 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
     }
 
     private static void admin(String sql) {
-        try (Connection connection = DriverManager.getConnection("jdbc:postgresql://" + SERVER + "/postgres", USER, "");
+        try (Connection connection = DriverManager.getConnection("jdbc:postgresql://" + SERVER + "/postgres", USER, PASSWORD);
                 Statement statement = connection.createStatement()) {
             statement.execute(sql);
         } catch (SQLException e) {

@@ -1,0 +1,39 @@
+package dev.rigfleet.e2e;
+
+import static io.restassured.RestAssured.given;
+
+import io.restassured.http.ContentType;
+import java.util.Map;
+import java.util.UUID;
+
+/** Users and tokens, made through the workspaces API as a client would. */
+final class Accounts {
+
+    private static final String PASSWORD = "e2e-user-password";
+
+    private Accounts() {}
+
+    /** A token of a new user. */
+    static String newUserToken(Stack stack) {
+        String admin = token(stack, Stack.ADMIN, Stack.ADMIN_PASSWORD);
+        String username = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
+        given().auth()
+                .oauth2(admin)
+                .contentType(ContentType.JSON)
+                .body(Map.of("username", username, "password", PASSWORD))
+                .post(stack.workspaces.url() + "/users")
+                .then()
+                .statusCode(201);
+        return token(stack, username, PASSWORD);
+    }
+
+    private static String token(Stack stack, String user, String password) {
+        return given().contentType(ContentType.JSON)
+                .body(Map.of("user", user, "password", password))
+                .post(stack.workspaces.url() + "/token")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("token");
+    }
+}

@@ -1,0 +1,108 @@
+package dev.rigfleet.e2e;
+
+import dev.rigfleet.common.testing.TestKeys;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The platform as e2e tests see it: a private Redis, a database of its own on the real PostgreSQL, one workspaces
+ * replica and two registry replicas, all packaged jars in processes of their own. Started once per test JVM and
+ * shared by every test, stopped when the JVM exits.
+ */
+final class Stack {
+
+    static final Path ROOT =
+            Path.of(System.getProperty("rigfleet.root", "..")).toAbsolutePath().normalize();
+    static final Path LOGS = ROOT.resolve("e2e/target/e2e-logs");
+    static final String ADMIN = "admin";
+    static final String ADMIN_PASSWORD = "e2e-admin-password";
+    /** GET /fleets allowance per user and window on the registries, small enough to exhaust in a test. */
+    static final int FLEETS_LIMIT = 5;
+
+    private static final String POSTGRES = System.getProperty("rigfleet.test.postgres", "127.0.0.1:5432");
+    private static final String PG_USER = System.getProperty("rigfleet.test.postgres.user", "rigfleet");
+    private static final String PG_PASSWORD = System.getProperty("rigfleet.test.postgres.password", "rigfleet");
+    private static Stack started;
+
+    final RedisServer redis = new RedisServer();
+    final String database = "rigfleet_e2e_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    ServiceProcess workspaces;
+    ServiceProcess registryA;
+    ServiceProcess registryB;
+
+    static synchronized Stack get() {
+        if (started == null) {
+            started = new Stack();
+            Runtime.getRuntime().addShutdownHook(new Thread(started::stop));
+            started.start();
+        }
+        return started;
+    }
+
+    private void start() {
+        try {
+            Files.createDirectories(LOGS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        redis.start();
+        admin("CREATE DATABASE " + database);
+        Map<String, String> shared = new HashMap<>();
+        shared.put("quarkus.redis.hosts", redis.url());
+        shared.put("rigfleet.redis.key-prefix", "e2e-" + UUID.randomUUID().toString().substring(0, 8) + ":");
+        shared.put("mp.jwt.verify.publickey.location", TestKeys.publicKeyFile().toUri().toString());
+        shared.put("rigfleet.rate-limit.limit", "100000");
+        // Reconnect fast after the Redis restart test; production waits up to 5 s.
+        shared.put("rigfleet.bus.max-reconnect-delay", "1s");
+
+        Map<String, String> workspacesConfig = new HashMap<>(shared);
+        workspacesConfig.put("smallrye.jwt.sign.key.location", TestKeys.privateKeyFile().toUri().toString());
+        workspacesConfig.put("quarkus.datasource.reactive.url", "postgresql://" + POSTGRES + "/" + database);
+        workspacesConfig.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + POSTGRES + "/" + database);
+        workspacesConfig.put("quarkus.datasource.username", PG_USER);
+        workspacesConfig.put("quarkus.datasource.password", PG_PASSWORD);
+        workspacesConfig.put("rigfleet.workspaces.bcrypt-cost", "4");
+        workspacesConfig.put("rigfleet.workspaces.bootstrap-admin.username", ADMIN);
+        workspacesConfig.put("rigfleet.workspaces.bootstrap-admin.password", ADMIN_PASSWORD);
+        workspacesConfig.put("rigfleet.rate-limit.classes.auth.limit", "100000");
+        workspaces = ServiceProcess.start("workspaces", "workspaces", workspacesConfig);
+
+        Map<String, String> registryConfig = new HashMap<>(shared);
+        registryConfig.put("quarkus.rest-client.revocations.url", workspaces.url());
+        registryConfig.put("rigfleet.rate-limit.classes.fleets.path-prefixes", "/fleets");
+        registryConfig.put("rigfleet.rate-limit.classes.fleets.limit", String.valueOf(FLEETS_LIMIT));
+        registryA = ServiceProcess.start("registry", "registry-a", registryConfig);
+        registryB = ServiceProcess.start("registry", "registry-b", registryConfig);
+    }
+
+    private void stop() {
+        for (AutoCloseable part : new AutoCloseable[] {registryB, registryA, workspaces, redis}) {
+            try {
+                if (part != null) {
+                    part.close();
+                }
+            } catch (Exception e) {
+                System.err.println("e2e: could not stop " + part + ": " + e);
+            }
+        }
+        admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+    }
+
+    private static void admin(String sql) {
+        try (Connection connection =
+                        DriverManager.getConnection("jdbc:postgresql://" + POSTGRES + "/postgres", PG_USER, PG_PASSWORD);
+                var statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("PostgreSQL at " + POSTGRES + " refused: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs (Debian packages) and starts what rigfleet needs: PostgreSQL with a `rigfleet` role that may create
+# databases, Redis, nginx (the entry proxy of `make run`) and openssl (dev JWT keys). Starts only what is not
+# already running, and records what it started so that `make stop` stops exactly that.
+source "$(dirname "$0")/lib.sh"
+
+missing=()
+command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "Installing ${missing[*]} from Debian's packages"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+mkdir -p "$RUN_DIR/started"
+
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  say "Starting PostgreSQL"
+  cluster_version="$(ls /etc/postgresql | sort -V | tail -1)"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$cluster_version" main start
+  echo "$cluster_version" > "$RUN_DIR/started/postgresql"
+  wait_for 30 PostgreSQL pg_isready -h 127.0.0.1 -p 5432
+fi
+
+if [ "$(as_postgres psql -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER'")" != 1 ]; then
+  say "Creating the PostgreSQL role $PG_USER"
+  as_postgres psql -q -c "CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD'"
+fi
+
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  say "Starting Redis on 127.0.0.1:6379 (nothing kept on disk)"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+    --dir "$RUN_DIR" --pidfile "$RUN_DIR/started/redis.pid" --logfile "$RUN_DIR/redis.log"
+  wait_for 10 Redis redis-cli -h 127.0.0.1 -p 6379 ping
+fi

@@ -1,0 +1,31 @@
+# Shared by the scripts: where run state lives, how to say what is happening, and how to wait.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUN_DIR="$ROOT/.run"
+RIGFLEET_PORT="${RIGFLEET_PORT:-8080}"
+# The role the services use; with Debian's default pg_hba (scram on 127.0.0.1) the password matters,
+# with trust it is ignored.
+PG_USER="${PG_USER:-rigfleet}"
+PG_PASSWORD="${PG_PASSWORD:-rigfleet}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: retries COMMAND every half second.
+wait_for() {
+  local seconds="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "$what did not come up within ${seconds}s"
+    sleep 0.5
+  done
+}

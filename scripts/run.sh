@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Starts every rigfleet service from its packaged jar, nginx in front of them on 127.0.0.1:$RIGFLEET_PORT, a demo
+# admin, and prints a token and a first request. Expects `make deps build` to have run (make run does both).
+source "$(dirname "$0")/lib.sh"
+
+declare -A PORTS=([workspaces]=8081 [instances]=8082 [registry]=8083 [coordinator]=8084 [agent]=48484)
+SERVICES=(workspaces registry instances coordinator agent)
+mkdir -p "$RUN_DIR"/{logs,pids,keys,nginx}
+
+if [ -s "$RUN_DIR/pids/workspaces.pid" ] && kill -0 "$(cat "$RUN_DIR/pids/workspaces.pid")" 2>/dev/null; then
+  fail "rigfleet is running already; \`make stop\` first"
+fi
+
+if [ ! -s "$RUN_DIR/keys/private.pem" ]; then
+  say "Making a development JWT key pair in .run/keys (git-ignored)"
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$RUN_DIR/keys/private.pem" 2>/dev/null
+  openssl pkey -in "$RUN_DIR/keys/private.pem" -pubout -out "$RUN_DIR/keys/public.pem"
+fi
+if [ ! -s "$RUN_DIR/admin-password" ]; then
+  openssl rand -hex 16 > "$RUN_DIR/admin-password"
+fi
+
+if [ "$(as_postgres psql -tAc "SELECT 1 FROM pg_database WHERE datname = 'rigfleet'")" != 1 ]; then
+  say "Creating the PostgreSQL database rigfleet"
+  as_postgres psql -q -c "CREATE DATABASE rigfleet OWNER $PG_USER"
+fi
+
+start() {
+  local service="$1"; shift
+  say "Starting $service on 127.0.0.1:${PORTS[$service]} (log: .run/logs/$service.log)"
+  nohup java -Xmx256m \
+    -Dquarkus.http.port="${PORTS[$service]}" \
+    -Dquarkus.datasource.username="$PG_USER" -Dquarkus.datasource.password="$PG_PASSWORD" \
+    -Dmp.jwt.verify.publickey.location="file:$RUN_DIR/keys/public.pem" \
+    -Dsmallrye.jwt.sign.key.location="file:$RUN_DIR/keys/private.pem" \
+    -Dquarkus.rest-client.revocations.url="http://127.0.0.1:${PORTS[workspaces]}" \
+    "$@" -jar "$ROOT/services/$service/target/quarkus-app/quarkus-run.jar" \
+    > "$RUN_DIR/logs/$service.log" 2>&1 &
+  echo $! > "$RUN_DIR/pids/$service.pid"
+}
+
+ready() {
+  curl -fsS "http://127.0.0.1:$1/q/health/ready"
+}
+
+start workspaces \
+  -Drigfleet.workspaces.bootstrap-admin.username=admin \
+  -Drigfleet.workspaces.bootstrap-admin.password="$(cat "$RUN_DIR/admin-password")"
+wait_for 90 workspaces ready "${PORTS[workspaces]}"
+for service in registry instances coordinator agent; do
+  start "$service"
+done
+for service in registry instances coordinator agent; do
+  wait_for 90 "$service" ready "${PORTS[$service]}"
+done
+
+say "Starting nginx on 127.0.0.1:$RIGFLEET_PORT (log: .run/logs/nginx-*.log)"
+sed -e "s#@RUN_DIR@#$RUN_DIR#g" -e "s#@PORT@#$RIGFLEET_PORT#g" \
+  -e "s#@WORKSPACES_PORT@#${PORTS[workspaces]}#g" -e "s#@INSTANCES_PORT@#${PORTS[instances]}#g" \
+  -e "s#@REGISTRY_PORT@#${PORTS[registry]}#g" -e "s#@COORDINATOR_PORT@#${PORTS[coordinator]}#g" \
+  "$ROOT/deploy/nginx.conf.template" > "$RUN_DIR/nginx/nginx.conf"
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+"$NGINX" -c "$RUN_DIR/nginx/nginx.conf" -p "$RUN_DIR/nginx" -e "$RUN_DIR/logs/nginx-error.log"
+wait_for 10 nginx curl -sS -o /dev/null "http://127.0.0.1:$RIGFLEET_PORT/"
+
+say "Getting a token for the demo admin"
+curl -fsS -H 'Content-Type: application/json' \
+  -d "{\"user\": \"admin\", \"password\": \"$(cat "$RUN_DIR/admin-password")\"}" \
+  "http://127.0.0.1:$RIGFLEET_PORT/token" \
+  | sed -e 's/.*"token":"\([^"]*\)".*/\1/' > "$RUN_DIR/token"
+[ -s "$RUN_DIR/token" ] || fail "could not get a token; see .run/logs/workspaces.log"
+
+cat <<MSG
+
+rigfleet is running on http://127.0.0.1:$RIGFLEET_PORT
+  demo admin:  admin / $(cat "$RUN_DIR/admin-password")   (password also in .run/admin-password)
+  token:       .run/token
+  logs:        .run/logs/
+Try:
+  curl -i -H "Authorization: Bearer \$(cat .run/token)" http://127.0.0.1:$RIGFLEET_PORT/fleets
+Stop everything with: make stop
+MSG

@@ -15,7 +15,7 @@ deps: ## Install and start what rigfleet needs (PostgreSQL, Redis, nginx, openss
 	@scripts/deps.sh
 
 build: ## Package every service (tests skipped; `make test` runs them)
-	$(MVN) package -DskipTests
+	$(MVN) package -DskipTests -Dspotless.check.skip=true
 
 run: deps build ## Start the platform behind one entry point on 127.0.0.1:$(RIGFLEET_PORT)
 	@scripts/run.sh

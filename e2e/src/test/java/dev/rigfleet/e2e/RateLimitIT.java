@@ -61,15 +61,21 @@ class RateLimitIT {
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Callable<Response>> burst = IntStream.range(0, 16)
-                    .<Callable<Response>>mapToObj(i -> () -> fleets(i % 2 == 0 ? stack.registryA : stack.registryB, token))
+                    .<Callable<Response>>mapToObj(
+                            i -> () -> fleets(i % 2 == 0 ? stack.registryA : stack.registryB, token))
                     .toList();
-            List<Response> answers = pool.invokeAll(burst).stream().map(RateLimitIT::get).toList();
+            List<Response> answers =
+                    pool.invokeAll(burst).stream().map(RateLimitIT::get).toList();
 
-            long windows = answers.stream().map(a -> a.header("X-RateLimit-Reset")).distinct().count();
+            long windows = answers.stream()
+                    .map(a -> a.header("X-RateLimit-Reset"))
+                    .distinct()
+                    .count();
             long admitted = answers.stream().filter(a -> a.statusCode() == 200).count();
             answers.forEach(a -> assertNotNull(a.header("X-RateLimit-Remaining")));
             // Within one window exactly the limit gets through; a window boundary mid-burst allows a second helping.
-            assertTrue(admitted == Stack.FLEETS_LIMIT || (windows > 1 && admitted <= 2L * Stack.FLEETS_LIMIT),
+            assertTrue(
+                    admitted == Stack.FLEETS_LIMIT || (windows > 1 && admitted <= 2L * Stack.FLEETS_LIMIT),
                     "admitted " + admitted + " in " + windows + " window(s)");
         } finally {
             pool.shutdownNow();

@@ -22,8 +22,15 @@ final class RedisServer implements AutoCloseable {
     void start() {
         try {
             process = new ProcessBuilder(List.of(
-                            "redis-server", "--bind", "127.0.0.1", "--port", String.valueOf(port),
-                            "--save", "", "--appendonly", "no"))
+                            "redis-server",
+                            "--bind",
+                            "127.0.0.1",
+                            "--port",
+                            String.valueOf(port),
+                            "--save",
+                            "",
+                            "--appendonly",
+                            "no"))
                     .redirectErrorStream(true)
                     .redirectOutput(Stack.LOGS.resolve("redis.log").toFile())
                     .start();

@@ -33,7 +33,11 @@ class RevocationIT {
         String token = Accounts.newUserToken(stack);
         assertAcceptedEverywhere(token);
 
-        given().auth().oauth2(token).post(stack.workspaces.url() + "/revoke/" + sha256(token)).then().statusCode(200);
+        given().auth()
+                .oauth2(token)
+                .post(stack.workspaces.url() + "/revoke/" + sha256(token))
+                .then()
+                .statusCode(200);
 
         await().atMost(REACH).untilAsserted(() -> assertRefusedEverywhere(token));
     }
@@ -80,14 +84,22 @@ class RevocationIT {
         for (ServiceProcess registry : List.of(stack.registryA, stack.registryB)) {
             given().auth().oauth2(token).get(registry.url() + "/fleets").then().statusCode(200);
         }
-        given().auth().oauth2(token).post(stack.workspaces.url() + "/token").then().statusCode(200);
+        given().auth()
+                .oauth2(token)
+                .post(stack.workspaces.url() + "/token")
+                .then()
+                .statusCode(200);
     }
 
     private void assertRefusedEverywhere(String token) {
         for (ServiceProcess registry : List.of(stack.registryA, stack.registryB)) {
             given().auth().oauth2(token).get(registry.url() + "/fleets").then().statusCode(401);
         }
-        given().auth().oauth2(token).post(stack.workspaces.url() + "/token").then().statusCode(401);
+        given().auth()
+                .oauth2(token)
+                .post(stack.workspaces.url() + "/token")
+                .then()
+                .statusCode(401);
     }
 
     private static String sha256(String token) {

@@ -33,7 +33,8 @@ final class Stack {
     private static Stack started;
 
     final RedisServer redis = new RedisServer();
-    final String database = "rigfleet_e2e_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    final String database =
+            "rigfleet_e2e_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     ServiceProcess workspaces;
     ServiceProcess registryA;
     ServiceProcess registryB;
@@ -57,14 +58,20 @@ final class Stack {
         admin("CREATE DATABASE " + database);
         Map<String, String> shared = new HashMap<>();
         shared.put("quarkus.redis.hosts", redis.url());
-        shared.put("rigfleet.redis.key-prefix", "e2e-" + UUID.randomUUID().toString().substring(0, 8) + ":");
-        shared.put("mp.jwt.verify.publickey.location", TestKeys.publicKeyFile().toUri().toString());
+        shared.put(
+                "rigfleet.redis.key-prefix",
+                "e2e-" + UUID.randomUUID().toString().substring(0, 8) + ":");
+        shared.put(
+                "mp.jwt.verify.publickey.location",
+                TestKeys.publicKeyFile().toUri().toString());
         shared.put("rigfleet.rate-limit.limit", "100000");
         // Reconnect fast after the Redis restart test; production waits up to 5 s.
         shared.put("rigfleet.bus.max-reconnect-delay", "1s");
 
         Map<String, String> workspacesConfig = new HashMap<>(shared);
-        workspacesConfig.put("smallrye.jwt.sign.key.location", TestKeys.privateKeyFile().toUri().toString());
+        workspacesConfig.put(
+                "smallrye.jwt.sign.key.location",
+                TestKeys.privateKeyFile().toUri().toString());
         workspacesConfig.put("quarkus.datasource.reactive.url", "postgresql://" + POSTGRES + "/" + database);
         workspacesConfig.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + POSTGRES + "/" + database);
         workspacesConfig.put("quarkus.datasource.username", PG_USER);
@@ -97,8 +104,8 @@ final class Stack {
     }
 
     private static void admin(String sql) {
-        try (Connection connection =
-                        DriverManager.getConnection("jdbc:postgresql://" + POSTGRES + "/postgres", PG_USER, PG_PASSWORD);
+        try (Connection connection = DriverManager.getConnection(
+                        "jdbc:postgresql://" + POSTGRES + "/postgres", PG_USER, PG_PASSWORD);
                 var statement = connection.createStatement()) {
             statement.execute(sql);
         } catch (SQLException e) {

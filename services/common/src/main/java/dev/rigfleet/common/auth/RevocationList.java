@@ -7,5 +7,6 @@ import java.util.List;
 public record RevocationList(List<Entry> revoked) {
 
     /** @param expiresAt epoch seconds after which the token is refused anyway, revoked or not */
-    public record Entry(String sha256, @JsonProperty("expires_at") long expiresAt) {}
+    public record Entry(
+            String sha256, @JsonProperty("expires_at") long expiresAt) {}
 }

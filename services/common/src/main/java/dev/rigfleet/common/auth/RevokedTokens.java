@@ -45,7 +45,8 @@ public class RevokedTokens {
                     add(token.getSha256(), token.getExpiresAtEpochS());
                 }
             } catch (InvalidProtocolBufferException e) {
-                Log.warnf("Dropped a malformed %s event %s from %s", EVENT_TYPE, envelope.getId(), envelope.getSender());
+                Log.warnf(
+                        "Dropped a malformed %s event %s from %s", EVENT_TYPE, envelope.getId(), envelope.getSender());
             }
         });
         bus.onConnected(this::reload);
@@ -97,9 +98,7 @@ public class RevokedTokens {
         TokensRevoked.Builder event = TokensRevoked.newBuilder();
         for (RevocationList.Entry token : tokens) {
             add(token.sha256(), token.expiresAt());
-            event.addTokens(RevokedToken.newBuilder()
-                    .setSha256(token.sha256())
-                    .setExpiresAtEpochS(token.expiresAt()));
+            event.addTokens(RevokedToken.newBuilder().setSha256(token.sha256()).setExpiresAtEpochS(token.expiresAt()));
         }
         return bus.publish(CHANNEL, EVENT_TYPE, event.build());
     }

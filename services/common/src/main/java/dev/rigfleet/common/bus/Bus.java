@@ -114,13 +114,14 @@ public class Bus {
 
     /** Publishes an event to every current subscriber of the event channel; those away miss it. */
     public Uni<Void> publish(String eventChannel, String type, MessageLite payload) {
-        return send(eventChannel(eventChannel), envelope(Kind.EVENT, type, payload).build())
+        return send(
+                        eventChannel(eventChannel),
+                        envelope(Kind.EVENT, type, payload).build())
                 .replaceWithVoid();
     }
 
     /** Asks the replica behind {@code inbox} and parses its reply. */
-    public <T> Uni<T> request(
-            String inbox, String type, MessageLite payload, Parser<T> replyParser, Duration timeout) {
+    public <T> Uni<T> request(String inbox, String type, MessageLite payload, Parser<T> replyParser, Duration timeout) {
         String correlationId = UUID.randomUUID().toString();
         Envelope request = envelope(Kind.REQUEST, type, payload)
                 .setCorrelationId(correlationId)
@@ -129,13 +130,17 @@ public class Bus {
                 .build();
         Uni<Envelope> reply = Uni.createFrom().emitter(emitter -> {
             pendingReplies.put(correlationId, emitter);
-            send(inbox, request).subscribe().with(receivers -> {
-                if (receivers == 0) {
-                    noResponder.increment();
-                    emitter.fail(new BusException(
-                            BusException.Reason.NO_RESPONDER, null, "no replica listens on " + inbox));
-                }
-            }, emitter::fail);
+            send(inbox, request)
+                    .subscribe()
+                    .with(
+                            receivers -> {
+                                if (receivers == 0) {
+                                    noResponder.increment();
+                                    emitter.fail(new BusException(
+                                            BusException.Reason.NO_RESPONDER, null, "no replica listens on " + inbox));
+                                }
+                            },
+                            emitter::fail);
         });
         return reply.ifNoItem()
                 .after(timeout)
@@ -238,17 +243,23 @@ public class Bus {
         Set.copyOf(eventHandlers.keySet()).forEach(subscribe::arg);
         // Named, so that an operator can tell replicas apart in CLIENT LIST.
         Request name = Request.cmd(Command.CLIENT).arg("SETNAME").arg(replicaId);
-        connection.send(name).chain(() -> connection.send(subscribe)).subscribe().with(ok -> {
-            subscriber = connection;
-            synchronized (this) {
-                reconnectAttempts = 0;
-            }
-            Log.infof("Bus connected as %s", replicaId);
-            connectedListeners.forEach(Runnable::run);
-        }, e -> {
-            connection.closeAndForget();
-            retryLater(e);
-        });
+        connection
+                .send(name)
+                .chain(() -> connection.send(subscribe))
+                .subscribe()
+                .with(
+                        ok -> {
+                            subscriber = connection;
+                            synchronized (this) {
+                                reconnectAttempts = 0;
+                            }
+                            Log.infof("Bus connected as %s", replicaId);
+                            connectedListeners.forEach(Runnable::run);
+                        },
+                        e -> {
+                            connection.closeAndForget();
+                            retryLater(e);
+                        });
     }
 
     private void retryLater(Throwable cause) {
@@ -288,8 +299,10 @@ public class Bus {
         switch (envelope.getKind()) {
             case REPLY -> complete(envelope);
             case REQUEST -> serve(envelope);
-            case EVENT -> eventHandlers.getOrDefault(channel, List.of()).forEach(handler -> handleEvent(handler, envelope));
-            default -> Log.warnf("Dropped bus message %s of unknown kind from %s", envelope.getId(), envelope.getSender());
+            case EVENT ->
+                eventHandlers.getOrDefault(channel, List.of()).forEach(handler -> handleEvent(handler, envelope));
+            default ->
+                Log.warnf("Dropped bus message %s of unknown kind from %s", envelope.getId(), envelope.getSender());
         }
     }
 
@@ -297,7 +310,8 @@ public class Bus {
         try {
             handler.accept(event);
         } catch (RuntimeException e) {
-            Log.errorf(e, "Handler of %s event %s failed [req=%s]", event.getType(), event.getId(), event.getRequestId());
+            Log.errorf(
+                    e, "Handler of %s event %s failed [req=%s]", event.getType(), event.getId(), event.getRequestId());
         }
     }
 
@@ -335,9 +349,15 @@ public class Bus {
     }
 
     private Envelope.Builder failureReply(Envelope request, Throwable failure) {
-        String code = failure instanceof BusException bus && bus.remoteCode() != null ? bus.remoteCode() : "handler_failed";
+        String code =
+                failure instanceof BusException bus && bus.remoteCode() != null ? bus.remoteCode() : "handler_failed";
         if (!(failure instanceof BusException)) {
-            Log.errorf(failure, "Handler of %s request %s failed [req=%s]", request.getType(), request.getId(), request.getRequestId());
+            Log.errorf(
+                    failure,
+                    "Handler of %s request %s failed [req=%s]",
+                    request.getType(),
+                    request.getId(),
+                    request.getRequestId());
         }
         return envelope(Kind.REPLY, request.getType(), ByteString.EMPTY)
                 .setFailure(Failure.newBuilder().setCode(code).setMessage(String.valueOf(failure.getMessage())));
@@ -359,7 +379,9 @@ public class Bus {
             return parser.parseFrom(envelope.getPayload());
         } catch (InvalidProtocolBufferException e) {
             throw new BusException(
-                    BusException.Reason.REMOTE_FAILURE, "malformed_reply", "the reply to " + envelope.getType() + " is malformed");
+                    BusException.Reason.REMOTE_FAILURE,
+                    "malformed_reply",
+                    "the reply to " + envelope.getType() + " is malformed");
         }
     }
 

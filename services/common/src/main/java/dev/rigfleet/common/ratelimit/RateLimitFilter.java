@@ -51,7 +51,8 @@ public class RateLimitFilter {
         String path = request.getUriInfo().getPath();
         String routeClass = DEFAULT_CLASS;
         long limit = config.limit();
-        for (Map.Entry<String, RateLimitConfig.RouteClass> entry : config.classes().entrySet()) {
+        for (Map.Entry<String, RateLimitConfig.RouteClass> entry :
+                config.classes().entrySet()) {
             if (entry.getValue().pathPrefixes().stream().anyMatch(path::startsWith)) {
                 routeClass = entry.getKey();
                 limit = entry.getValue().limit();
@@ -101,7 +102,9 @@ public class RateLimitFilter {
                         "rate_limited",
                         "rate limit of " + quota.limit() + " requests exceeded; retry after " + retryAfter + " s"))
                 .header(HttpHeaders.RETRY_AFTER, retryAfter);
-        answer.header(LIMIT, quota.limit()).header(REMAINING, quota.remaining()).header(RESET, quota.resetEpochSeconds());
+        answer.header(LIMIT, quota.limit())
+                .header(REMAINING, quota.remaining())
+                .header(RESET, quota.resetEpochSeconds());
         return answer.build();
     }
 

@@ -25,8 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 @ApplicationScoped
 public class RateLimiter {
 
-    static final String COUNT_SCRIPT =
-            """
+    static final String COUNT_SCRIPT = """
             local now = tonumber(redis.call('TIME')[1])
             local window = tonumber(ARGV[1])
             local start = now - (now % window)

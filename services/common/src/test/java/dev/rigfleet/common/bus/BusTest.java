@@ -68,11 +68,12 @@ class BusTest {
 
     @Test
     void requestGetsTheReplyOfTheAddressedReplica() {
-        otherReplica.onRequest("echo", request -> Uni.createFrom()
-                .item(StringValue.of("echo: " + parseString(request) + " from " + request.getSender())));
+        otherReplica.onRequest(
+                "echo",
+                request -> Uni.createFrom()
+                        .item(StringValue.of("echo: " + parseString(request) + " from " + request.getSender())));
 
-        String reply = bus.request(
-                        otherReplica.inbox(), "echo", StringValue.of("hello"), StringValue.parser(), WAIT)
+        String reply = bus.request(otherReplica.inbox(), "echo", StringValue.of("hello"), StringValue.parser(), WAIT)
                 .await()
                 .atMost(WAIT)
                 .getValue();
@@ -85,10 +86,16 @@ class BusTest {
         otherReplica.onRequest("silent", request -> Uni.createFrom().nothing());
         double before = counter("rigfleet.bus.timeouts");
 
-        BusException failure = assertThrows(BusException.class, () -> bus.request(
-                        otherReplica.inbox(), "silent", StringValue.of("?"), StringValue.parser(), Duration.ofMillis(300))
-                .await()
-                .atMost(WAIT));
+        BusException failure = assertThrows(
+                BusException.class,
+                () -> bus.request(
+                                otherReplica.inbox(),
+                                "silent",
+                                StringValue.of("?"),
+                                StringValue.parser(),
+                                Duration.ofMillis(300))
+                        .await()
+                        .atMost(WAIT));
 
         assertEquals(BusException.Reason.TIMED_OUT, failure.reason());
         assertEquals(before + 1, counter("rigfleet.bus.timeouts"));
@@ -96,14 +103,16 @@ class BusTest {
 
     @Test
     void requestToAReplicaThatIsGoneFailsAtOnce() {
-        BusException failure = assertThrows(BusException.class, () -> bus.request(
-                        bus.inboxOf("gone-" + UUID.randomUUID()),
-                        "echo",
-                        StringValue.of("?"),
-                        StringValue.parser(),
-                        Duration.ofSeconds(30))
-                .await()
-                .atMost(WAIT));
+        BusException failure = assertThrows(
+                BusException.class,
+                () -> bus.request(
+                                bus.inboxOf("gone-" + UUID.randomUUID()),
+                                "echo",
+                                StringValue.of("?"),
+                                StringValue.parser(),
+                                Duration.ofSeconds(30))
+                        .await()
+                        .atMost(WAIT));
 
         assertEquals(BusException.Reason.NO_RESPONDER, failure.reason());
     }
@@ -112,14 +121,16 @@ class BusTest {
     void failingHandlerAndUnknownTypeComeBackAsRemoteFailures() {
         otherReplica.onRequest("broken", request -> Uni.createFrom().failure(new IllegalStateException("boom")));
 
-        BusException broken = assertThrows(BusException.class, () -> bus.request(
-                        otherReplica.inbox(), "broken", StringValue.of("?"), StringValue.parser(), WAIT)
-                .await()
-                .atMost(WAIT));
-        BusException unknown = assertThrows(BusException.class, () -> bus.request(
-                        otherReplica.inbox(), "no-such-type", StringValue.of("?"), StringValue.parser(), WAIT)
-                .await()
-                .atMost(WAIT));
+        BusException broken = assertThrows(
+                BusException.class,
+                () -> bus.request(otherReplica.inbox(), "broken", StringValue.of("?"), StringValue.parser(), WAIT)
+                        .await()
+                        .atMost(WAIT));
+        BusException unknown = assertThrows(
+                BusException.class,
+                () -> bus.request(otherReplica.inbox(), "no-such-type", StringValue.of("?"), StringValue.parser(), WAIT)
+                        .await()
+                        .atMost(WAIT));
 
         assertEquals("handler_failed", broken.remoteCode());
         assertEquals("no_handler", unknown.remoteCode());
@@ -146,7 +157,8 @@ class BusTest {
         AtomicInteger handled = new AtomicInteger();
         otherReplica.onEvent(channel, event -> handled.incrementAndGet());
         String fullChannel = namespace.keyPrefix() + "bus:event:" + channel;
-        await().atMost(WAIT).until(() -> bus.send(fullChannel, event("warm-up")).await().atMost(WAIT) > 0);
+        await().atMost(WAIT)
+                .until(() -> bus.send(fullChannel, event("warm-up")).await().atMost(WAIT) > 0);
         await().atMost(WAIT).until(() -> handled.get() == 1);
         double duplicatesBefore = counter("rigfleet.bus.duplicates");
 

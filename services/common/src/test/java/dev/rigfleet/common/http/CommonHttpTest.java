@@ -2,11 +2,11 @@ package dev.rigfleet.common.http;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.not;
-import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,7 +42,11 @@ class CommonHttpTest {
 
     @Test
     void validTokenIsAccepted() {
-        given().auth().oauth2(TestTokens.user(newUser(), "user")).get("/probe/secure").then().statusCode(200);
+        given().auth()
+                .oauth2(TestTokens.user(newUser(), "user"))
+                .get("/probe/secure")
+                .then()
+                .statusCode(200);
     }
 
     @Test
@@ -58,17 +62,29 @@ class CommonHttpTest {
 
     @Test
     void expiredTokenIsRefused() {
-        given().auth().oauth2(TestTokens.expired(newUser())).get("/probe/secure").then().statusCode(401);
+        given().auth()
+                .oauth2(TestTokens.expired(newUser()))
+                .get("/probe/secure")
+                .then()
+                .statusCode(401);
     }
 
     @Test
     void tokenSignedWithAnotherKeyIsRefused() {
-        given().auth().oauth2(TestTokens.signedByStranger(newUser())).get("/probe/secure").then().statusCode(401);
+        given().auth()
+                .oauth2(TestTokens.signedByStranger(newUser()))
+                .get("/probe/secure")
+                .then()
+                .statusCode(401);
     }
 
     @Test
     void deviceTokenIsRefusedByUserApis() {
-        given().auth().oauth2(TestTokens.deviceAudience(newUser())).get("/probe/secure").then().statusCode(401);
+        given().auth()
+                .oauth2(TestTokens.deviceAudience(newUser()))
+                .get("/probe/secure")
+                .then()
+                .statusCode(401);
     }
 
     @Test
@@ -78,7 +94,9 @@ class CommonHttpTest {
 
     @Test
     void missingScopeIsForbidden() {
-        given().auth().oauth2(TestTokens.user(newUser(), "user")).get("/probe/admin")
+        given().auth()
+                .oauth2(TestTokens.user(newUser(), "user"))
+                .get("/probe/admin")
                 .then()
                 .statusCode(403)
                 .body("error", equalTo("forbidden"));
@@ -91,12 +109,14 @@ class CommonHttpTest {
 
         revokedTokens
                 .announce(List.of(new RevocationList.Entry(
-                        TokenHashes.sha256(token), Instant.now().plusSeconds(600).getEpochSecond())))
+                        TokenHashes.sha256(token),
+                        Instant.now().plusSeconds(600).getEpochSecond())))
                 .await()
                 .atMost(Duration.ofSeconds(5));
 
         await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> given().auth().oauth2(token).get("/probe/secure").then().statusCode(401));
+                .untilAsserted(() ->
+                        given().auth().oauth2(token).get("/probe/secure").then().statusCode(401));
     }
 
     @Test
@@ -104,11 +124,13 @@ class CommonHttpTest {
         String token = TestTokens.user(newUser(), "user");
         given().auth().oauth2(token).get("/probe/secure").then().statusCode(200);
 
-        RevocationOwnerStub.revoke(TokenHashes.sha256(token), Instant.now().plusSeconds(600).getEpochSecond());
+        RevocationOwnerStub.revoke(
+                TokenHashes.sha256(token), Instant.now().plusSeconds(600).getEpochSecond());
         revokedTokens.reload();
 
         await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> given().auth().oauth2(token).get("/probe/secure").then().statusCode(401));
+                .untilAsserted(() ->
+                        given().auth().oauth2(token).get("/probe/secure").then().statusCode(401));
     }
 
     @Test
@@ -134,9 +156,7 @@ class CommonHttpTest {
     @Test
     void requestIdIsEchoedOrMade() {
         given().header("X-Request-Id", "abc-123").get("/probe/open").then().header("X-Request-Id", "abc-123");
-        given().get("/probe/open")
-                .then()
-                .header("X-Request-Id", matchesPattern("[0-9a-f-]{36}"));
+        given().get("/probe/open").then().header("X-Request-Id", matchesPattern("[0-9a-f-]{36}"));
         given().header("X-Request-Id", "no spaces <allowed>")
                 .get("/probe/open")
                 .then()
@@ -240,7 +260,11 @@ class CommonHttpTest {
                 .then()
                 .body("numbers", equalTo(List.of(9, 10)));
         given().queryParam("max_per_page", -1).get("/probe/numbers").then().statusCode(400);
-        given().queryParam("page", "two").get("/probe/numbers").then().statusCode(400).body("error_message", containsString("page"));
+        given().queryParam("page", "two")
+                .get("/probe/numbers")
+                .then()
+                .statusCode(400)
+                .body("error_message", containsString("page"));
     }
 
     @Test
@@ -262,14 +286,16 @@ class CommonHttpTest {
     void limitedRouteAnswers429UntilTheWindowEnds() {
         String token = TestTokens.user(newUser(), "user");
         for (int expectedRemaining = 2; expectedRemaining >= 0; expectedRemaining--) {
-            given().auth().oauth2(token)
+            given().auth()
+                    .oauth2(token)
                     .get("/probe/limited")
                     .then()
                     .statusCode(200)
                     .header("X-RateLimit-Limit", "3")
                     .header("X-RateLimit-Remaining", String.valueOf(expectedRemaining));
         }
-        given().auth().oauth2(token)
+        given().auth()
+                .oauth2(token)
                 .get("/probe/limited")
                 .then()
                 .statusCode(429)
@@ -277,7 +303,11 @@ class CommonHttpTest {
                 .header("Retry-After", notNullValue())
                 .body("error", equalTo("rate_limited"));
         // Another principal has an allowance of its own.
-        given().auth().oauth2(TestTokens.user(newUser(), "user")).get("/probe/limited").then().statusCode(200);
+        given().auth()
+                .oauth2(TestTokens.user(newUser(), "user"))
+                .get("/probe/limited")
+                .then()
+                .statusCode(200);
     }
 
     @Test

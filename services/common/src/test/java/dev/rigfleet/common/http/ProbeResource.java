@@ -20,7 +20,8 @@ import java.util.stream.IntStream;
 @Path("/probe")
 public class ProbeResource {
 
-    public record Order(@NotBlank String name, @NotNull @Min(1) Integer count, List<String> tags) {}
+    public record Order(
+            @NotBlank String name, @NotNull @Min(1) Integer count, List<String> tags) {}
 
     @GET
     @Path("/open")

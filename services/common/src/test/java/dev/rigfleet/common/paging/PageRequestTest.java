@@ -39,10 +39,22 @@ class PageRequestTest {
 
     @Test
     void negativeOrNonNumericValuesAreRefused() {
-        assertEquals(400, assertThrows(ApiException.class, () -> PageRequest.of("-1", null)).status());
-        assertEquals(400, assertThrows(ApiException.class, () -> PageRequest.of(null, "-2")).status());
-        assertEquals(400, assertThrows(ApiException.class, () -> PageRequest.of("ten", null)).status());
-        assertEquals(400, assertThrows(ApiException.class, () -> PageRequest.of("99999999999", null)).status());
+        assertEquals(
+                400,
+                assertThrows(ApiException.class, () -> PageRequest.of("-1", null))
+                        .status());
+        assertEquals(
+                400,
+                assertThrows(ApiException.class, () -> PageRequest.of(null, "-2"))
+                        .status());
+        assertEquals(
+                400,
+                assertThrows(ApiException.class, () -> PageRequest.of("ten", null))
+                        .status());
+        assertEquals(
+                400,
+                assertThrows(ApiException.class, () -> PageRequest.of("99999999999", null))
+                        .status());
     }
 
     enum Orders {
@@ -54,7 +66,8 @@ class PageRequestTest {
     void sortOrderIsReadOrRefused() {
         assertEquals(Orders.INC_START_DATE, SortOrder.parse("inc_start_date", Orders.DEC_START_DATE));
         assertEquals(Orders.DEC_START_DATE, SortOrder.parse(null, Orders.DEC_START_DATE));
-        ApiException refused = assertThrows(ApiException.class, () -> SortOrder.parse("sideways", Orders.DEC_START_DATE));
+        ApiException refused =
+                assertThrows(ApiException.class, () -> SortOrder.parse("sideways", Orders.DEC_START_DATE));
         assertEquals("sort_by must be one of: inc_start_date, dec_start_date", refused.getMessage());
     }
 }

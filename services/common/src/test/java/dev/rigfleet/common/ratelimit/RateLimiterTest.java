@@ -47,12 +47,7 @@ class RateLimiterTest {
                 .mapToObj(i -> limiter.count("burst", principal, 20))
                 .toList();
 
-        List<Quota> quotas = Uni.join()
-                .all(burst)
-                .andFailFast()
-                .await()
-                .atMost(Duration.ofSeconds(20))
-                .stream()
+        List<Quota> quotas = Uni.join().all(burst).andFailFast().await().atMost(Duration.ofSeconds(20)).stream()
                 .map(Optional::orElseThrow)
                 .toList();
 
@@ -76,7 +71,8 @@ class RateLimiterTest {
         Optional<Quota> quota = blind.count("default", "user:x", 5).await().atMost(Duration.ofSeconds(10));
 
         assertTrue(quota.isEmpty());
-        assertEquals(before + 1, meters.get("rigfleet.ratelimit.fail.open").counter().count());
+        assertEquals(
+                before + 1, meters.get("rigfleet.ratelimit.fail.open").counter().count());
         nowhere.close();
     }
 }

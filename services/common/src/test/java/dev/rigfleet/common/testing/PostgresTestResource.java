@@ -21,13 +21,18 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
 
     @Override
     public Map<String, String> start() {
-        database = "rigfleet_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        database =
+                "rigfleet_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         admin("CREATE DATABASE " + database);
         return Map.of(
-                "quarkus.datasource.username", USER,
-                "quarkus.datasource.password", PASSWORD,
-                "quarkus.datasource.reactive.url", "postgresql://" + SERVER + "/" + database,
-                "quarkus.datasource.jdbc.url", "jdbc:postgresql://" + SERVER + "/" + database);
+                "quarkus.datasource.username",
+                USER,
+                "quarkus.datasource.password",
+                PASSWORD,
+                "quarkus.datasource.reactive.url",
+                "postgresql://" + SERVER + "/" + database,
+                "quarkus.datasource.jdbc.url",
+                "jdbc:postgresql://" + SERVER + "/" + database);
     }
 
     @Override
@@ -36,7 +41,8 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
     }
 
     private static void admin(String sql) {
-        try (Connection connection = DriverManager.getConnection("jdbc:postgresql://" + SERVER + "/postgres", USER, PASSWORD);
+        try (Connection connection =
+                        DriverManager.getConnection("jdbc:postgresql://" + SERVER + "/postgres", USER, PASSWORD);
                 Statement statement = connection.createStatement()) {
             statement.execute(sql);
         } catch (SQLException e) {

@@ -15,10 +15,13 @@ public class RigfleetTestResource implements QuarkusTestResourceLifecycleManager
     @Override
     public Map<String, String> start() {
         return Map.of(
-                "rigfleet.redis.key-prefix", "test-" + UUID.randomUUID().toString().substring(0, 8) + ":",
+                "rigfleet.redis.key-prefix",
+                        "test-" + UUID.randomUUID().toString().substring(0, 8) + ":",
                 "quarkus.redis.hosts", REDIS_URL,
-                "mp.jwt.verify.publickey.location", TestKeys.publicKeyFile().toUri().toString(),
-                "smallrye.jwt.sign.key.location", TestKeys.privateKeyFile().toUri().toString(),
+                "mp.jwt.verify.publickey.location",
+                        TestKeys.publicKeyFile().toUri().toString(),
+                "smallrye.jwt.sign.key.location",
+                        TestKeys.privateKeyFile().toUri().toString(),
                 "quarkus.rest-client.revocations.url", RevocationOwnerStub.start());
     }
 

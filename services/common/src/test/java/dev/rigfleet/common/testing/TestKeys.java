@@ -56,8 +56,12 @@ public final class TestKeys {
         try {
             Path directory = Files.createTempDirectory("rigfleet-test-keys");
             KeyPair pair = generate();
-            Files.writeString(directory.resolve("public.pem"), pem("PUBLIC KEY", pair.getPublic().getEncoded()));
-            Files.writeString(directory.resolve("private.pem"), pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+            Files.writeString(
+                    directory.resolve("public.pem"),
+                    pem("PUBLIC KEY", pair.getPublic().getEncoded()));
+            Files.writeString(
+                    directory.resolve("private.pem"),
+                    pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
             System.setProperty(DIRECTORY_PROPERTY, directory.toString());
             return directory;
         } catch (IOException e) {

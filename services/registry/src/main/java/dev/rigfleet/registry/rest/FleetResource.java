@@ -14,7 +14,8 @@ import java.util.List;
 @Path("/fleets")
 public class FleetResource {
 
-    public record FleetList(List<Object> fleets, @JsonProperty("page_count") int pageCount) {}
+    public record FleetList(
+            List<Object> fleets, @JsonProperty("page_count") int pageCount) {}
 
     @GET
     @RolesAllowed("user")

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
 import dev.rigfleet.common.auth.TokenHashes;
+import dev.rigfleet.common.bus.Bus;
 import dev.rigfleet.common.testing.RedisClients;
 import dev.rigfleet.common.testing.RevocationOwnerStub;
 import dev.rigfleet.common.testing.RigfleetTestResource;
@@ -13,7 +14,6 @@ import dev.rigfleet.common.testing.ServiceBasicsContract;
 import dev.rigfleet.common.testing.TestTokens;
 import dev.rigfleet.proto.bus.RevokedToken;
 import dev.rigfleet.proto.bus.TokensRevoked;
-import dev.rigfleet.common.bus.Bus;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.mutiny.redis.client.Redis;
@@ -79,7 +79,8 @@ class FleetResourceTest implements ServiceBasicsContract {
         bus.publish("tokens", "token.revoked", event).await().atMost(Duration.ofSeconds(5));
 
         await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> given().auth().oauth2(token).get("/fleets").then().statusCode(401));
+                .untilAsserted(
+                        () -> given().auth().oauth2(token).get("/fleets").then().statusCode(401));
     }
 
     @Test
@@ -87,13 +88,15 @@ class FleetResourceTest implements ServiceBasicsContract {
         String token = userToken();
         given().auth().oauth2(token).get("/fleets").then().statusCode(200);
 
-        RevocationOwnerStub.revoke(TokenHashes.sha256(token), Instant.now().plusSeconds(600).getEpochSecond());
+        RevocationOwnerStub.revoke(
+                TokenHashes.sha256(token), Instant.now().plusSeconds(600).getEpochSecond());
         // Nothing is announced: only the reload after a reconnect can find it.
         given().get("/q/health/ready").then().statusCode(200);
         RedisClients.kill(redis, bus.replicaId());
 
         await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> given().auth().oauth2(token).get("/fleets").then().statusCode(401));
+                .untilAsserted(
+                        () -> given().auth().oauth2(token).get("/fleets").then().statusCode(401));
     }
 
     @Test

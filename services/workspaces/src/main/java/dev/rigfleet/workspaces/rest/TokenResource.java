@@ -62,8 +62,8 @@ public class TokenResource {
             return authenticate(pair)
                     .chain(user -> tokens.issue(user, user.grantableScopes(), asked.scopes(), asked.expiresIn()));
         }
-        return presentedToken().chain(jwt -> accounts.find(UUID.fromString(jwt.getSubject()))
-                .chain(user -> {
+        return presentedToken()
+                .chain(jwt -> accounts.find(UUID.fromString(jwt.getSubject())).chain(user -> {
                     if (user == null) {
                         return Uni.createFrom().failure(ApiException.unauthorized("the token's user no longer exists"));
                     }
@@ -97,7 +97,8 @@ public class TokenResource {
 
     private Uni<User> authenticate(Credentials pair) {
         if (pair.user() == null || pair.password() == null) {
-            return Uni.createFrom().failure(ApiException.badRequest("give both user and password, or neither and a token"));
+            return Uni.createFrom()
+                    .failure(ApiException.badRequest("give both user and password, or neither and a token"));
         }
         return accounts.authenticate(pair.user(), pair.password());
     }

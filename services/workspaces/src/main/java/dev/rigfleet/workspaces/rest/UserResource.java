@@ -19,7 +19,8 @@ public class UserResource {
 
     public record NewUser(
             @NotNull @Pattern(regexp = "[a-z0-9][a-z0-9._-]{1,63}", message = "must be 2-64 of a-z, 0-9, '.', '_', '-'")
-                    String username,
+            String username,
+
             @NotNull @Size(min = 8, max = 72) String password,
             boolean admin) {}
 

@@ -29,19 +29,21 @@ public class AccountService {
     }
 
     public Uni<User> create(String username, String password, boolean admin) {
-        return hasher.hash(password).chain(hash -> Panache.withTransaction(() -> users.findByUsername(username)
-                .chain(existing -> {
-                    if (existing != null) {
-                        return Uni.createFrom().failure(ApiException.conflict("user " + username + " exists already"));
-                    }
-                    User user = new User();
-                    user.id = UUID.randomUUID();
-                    user.username = username;
-                    user.passwordHash = hash;
-                    user.admin = admin;
-                    user.createdAt = Instant.now();
-                    return users.persist(user);
-                })));
+        return hasher.hash(password)
+                .chain(hash -> Panache.withTransaction(() -> users.findByUsername(username)
+                        .chain(existing -> {
+                            if (existing != null) {
+                                return Uni.createFrom()
+                                        .failure(ApiException.conflict("user " + username + " exists already"));
+                            }
+                            User user = new User();
+                            user.id = UUID.randomUUID();
+                            user.username = username;
+                            user.passwordHash = hash;
+                            user.admin = admin;
+                            user.createdAt = Instant.now();
+                            return users.persist(user);
+                        })));
     }
 
     /** The user with this name and password; 401 otherwise, without telling which of the two was wrong. */

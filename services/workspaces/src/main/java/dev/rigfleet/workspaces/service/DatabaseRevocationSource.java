@@ -26,11 +26,10 @@ public class DatabaseRevocationSource implements RevocationSource {
         // Reloads start from startup and bus callbacks, outside any request; the reactive session needs a
         // duplicated Vert.x context of its own, as a request would have.
         return Uni.createFrom().emitter(emitter -> {
-            Context context = VertxContext.createNewDuplicatedContext(
-                    vertx.getDelegate().getOrCreateContext());
+            Context context =
+                    VertxContext.createNewDuplicatedContext(vertx.getDelegate().getOrCreateContext());
             VertxContextSafetyToggle.setContextSafe(context, true);
-            context.runOnContext(
-                    ignored -> tokens.revocations().subscribe().with(emitter::complete, emitter::fail));
+            context.runOnContext(ignored -> tokens.revocations().subscribe().with(emitter::complete, emitter::fail));
         });
     }
 }

@@ -55,10 +55,13 @@ public class TokenService {
      * @param allowed what the caller may hand out: the user's scopes, or those of the token presented
      */
     public Uni<IssuedToken> issue(User user, Set<String> allowed, Set<String> requested, Long expiresInSeconds) {
-        Set<String> scopes = requested == null || requested.isEmpty() ? new TreeSet<>(allowed) : new TreeSet<>(requested);
+        Set<String> scopes =
+                requested == null || requested.isEmpty() ? new TreeSet<>(allowed) : new TreeSet<>(requested);
         for (String scope : scopes) {
             if (!Scopes.KNOWN.contains(scope)) {
-                return Uni.createFrom().failure(ApiException.badRequest("unknown scope '" + scope + "'; known: " + new TreeSet<>(Scopes.KNOWN)));
+                return Uni.createFrom()
+                        .failure(ApiException.badRequest(
+                                "unknown scope '" + scope + "'; known: " + new TreeSet<>(Scopes.KNOWN)));
             }
             if (!allowed.contains(scope)) {
                 return Uni.createFrom().failure(ApiException.forbidden("scope '" + scope + "' cannot be granted here"));
@@ -66,8 +69,9 @@ public class TokenService {
         }
         Duration ttl = expiresInSeconds == null ? config.tokenTtl() : Duration.ofSeconds(expiresInSeconds);
         if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(config.maxTokenTtl()) > 0) {
-            return Uni.createFrom().failure(ApiException.badRequest(
-                    "expires_in must be between 1 and " + config.maxTokenTtl().toSeconds() + " seconds"));
+            return Uni.createFrom()
+                    .failure(ApiException.badRequest("expires_in must be between 1 and "
+                            + config.maxTokenTtl().toSeconds() + " seconds"));
         }
         Instant issuedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         Instant expiresAt = issuedAt.plus(ttl);
@@ -116,7 +120,8 @@ public class TokenService {
 
     public Uni<RevocationList> revocations() {
         return Panache.withSession(() -> tokens.revokedUnexpired(Instant.now()))
-                .map(revoked -> new RevocationList(revoked.stream().map(TokenService::entry).toList()));
+                .map(revoked -> new RevocationList(
+                        revoked.stream().map(TokenService::entry).toList()));
     }
 
     private Uni<Void> announce(List<ApiToken> revoked) {

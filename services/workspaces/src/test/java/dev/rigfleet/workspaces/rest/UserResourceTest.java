@@ -48,7 +48,13 @@ class UserResourceTest implements ServiceBasicsContract {
     void onlyAdminsCreateUsers() {
         String userToken = Accounts.token(Accounts.newUser(), Accounts.PASSWORD);
         Map<String, String> body = Map.of("username", "mallory", "password", "long-enough-password");
-        given().auth().oauth2(userToken).contentType(ContentType.JSON).body(body).post("/users").then().statusCode(403);
+        given().auth()
+                .oauth2(userToken)
+                .contentType(ContentType.JSON)
+                .body(body)
+                .post("/users")
+                .then()
+                .statusCode(403);
         given().contentType(ContentType.JSON).body(body).post("/users").then().statusCode(401);
     }
 

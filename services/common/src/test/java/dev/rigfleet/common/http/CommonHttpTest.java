@@ -224,10 +224,17 @@ class CommonHttpTest {
     }
 
     @Test
-    void oversizedBodyIsRefused() {
+    void oversizedBodyIsRefusedWithJsonBeforeItIsRead() {
         String big = "{\"name\": \"" + "x".repeat(8 * 1024) + "\", \"count\": 1}";
-        Response answer = given().contentType(ContentType.JSON).body(big).post("/probe/orders");
-        assertEquals(413, answer.statusCode());
+        given().contentType(ContentType.JSON)
+                .header("X-Request-Id", "big-one")
+                .body(big)
+                .post("/probe/orders")
+                .then()
+                .statusCode(413)
+                .body("error", equalTo("request_entity_too_large"))
+                .body("error_message", equalTo("request body too large; the limit is 4096 bytes"))
+                .body("request_id", equalTo("big-one"));
     }
 
     @Test

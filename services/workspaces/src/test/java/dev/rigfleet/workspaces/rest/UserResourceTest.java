@@ -104,7 +104,8 @@ class UserResourceTest implements ServiceBasicsContract {
                 .body("{\"username\": \"" + "x".repeat(32 * 1024) + "\"}")
                 .post("/users")
                 .then()
-                .statusCode(413);
+                .statusCode(413)
+                .body("error", equalTo("request_entity_too_large"));
     }
 
     @Test

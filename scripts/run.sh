@@ -29,7 +29,7 @@ start() {
   local service="$1"; shift
   say "Starting $service on 127.0.0.1:${PORTS[$service]} (log: .run/logs/$service.log)"
   nohup java -Xmx256m \
-    -Dquarkus.http.port="${PORTS[$service]}" \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="${PORTS[$service]}" \
     -Dquarkus.datasource.username="$PG_USER" -Dquarkus.datasource.password="$PG_PASSWORD" \
     -Dmp.jwt.verify.publickey.location="file:$RUN_DIR/keys/public.pem" \
     -Dsmallrye.jwt.sign.key.location="file:$RUN_DIR/keys/private.pem" \

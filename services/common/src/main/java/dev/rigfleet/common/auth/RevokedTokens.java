@@ -7,6 +7,7 @@ import dev.rigfleet.proto.bus.TokensRevoked;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
@@ -14,10 +15,12 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * This service's copy of the revoked-token set. Loaded whole from the owner at start and again after every bus
- * reconnect (pub/sub drops events sent while we were away), kept current by {@code token.revoked} events in between.
+ * This service's copy of the revoked-token set. Loaded whole from the owner at start, after every bus reconnect
+ * (pub/sub drops events sent while we were away) and every {@code rigfleet.auth.revocation-refresh}, and kept current
+ * by {@code token.revoked} events in between.
  * A Redis outage leaves the last known set in force: nothing here forgets an unexpired revocation.
  */
 @ApplicationScoped
@@ -31,10 +34,18 @@ public class RevokedTokens {
     private final AtomicBoolean loaded = new AtomicBoolean();
     private final RevocationSource source;
     private final Bus bus;
+    private final Vertx vertx;
+    private final Duration refreshInterval;
 
-    public RevokedTokens(RevocationSource source, Bus bus) {
+    public RevokedTokens(
+            RevocationSource source,
+            Bus bus,
+            Vertx vertx,
+            @ConfigProperty(name = "rigfleet.auth.revocation-refresh", defaultValue = "30s") Duration refreshInterval) {
         this.source = source;
         this.bus = bus;
+        this.vertx = vertx;
+        this.refreshInterval = refreshInterval;
     }
 
     void start(@Observes StartupEvent started) {
@@ -51,6 +62,8 @@ public class RevokedTokens {
         });
         bus.onConnected(this::reload);
         reload();
+        // The safety net for an announcement that could not be published while everyone else stayed connected.
+        vertx.setPeriodic(refreshInterval.toMillis(), ignored -> reload());
     }
 
     public boolean isLoaded() {

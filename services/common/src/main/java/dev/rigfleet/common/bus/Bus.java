@@ -233,10 +233,13 @@ public class Bus {
         connection.handler(this::dispatch);
         connection.exceptionHandler(e -> Log.warnf("Bus connection to Redis failed: %s", e.toString()));
         connection.endHandler(() -> {
-            subscriber = null;
-            if (!stopping) {
-                Log.warn("Bus connection to Redis closed; subscribing again");
-                retryLater(null);
+            // A connection that never finished subscribing is retried by the failure path below, not here.
+            if (subscriber == connection) {
+                subscriber = null;
+                if (!stopping) {
+                    Log.warn("Bus connection to Redis closed; subscribing again");
+                    retryLater(null);
+                }
             }
         });
         Request subscribe = Request.cmd(Command.SUBSCRIBE).arg(inbox());

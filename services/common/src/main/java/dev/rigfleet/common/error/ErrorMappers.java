@@ -38,7 +38,13 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response apiException(ApiException e) {
-        return response(e.status(), e.code(), e.getMessage());
+        Response answer = response(e.status(), e.code(), e.getMessage());
+        if (e.status() == 401) {
+            return Response.fromResponse(answer)
+                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
+                    .build();
+        }
+        return answer;
     }
 
     @ServerExceptionMapper({AuthenticationFailedException.class, UnauthorizedException.class})

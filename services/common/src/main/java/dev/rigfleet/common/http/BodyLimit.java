@@ -23,7 +23,7 @@ public class BodyLimit {
         router.route().order(Integer.MIN_VALUE).handler(context -> {
             String declared = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
             if (declared != null && exceeds(declared, limit)) {
-                String requestId = context.request().getHeader(RequestIds.HEADER);
+                String requestId = RequestIds.acceptable(context.request().getHeader(RequestIds.HEADER));
                 String message = "request body too large; the limit is " + limit + " bytes";
                 context.response()
                         .setStatusCode(413)

@@ -19,6 +19,11 @@ public class RequestIds {
     public static final String MDC_KEY = "request_id";
     private static final Pattern ACCEPTABLE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
+    /** The caller's id when it is a sensible token (it ends up in logs and JSON), otherwise null. */
+    public static String acceptable(String given) {
+        return given != null && ACCEPTABLE.matcher(given).matches() ? given : null;
+    }
+
     /** The id of the request being served, or null outside of one. */
     public static String current() {
         Object id = MDC.get(MDC_KEY);
@@ -27,10 +32,8 @@ public class RequestIds {
 
     @ServerRequestFilter(preMatching = true, priority = FilterOrder.REQUEST_ID)
     public void assign(ContainerRequestContext request) {
-        String given = request.getHeaderString(HEADER);
-        String id = given != null && ACCEPTABLE.matcher(given).matches()
-                ? given
-                : UUID.randomUUID().toString();
+        String given = acceptable(request.getHeaderString(HEADER));
+        String id = given != null ? given : UUID.randomUUID().toString();
         MDC.put(MDC_KEY, id);
         request.setProperty(MDC_KEY, id);
     }

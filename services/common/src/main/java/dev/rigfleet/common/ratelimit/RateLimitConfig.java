@@ -25,7 +25,7 @@ public interface RateLimitConfig {
     @WithDefault("250ms")
     Duration redisTimeout();
 
-    /** Route classes with limits of their own, by name; the first class whose prefix matches the path wins. */
+    /** Route classes with limits of their own, by name; the class with the longest matching path prefix wins. */
     Map<String, RouteClass> classes();
 
     interface RouteClass {

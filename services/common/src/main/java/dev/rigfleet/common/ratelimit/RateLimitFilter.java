@@ -49,24 +49,32 @@ public class RateLimitFilter {
             return Uni.createFrom().nullItem();
         }
         String path = request.getUriInfo().getPath();
-        String routeClass = DEFAULT_CLASS;
-        long limit = config.limit();
-        for (Map.Entry<String, RateLimitConfig.RouteClass> entry :
-                config.classes().entrySet()) {
-            if (entry.getValue().pathPrefixes().stream().anyMatch(path::startsWith)) {
-                routeClass = entry.getKey();
-                limit = entry.getValue().limit();
-                break;
-            }
-        }
-        String chosenClass = routeClass;
-        long chosenLimit = limit;
+        RouteLimit route = routeLimit(path);
         return principal(connection)
-                .chain(principal -> limiter.count(chosenClass, principal, chosenLimit))
+                .chain(principal -> limiter.count(route.routeClass(), principal, route.limit()))
                 .map(quota -> {
                     quota.ifPresent(q -> request.setProperty(QUOTA_PROPERTY, q));
                     return quota.filter(Quota::exceeded).map(this::tooMany).orElse(null);
                 });
+    }
+
+    private record RouteLimit(String routeClass, long limit) {}
+
+    /** The class whose longest path prefix matches, or the default class. */
+    private RouteLimit routeLimit(String path) {
+        RouteLimit chosen = new RouteLimit(DEFAULT_CLASS, config.limit());
+        int longestMatch = -1;
+        for (Map.Entry<String, RateLimitConfig.RouteClass> routeClass :
+                config.classes().entrySet()) {
+            for (String prefix : routeClass.getValue().pathPrefixes()) {
+                if (path.startsWith(prefix) && prefix.length() > longestMatch) {
+                    chosen = new RouteLimit(
+                            routeClass.getKey(), routeClass.getValue().limit());
+                    longestMatch = prefix.length();
+                }
+            }
+        }
+        return chosen;
     }
 
     @ServerResponseFilter

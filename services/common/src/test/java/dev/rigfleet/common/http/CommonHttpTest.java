@@ -120,13 +120,13 @@ class CommonHttpTest {
     }
 
     @Test
-    void tokenOnTheOwnersListIsRefusedAfterReload() {
+    void tokenOnTheOwnersListIsRefusedAfterThePeriodicReload() {
         String token = TestTokens.user(newUser(), "user");
         given().auth().oauth2(token).get("/probe/secure").then().statusCode(200);
 
         RevocationOwnerStub.revoke(
                 TokenHashes.sha256(token), Instant.now().plusSeconds(600).getEpochSecond());
-        revokedTokens.reload();
+        // No announcement and no reconnect: only the periodic reload (every second here) can find it.
 
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() ->
@@ -278,6 +278,7 @@ class CommonHttpTest {
     void everyAnswerCarriesRateLimitHeaders() {
         Response first = given().get("/probe/open");
         long limit = Long.parseLong(first.header("X-RateLimit-Limit"));
+        assertEquals(50000, limit, "the /probe class, not the default");
         long remaining = Long.parseLong(first.header("X-RateLimit-Remaining"));
         long reset = Long.parseLong(first.header("X-RateLimit-Reset"));
         assertTrue(remaining < limit, "M < N");

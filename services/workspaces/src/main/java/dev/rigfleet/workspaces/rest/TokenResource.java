@@ -3,6 +3,7 @@ package dev.rigfleet.workspaces.rest;
 import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rigfleet.common.error.ApiException;
+import dev.rigfleet.common.error.ErrorMappers;
 import dev.rigfleet.workspaces.model.IssuedToken;
 import dev.rigfleet.workspaces.model.User;
 import dev.rigfleet.workspaces.service.AccountService;
@@ -12,6 +13,7 @@ import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Positive;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -55,7 +57,7 @@ public class TokenResource {
 
     @POST
     @Path("/token")
-    public Uni<IssuedToken> issue(TokenRequest request) {
+    public Uni<IssuedToken> issue(@Valid TokenRequest request) {
         TokenRequest asked = request == null ? new TokenRequest(null, null, null, null) : request;
         Credentials pair = new Credentials(asked.user(), asked.password());
         if (pair.given()) {
@@ -65,7 +67,7 @@ public class TokenResource {
         return presentedToken()
                 .chain(jwt -> accounts.find(UUID.fromString(jwt.getSubject())).chain(user -> {
                     if (user == null) {
-                        return Uni.createFrom().failure(ApiException.unauthorized("the token's user no longer exists"));
+                        return Uni.createFrom().failure(ApiException.unauthorized(ErrorMappers.WRONG_TOKEN));
                     }
                     Set<String> allowed = new TreeSet<>(jwt.getGroups());
                     allowed.retainAll(user.grantableScopes());

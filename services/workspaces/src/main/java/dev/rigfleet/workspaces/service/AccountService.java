@@ -13,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Instant;
 import java.util.UUID;
+import org.hibernate.exception.ConstraintViolationException;
 
 /** Users and their passwords. */
 @ApplicationScoped
@@ -31,19 +32,22 @@ public class AccountService {
     public Uni<User> create(String username, String password, boolean admin) {
         return hasher.hash(password)
                 .chain(hash -> Panache.withTransaction(() -> users.findByUsername(username)
-                        .chain(existing -> {
-                            if (existing != null) {
-                                return Uni.createFrom()
-                                        .failure(ApiException.conflict("user " + username + " exists already"));
-                            }
-                            User user = new User();
-                            user.id = UUID.randomUUID();
-                            user.username = username;
-                            user.passwordHash = hash;
-                            user.admin = admin;
-                            user.createdAt = Instant.now();
-                            return users.persist(user);
-                        })));
+                                .chain(existing -> {
+                                    if (existing != null) {
+                                        return Uni.createFrom()
+                                                .failure(ApiException.conflict("user " + username + " exists already"));
+                                    }
+                                    User user = new User();
+                                    user.id = UUID.randomUUID();
+                                    user.username = username;
+                                    user.passwordHash = hash;
+                                    user.admin = admin;
+                                    user.createdAt = Instant.now();
+                                    return users.persist(user);
+                                }))
+                        // Two creations of one name at once: the unique index decides, and the loser hears it plainly.
+                        .onFailure(ConstraintViolationException.class)
+                        .transform(e -> ApiException.conflict("user " + username + " exists already")));
     }
 
     /** The user with this name and password; 401 otherwise, without telling which of the two was wrong. */

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
@@ -12,7 +13,14 @@ import dev.rigfleet.common.testing.ServiceBasicsContract;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -42,6 +50,31 @@ class UserResourceTest implements ServiceBasicsContract {
                 .statusCode(409);
 
         Accounts.token("ada", "analytical-engine");
+    }
+
+    @Test
+    void concurrentCreationsOfOneNameGiveOneUserAndConflicts() throws Exception {
+        String admin = Accounts.adminToken();
+        Map<String, String> body = Map.of("username", "twin", "password", "same-password-twice");
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Callable<Integer>> attempts = IntStream.range(0, 4)
+                    .<Callable<Integer>>mapToObj(i -> () -> given().auth()
+                            .oauth2(admin)
+                            .contentType(ContentType.JSON)
+                            .body(body)
+                            .post("/users")
+                            .statusCode())
+                    .toList();
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<Integer> attempt : pool.invokeAll(attempts)) {
+                statuses.add(attempt.get());
+            }
+            assertEquals(1, statuses.stream().filter(status -> status == 201).count(), statuses.toString());
+            assertEquals(3, statuses.stream().filter(status -> status == 409).count(), statuses.toString());
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

@@ -1,0 +1,25 @@
+package dev.rigfleet.registry.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+@ConfigMapping(prefix = "rigfleet.registry")
+public interface RegistryConfig {
+
+    /** Lifetime of a provisioning key whose request does not say ({@code expires_in}). */
+    @WithDefault("P7D")
+    Duration provisioningKeyTtl();
+
+    /** The longest lifetime a provisioning key may ask for. */
+    @WithDefault("P365D")
+    Duration maxProvisioningKeyTtl();
+
+    /** How many devices a provisioning key enrols when its request does not say ({@code max_uses}). */
+    @WithDefault("1")
+    int provisioningKeyUses();
+
+    /** Online/offline transitions kept per device; older ones are dropped as new ones come. */
+    @WithDefault("500")
+    int historyPerDevice();
+}

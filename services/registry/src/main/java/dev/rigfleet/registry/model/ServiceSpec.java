@@ -1,0 +1,62 @@
+package dev.rigfleet.registry.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * One service of a release. Its {@code uuid} is the service's identity everywhere: the app id of Coder-style
+ * app-health reports and the ioFog-style microservice {@code id} (handed to the app as {@code SELFNAME}). It runs
+ * either an {@code image} (container runtimes) or a {@code command} (the agent's local-process runtime).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ServiceSpec(
+        UUID uuid,
+
+        @NotNull @Pattern(regexp = Names.SERVICE, message = Names.SERVICE_RULE)
+        String name,
+
+        @Size(max = 512) String image,
+        @Size(min = 1, max = 64) List<@NotNull @Size(max = 4096) String> command,
+        Map<@Pattern(regexp = Names.ENV, message = Names.ENV_RULE) String, @NotNull @Size(max = 4096) String>
+                environment,
+        @Valid HealthCheck healthcheck,
+
+        @Pattern(
+                regexp = "no|always|on-failure|unless-stopped",
+                message = "must be no, always, on-failure or unless-stopped")
+        String restart) {
+
+    /** A command the runtime runs in the service's environment; exit status 0 means healthy. */
+    public record HealthCheck(
+            @NotEmpty List<@NotNull String> command,
+            @Min(1) @Max(3600) Integer intervalSeconds,
+            @Min(1) @Max(3600) Integer timeoutSeconds,
+            @Min(1) @Max(100) Integer retries) {}
+
+    @AssertTrue(message = "give exactly one of image and command")
+    boolean isRunnable() {
+        return (image == null) != (command == null);
+    }
+
+    /** The spec as stored: with its identity, and the defaults written out. */
+    public ServiceSpec normalized() {
+        return new ServiceSpec(
+                uuid == null ? UUID.randomUUID() : uuid,
+                name,
+                image,
+                command,
+                environment == null ? Map.of() : environment,
+                healthcheck,
+                restart == null ? "always" : restart);
+    }
+}

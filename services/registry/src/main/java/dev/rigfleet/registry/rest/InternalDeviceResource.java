@@ -1,0 +1,54 @@
+package dev.rigfleet.registry.rest;
+
+import dev.rigfleet.registry.model.Views.Identity;
+import dev.rigfleet.registry.service.DeviceService;
+import io.smallrye.mutiny.Uni;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Response;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * For the device link (the coordinator), not for users: the entry proxy does not route {@code /internal}. Which
+ * device a credential belongs to, and what the device link observed of a device.
+ */
+@Path("/internal/devices")
+public class InternalDeviceResource {
+
+    /** {@code at} defaults to now. */
+    public record TransitionReport(@NotNull Boolean online, Instant at) {}
+
+    private final DeviceService devices;
+
+    public InternalDeviceResource(DeviceService devices) {
+        this.devices = devices;
+    }
+
+    /** The coordinator hashes the presented credential and asks with the hash; the credential itself never travels. */
+    @GET
+    @Path("/by-credential/{sha256}")
+    public Uni<Identity> identify(@PathParam("sha256") String credentialSha256) {
+        return devices.identify(credentialSha256);
+    }
+
+    @POST
+    @Path("/{uuid}/transitions")
+    public Uni<Response> transition(@PathParam("uuid") String uuid, @Valid @NotNull TransitionReport report) {
+        Instant at = report.at() == null ? Instant.now() : report.at();
+        return devices.recordTransition(uuid, report.online(), at)
+                .map(ignored -> Response.noContent().build());
+    }
+
+    @PUT
+    @Path("/{uuid}/reported-state")
+    public Uni<Response> reportedState(@PathParam("uuid") String uuid, @NotNull Map<String, Object> state) {
+        return devices.recordReportedState(uuid, state)
+                .map(ignored -> Response.noContent().build());
+    }
+}

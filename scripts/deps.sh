@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs (Debian packages) and starts what rigfleet needs: PostgreSQL with a `rigfleet` role that may create
-# databases, Redis, nginx (the entry proxy of `make run`) and openssl (dev JWT keys). Starts only what is not
+# databases, Redis, nginx (the entry proxy of `make run`), openssl (dev JWT keys), curl and jq (the demo data). Starts only what is not
 # already running, and records what it started so that `make stop` stops exactly that.
 source "$(dirname "$0")/lib.sh"
 
@@ -10,6 +10,7 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
+command -v jq >/dev/null || missing+=(jq)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "Installing ${missing[*]} from Debian's packages"
   as_root apt-get update -qq

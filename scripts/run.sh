@@ -63,12 +63,29 @@ NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 "$NGINX" -c "$RUN_DIR/nginx/nginx.conf" -p "$RUN_DIR/nginx" -e "$RUN_DIR/logs/nginx-error.log"
 wait_for 10 nginx curl -sS -o /dev/null "http://127.0.0.1:$RIGFLEET_PORT/"
 
+API="http://127.0.0.1:$RIGFLEET_PORT"
 say "Getting a token for the demo admin"
-curl -fsS -H 'Content-Type: application/json' \
-  -d "{\"user\": \"admin\", \"password\": \"$(cat "$RUN_DIR/admin-password")\"}" \
-  "http://127.0.0.1:$RIGFLEET_PORT/token" \
-  | sed -e 's/.*"token":"\([^"]*\)".*/\1/' > "$RUN_DIR/token"
+jq -n --arg password "$(cat "$RUN_DIR/admin-password")" '{user: "admin", password: $password}' \
+  | curl -fsS -H 'Content-Type: application/json' -d @- "$API/token" | jq -r .token > "$RUN_DIR/token"
 [ -s "$RUN_DIR/token" ] || fail "could not get a token; see .run/logs/workspaces.log"
+
+# api METHOD PATH [JSON]: calls the API as the demo admin.
+api() {
+  curl -sS -X "$1" -H "Authorization: Bearer $(cat "$RUN_DIR/token")" -H 'Content-Type: application/json' \
+    ${3:+-d "$3"} "$API$2"
+}
+
+say "Creating the demo fleet with a one-service release and a provisioning key"
+api POST /fleets '{"name": "demo"}' > /dev/null
+APP_ID="$(api GET '/fleets?q=demo' | jq -r '.fleets[] | select(.name == "demo") | .appId')"
+[ -n "$APP_ID" ] || fail "could not create the demo fleet; see .run/logs/registry.log"
+api POST "/fleets/$APP_ID/releases" '{"commit": "demo-1", "services": [{"name": "hello",
+  "command": ["/bin/sh", "-c", "while true; do echo hello from rigfleet; sleep 60; done"]}]}' > /dev/null
+RELEASE_ID="$(api GET "/fleets/$APP_ID/releases" | jq -r '.releases[] | select(.commit == "demo-1") | .releaseId')"
+api PUT "/fleets/$APP_ID/target-release" "{\"releaseId\": $RELEASE_ID}" > /dev/null
+api POST "/fleets/$APP_ID/provisioning-keys" '{"description": "make run demo", "max_uses": 10}' \
+  | jq -r .provisioning_key > "$RUN_DIR/provisioning-key"
+[ -s "$RUN_DIR/provisioning-key" ] || fail "could not create a provisioning key; see .run/logs/registry.log"
 
 cat <<MSG
 
@@ -76,7 +93,11 @@ rigfleet is running on http://127.0.0.1:$RIGFLEET_PORT
   demo admin:  admin / $(cat "$RUN_DIR/admin-password")   (password also in .run/admin-password)
   token:       .run/token
   logs:        .run/logs/
+  demo fleet:  appId $APP_ID, release demo-1 (one local process)
+  provisioning key: $(cat "$RUN_DIR/provisioning-key")   (also in .run/provisioning-key; 10 devices, 7 days)
 Try:
   curl -i -H "Authorization: Bearer \$(cat .run/token)" http://127.0.0.1:$RIGFLEET_PORT/fleets
+Enrol a device with the key:
+  curl -s -H 'Content-Type: application/json' -d "{\\"provisioning_key\\": \\"\$(cat .run/provisioning-key)\\"}" http://127.0.0.1:$RIGFLEET_PORT/provision
 Stop everything with: make stop
 MSG

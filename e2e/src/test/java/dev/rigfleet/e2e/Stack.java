@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The platform as e2e tests see it: a private Redis, a database of its own on the real PostgreSQL, one workspaces
- * replica and two registry replicas, all packaged jars in processes of their own. Started once per test JVM and
+ * The platform as e2e tests see it: a private Redis, a database of its own on the real PostgreSQL (a schema per
+ * service), one workspaces replica and two registry replicas, all packaged jars in processes of their own. Started once per test JVM and
  * shared by every test, stopped when the JVM exits.
  */
 final class Stack {
@@ -68,14 +68,16 @@ final class Stack {
         // Reconnect fast after the Redis restart test; production waits up to 5 s.
         shared.put("rigfleet.bus.max-reconnect-delay", "1s");
 
+        // One database, a schema per service, as in an installation.
+        shared.put("quarkus.datasource.reactive.url", "postgresql://" + POSTGRES + "/" + database);
+        shared.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + POSTGRES + "/" + database);
+        shared.put("quarkus.datasource.username", PG_USER);
+        shared.put("quarkus.datasource.password", PG_PASSWORD);
+
         Map<String, String> workspacesConfig = new HashMap<>(shared);
         workspacesConfig.put(
                 "smallrye.jwt.sign.key.location",
                 TestKeys.privateKeyFile().toUri().toString());
-        workspacesConfig.put("quarkus.datasource.reactive.url", "postgresql://" + POSTGRES + "/" + database);
-        workspacesConfig.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + POSTGRES + "/" + database);
-        workspacesConfig.put("quarkus.datasource.username", PG_USER);
-        workspacesConfig.put("quarkus.datasource.password", PG_PASSWORD);
         workspacesConfig.put("rigfleet.workspaces.bcrypt-cost", "4");
         workspacesConfig.put("rigfleet.workspaces.bootstrap-admin.username", ADMIN);
         workspacesConfig.put("rigfleet.workspaces.bootstrap-admin.password", ADMIN_PASSWORD);

@@ -32,6 +32,11 @@ public class RateLimitFilter {
     public static final String RESET = "X-RateLimit-Reset";
     private static final String QUOTA_PROPERTY = Quota.class.getName();
     private static final String DEFAULT_CLASS = "default";
+    /**
+     * Service-to-service routes, which the entry proxy never routes: a coordinator checks a credential for every
+     * agent that connects, and must not be throttled as one anonymous caller.
+     */
+    private static final String INTERNAL = "/internal/";
 
     private final RateLimiter limiter;
     private final RateLimitConfig config;
@@ -45,10 +50,10 @@ public class RateLimitFilter {
 
     @ServerRequestFilter(preMatching = true, priority = FilterOrder.RATE_LIMIT)
     public Uni<Response> limit(ContainerRequestContext request, HttpServerRequest connection) {
-        if (!config.enabled()) {
+        String path = request.getUriInfo().getPath();
+        if (!config.enabled() || path.startsWith(INTERNAL)) {
             return Uni.createFrom().nullItem();
         }
-        String path = request.getUriInfo().getPath();
         RouteLimit route = routeLimit(path);
         return principal(connection)
                 .chain(principal -> limiter.count(route.routeClass(), principal, route.limit()))

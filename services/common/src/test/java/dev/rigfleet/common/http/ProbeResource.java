@@ -20,6 +20,16 @@ import java.util.stream.IntStream;
 @Path("/probe")
 public class ProbeResource {
 
+    /** A service-to-service route, as the services' /internal routes are. */
+    @Path("/internal/probe")
+    public static class InternalProbeResource {
+
+        @GET
+        public Map<String, Object> internal() {
+            return Map.of("ok", true);
+        }
+    }
+
     public record Order(
             @NotBlank String name, @NotNull @Min(1) Integer count, List<String> tags) {}
 

@@ -13,25 +13,36 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Which devices are online right now: the device link keeps one key per connected device, {@code
- * <prefix>presence:device:<uuid>}, holding the coordinator replica that has it and expiring unless renewed. Redis is
- * the only live source of "online"; the registry keeps just the durable history of transitions.
+ * Which devices are online right now, and which coordinator replica holds each: one key per connected device,
+ * {@code <prefix>presence:device:<uuid>}, holding {@code "<replica> <epoch>"} and expiring unless the holder renews
+ * it. Each new connection of a device takes a higher epoch ({@code <prefix>presence:epoch:<uuid>}), so the newest
+ * connection wins and a command routed at an older epoch is refused. Redis is the only live source of "online".
  */
 @ApplicationScoped
 public class Presence {
 
+    /** Where a device is held, and by which of its connections. */
+    public record Holder(String replica, long epoch) {}
+
     private static final Duration TIMEOUT = Duration.ofMillis(500);
+    // Renews or releases the key only while it still names this holder: a newer connection elsewhere wins.
+    private static final String IF_HOLDER_EXPIRE =
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end return 0";
+    private static final String IF_HOLDER_DELETE =
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
     private final Redis redis;
-    private final String prefix;
+    private final String presencePrefix;
+    private final String epochPrefix;
 
     public Presence(Redis redis, RedisNamespace namespace) {
         this.redis = redis;
-        this.prefix = namespace.keyPrefix() + "presence:device:";
+        this.presencePrefix = namespace.keyPrefix() + "presence:device:";
+        this.epochPrefix = namespace.keyPrefix() + "presence:epoch:";
     }
 
     public String key(String deviceUuid) {
-        return prefix + deviceUuid;
+        return presencePrefix + deviceUuid;
     }
 
     /** The online ones among these devices; empty when Redis cannot tell (then nobody knows). */
@@ -48,6 +59,53 @@ public class Presence {
                 .map(values -> Optional.of(onlineOnes(deviceUuids, values)))
                 .onFailure()
                 .recoverWithItem(Optional.empty());
+    }
+
+    /** Who holds the device now; empty when nobody does. */
+    public Uni<Optional<Holder>> holder(String deviceUuid) {
+        return redis.send(Request.cmd(Command.GET).arg(key(deviceUuid)))
+                .ifNoItem()
+                .after(TIMEOUT)
+                .fail()
+                .map(value -> Optional.ofNullable(value).map(Response::toString).map(Presence::parse));
+    }
+
+    /** Marks a new connection of the device as held by {@code replica}; answers its epoch. */
+    public Uni<Long> claim(String deviceUuid, String replica, Duration ttl) {
+        return redis.send(Request.cmd(Command.INCR).arg(epochPrefix + deviceUuid))
+                .map(Response::toLong)
+                .call(epoch -> redis.send(Request.cmd(Command.SET)
+                        .arg(key(deviceUuid))
+                        .arg(replica + " " + epoch)
+                        .arg("EX")
+                        .arg(ttl.toSeconds())));
+    }
+
+    /** Keeps the claim alive; false when another connection has taken the device since. */
+    public Uni<Boolean> renew(String deviceUuid, Holder holder, Duration ttl) {
+        return ifHolder(IF_HOLDER_EXPIRE, deviceUuid, holder, ttl.toSeconds());
+    }
+
+    /** Gives the device up, unless another connection has taken it since. */
+    public Uni<Boolean> release(String deviceUuid, Holder holder) {
+        return ifHolder(IF_HOLDER_DELETE, deviceUuid, holder, 0);
+    }
+
+    private Uni<Boolean> ifHolder(String script, String deviceUuid, Holder holder, long seconds) {
+        Request eval = Request.cmd(Command.EVAL)
+                .arg(script)
+                .arg(1)
+                .arg(key(deviceUuid))
+                .arg(holder.replica() + " " + holder.epoch());
+        if (script.equals(IF_HOLDER_EXPIRE)) {
+            eval.arg(seconds);
+        }
+        return redis.send(eval).map(result -> result.toLong() == 1);
+    }
+
+    private static Holder parse(String value) {
+        int space = value.lastIndexOf(' ');
+        return new Holder(value.substring(0, space), Long.parseLong(value.substring(space + 1)));
     }
 
     private static Set<String> onlineOnes(List<String> deviceUuids, Response values) {

@@ -1,6 +1,7 @@
 package dev.rigfleet.registry.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
@@ -37,10 +38,16 @@ public record ServiceSpec(
         String restart) {
 
     /** A command the runtime runs in the service's environment; exit status 0 means healthy. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record HealthCheck(
             @NotEmpty List<@NotNull String> command,
-            @Min(1) @Max(3600) Integer intervalSeconds,
-            @Min(1) @Max(3600) Integer timeoutSeconds,
+
+            @JsonProperty("interval_seconds") @Min(1) @Max(3600)
+            Integer intervalSeconds,
+
+            @JsonProperty("timeout_seconds") @Min(1) @Max(3600)
+            Integer timeoutSeconds,
+
             @Min(1) @Max(100) Integer retries) {}
 
     @AssertTrue(message = "give exactly one of image and command")
@@ -48,10 +55,14 @@ public record ServiceSpec(
         return (image == null) != (command == null);
     }
 
-    /** The spec as stored: with its identity, and the defaults written out. */
-    public ServiceSpec normalized() {
+    /**
+     * The spec as stored: with its identity (the one given, else {@code previous}, the uuid of the service of that
+     * name in the fleet's latest release, so that a service keeps its identity from release to release; else a new
+     * one) and the defaults written out.
+     */
+    public ServiceSpec normalized(UUID previous) {
         return new ServiceSpec(
-                uuid == null ? UUID.randomUUID() : uuid,
+                uuid != null ? uuid : previous != null ? previous : UUID.randomUUID(),
                 name,
                 image,
                 command,

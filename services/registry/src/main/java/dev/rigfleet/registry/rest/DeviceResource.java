@@ -1,6 +1,7 @@
 package dev.rigfleet.registry.rest;
 
 import dev.rigfleet.common.auth.Caller;
+import dev.rigfleet.common.error.ApiException;
 import dev.rigfleet.common.paging.PageRequest;
 import dev.rigfleet.common.paging.SortOrder;
 import dev.rigfleet.registry.model.Names;
@@ -57,14 +58,15 @@ public class DeviceResource {
 
     @GET
     public Uni<DeviceList> list(
-            @QueryParam("appId") Long appId,
+            @QueryParam("appId") String appId,
             @QueryParam("q") String query,
             @QueryParam("tag") String tag,
             @QueryParam("sort_by") String sortBy,
             @QueryParam("max_per_page") String maxPerPage,
             @QueryParam("page") String page) {
         DeviceOrder order = SortOrder.parse(sortBy, DeviceOrder.INC_NAME);
-        return devices.list(caller(), new DeviceFilter(appId, query, tag), order, PageRequest.of(maxPerPage, page))
+        DeviceFilter filter = new DeviceFilter(fleetFilter(appId), query, tag);
+        return devices.list(caller(), filter, order, PageRequest.of(maxPerPage, page))
                 .map(served -> new DeviceList(served.items(), served.pageCount()));
     }
 
@@ -133,6 +135,17 @@ public class DeviceResource {
                                 .map(transition -> new Transition(transition.online, transition.at))
                                 .toList(),
                         served.pageCount()));
+    }
+
+    private static Long fleetFilter(String appId) {
+        if (appId == null || appId.isBlank()) {
+            return null;
+        }
+        try {
+            return Long.valueOf(appId.trim());
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("appId must be a fleet's numeric id");
+        }
     }
 
     private Caller caller() {

@@ -1,5 +1,6 @@
 package dev.rigfleet.registry.rest;
 
+import dev.rigfleet.registry.model.TargetState;
 import dev.rigfleet.registry.model.Views.Identity;
 import dev.rigfleet.registry.service.DeviceService;
 import io.smallrye.mutiny.Uni;
@@ -35,6 +36,13 @@ public class InternalDeviceResource {
     @Path("/by-credential/{sha256}")
     public Uni<Identity> identify(@PathParam("sha256") String credentialSha256) {
         return devices.identify(credentialSha256);
+    }
+
+    /** What the device link pushes to the agent when it connects. */
+    @GET
+    @Path("/{uuid}/target-state")
+    public Uni<TargetState> targetState(@PathParam("uuid") String uuid) {
+        return devices.targetState(uuid);
     }
 
     @POST

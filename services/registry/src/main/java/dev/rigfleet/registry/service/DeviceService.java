@@ -93,8 +93,8 @@ public class DeviceService {
             parameters.and("fleet", filter.appId());
         }
         if (filter.query() != null && !filter.query().isBlank()) {
-            where.append(" and lower(name) like :query");
-            parameters.and("query", "%" + filter.query().toLowerCase() + "%");
+            where.append(" and lower(name) like :query escape '!'");
+            parameters.and("query", "%" + Paging.likeLiteral(filter.query().toLowerCase()) + "%");
         }
         if (filter.tag() != null && !filter.tag().isBlank()) {
             int equals = filter.tag().indexOf('=');
@@ -188,6 +188,14 @@ public class DeviceService {
 
     public Uni<TargetState> targetState(Caller caller, String uuid) {
         return Panache.withSession(() -> lookups.device(caller, uuid).chain(targetStates::of));
+    }
+
+    /** For the device link: any device's target state, by uuid. */
+    public Uni<TargetState> targetState(String uuid) {
+        return Panache.withSession(() -> devices.findByUuid(uuid)
+                .chain(device -> device == null
+                        ? Uni.createFrom().failure(ApiException.notFound("no device " + uuid))
+                        : targetStates.of(device)));
     }
 
     /** Revokes the device's credential and tells the coordinators to drop its connection; the record stays. */

@@ -23,10 +23,12 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import org.hibernate.exception.ConstraintViolationException;
 
 /** Fleets, their releases and target release, their environment and their provisioning keys. */
@@ -93,8 +95,8 @@ public class FleetService {
             parameters.and("owner", caller.userId());
         }
         if (query != null && !query.isBlank()) {
-            where.append(" and lower(name) like :query");
-            parameters.and("query", "%" + query.toLowerCase() + "%");
+            where.append(" and lower(name) like :query escape '!'");
+            parameters.and("query", "%" + Paging.likeLiteral(query.toLowerCase()) + "%");
         }
         return Panache.withSession(() -> Paging.page(fleets.find(where.toString(), order.sort, parameters), paging));
     }
@@ -105,6 +107,9 @@ public class FleetService {
 
     public Uni<Fleet> rename(Caller caller, long appId, String name) {
         return Panache.withTransaction(() -> lookups.fleet(caller, appId).chain(fleet -> {
+                    if (fleet.name.equals(name)) {
+                        return Uni.createFrom().item(new Changed<>(fleet, List.<Device>of()));
+                    }
                     fleet.name = name;
                     return fleets.flush()
                             .chain(() -> devices.bumpFleet(fleet.id, false))
@@ -134,24 +139,41 @@ public class FleetService {
 
     public Uni<Release> createRelease(Caller caller, long appId, String commit, List<ServiceSpec> services) {
         Set<String> names = new HashSet<>();
+        Set<UUID> identities = new HashSet<>();
         for (ServiceSpec service : services) {
             if (!names.add(service.name())) {
                 return Uni.createFrom()
                         .failure(ApiException.badRequest("service name " + service.name() + " appears twice"));
             }
+            if (service.uuid() != null && !identities.add(service.uuid())) {
+                return Uni.createFrom()
+                        .failure(ApiException.badRequest("service uuid " + service.uuid() + " appears twice"));
+            }
         }
-        return Panache.withTransaction(() -> lookups.fleet(caller, appId).chain(fleet -> {
-                    Release release = new Release();
-                    release.fleetId = fleet.id;
-                    release.commit = commit;
-                    release.services = new Release.Services(
-                            services.stream().map(ServiceSpec::normalized).toList());
-                    release.createdAt = Instant.now();
-                    return releases.persist(release);
-                }))
+        return Panache.withTransaction(() -> lookups.fleet(caller, appId)
+                        .chain(fleet -> releases.ofFleet(fleet.id).chain(earlier -> {
+                            Map<String, UUID> known = identitiesByName(earlier);
+                            Release release = new Release();
+                            release.fleetId = fleet.id;
+                            release.commit = commit;
+                            release.services = new Release.Services(services.stream()
+                                    .map(service -> service.normalized(known.get(service.name())))
+                                    .toList());
+                            release.createdAt = Instant.now();
+                            return releases.persist(release);
+                        })))
                 .onFailure(ConstraintViolationException.class)
                 .transform(e ->
                         ApiException.conflict("fleet " + appId + " has a release with commit " + commit + " already"));
+    }
+
+    /** Each service name's identity in the newest release that has it ({@code newestFirst} is sorted so). */
+    private static Map<String, UUID> identitiesByName(List<Release> newestFirst) {
+        Map<String, UUID> known = new HashMap<>();
+        for (Release release : newestFirst) {
+            release.services.items().forEach(service -> known.putIfAbsent(service.name(), service.uuid()));
+        }
+        return known;
     }
 
     public Uni<List<Release>> releases(Caller caller, long appId) {

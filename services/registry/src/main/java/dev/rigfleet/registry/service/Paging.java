@@ -10,6 +10,11 @@ final class Paging {
 
     private Paging() {}
 
+    /** The text with LIKE's wildcards escaped (escape character '!'), so that it matches only itself. */
+    static String likeLiteral(String text) {
+        return text.replace("!", "!!").replace("%", "!%").replace("_", "!_");
+    }
+
     static <T> Uni<Page<T>> page(PanacheQuery<T> query, PageRequest request) {
         if (request.maxPerPage() == 0) {
             return query.list().map(items -> new Page<>(items, 1));

@@ -58,7 +58,7 @@ public class ProvisioningService {
 
     private static void checkUsable(ProvisioningKey key) {
         if (key == null) {
-            throw ApiException.unauthorized("unknown provisioning key");
+            throw new ApiException(403, "unknown_key", "unknown provisioning key");
         }
         if (key.revokedAt != null) {
             throw new ApiException(403, "key_revoked", "this provisioning key has been revoked");

@@ -271,4 +271,15 @@ class DeviceResourceTest {
                 .body("reported_state", equalTo(state))
                 .body("created_at", notNullValue());
     }
+
+    @Test
+    void aNonNumericFleetFilterIsABadRequest() {
+        Api.newUser()
+                .call()
+                .queryParam("appId", "seven")
+                .get("/devices")
+                .then()
+                .statusCode(400)
+                .body("error_message", equalTo("appId must be a fleet's numeric id"));
+    }
 }

@@ -261,4 +261,42 @@ class FleetResourceTest implements ServiceBasicsContract {
                 .then()
                 .statusCode(401);
     }
+
+    @Test
+    void searchTakesWildcardsLiterallyAndMessagesNameJsonFields() {
+        Api owner = Api.newUser();
+        owner.createFleet("under_score");
+        owner.createFleet("underscore");
+        owner.call().queryParam("q", "_").get("/fleets").then().body("fleets.name", equalTo(List.of("under_score")));
+        owner.call().queryParam("q", "%").get("/fleets").then().body("fleets", equalTo(List.of()));
+
+        long appId = owner.createFleet();
+        owner.call()
+                .body(Map.of("max_uses", 0))
+                .post("/fleets/" + appId + "/provisioning-keys")
+                .then()
+                .statusCode(400)
+                .body("error_message", containsString("max_uses"));
+    }
+
+    @Test
+    void renamingToTheSameNameChangesNothing() {
+        Api owner = Api.newUser();
+        long appId = owner.createFleet("same");
+        String uuid = (String) owner.enrol(appId).get("uuid");
+        long before = owner.targetVersion(uuid);
+
+        owner.call()
+                .body(Map.of("name", "same"))
+                .patch("/fleets/" + appId)
+                .then()
+                .statusCode(200);
+        org.junit.jupiter.api.Assertions.assertEquals(before, owner.targetVersion(uuid));
+        owner.call()
+                .body(Map.of("name", "other"))
+                .patch("/fleets/" + appId)
+                .then()
+                .statusCode(200);
+        org.junit.jupiter.api.Assertions.assertEquals(before + 1, owner.targetVersion(uuid));
+    }
 }

@@ -120,7 +120,8 @@ class ProvisioningTest {
                 .body("error", equalTo("key_expired"));
         provision(Map.of("provisioning_key", "0".repeat(64)))
                 .then()
-                .statusCode(401)
+                .statusCode(403)
+                .body("error", equalTo("unknown_key"))
                 .body("error_message", equalTo("unknown provisioning key"));
         provision(Map.of("provisioning_key", "short")).then().statusCode(400);
         provision(Map.of()).then().statusCode(400);

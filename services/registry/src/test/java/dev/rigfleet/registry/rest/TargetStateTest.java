@@ -37,7 +37,7 @@ class TargetStateTest {
         Map<String, Object> web = Map.of(
                 "name", "web",
                 "image", "registry.example.com/web:1",
-                "healthcheck", Map.of("command", List.of("curl", "-f", "localhost"), "intervalSeconds", 10),
+                "healthcheck", Map.of("command", List.of("curl", "-f", "localhost"), "interval_seconds", 10),
                 "restart", "on-failure");
         Map<String, Object> worker = Map.of("name", "worker", "command", List.of("python3", "worker.py"));
 
@@ -52,6 +52,7 @@ class TargetStateTest {
                 .body("services[0].uuid", matchesPattern("[0-9a-f-]{36}"))
                 .body("services[0].restart", equalTo("on-failure"))
                 .body("services[1].restart", equalTo("always"))
+                .body("services[0].healthcheck.interval_seconds", equalTo(10))
                 .body("services[1].image", nullValue());
 
         owner.call().get("/fleets/" + appId + "/releases").then().body("releases.commit", equalTo(List.of("abc123")));
@@ -296,5 +297,55 @@ class TargetStateTest {
         List<DeviceTarget> heard = events.targetChanges(uuid);
         assertTrue(heard.size() == count, "one event per change, heard " + heard.size());
         return heard;
+    }
+
+    @Test
+    void aServiceKeepsItsIdentityFromReleaseToRelease() {
+        Api owner = Api.newUser();
+        long appId = owner.createFleet();
+        owner.createRelease(appId, "v1");
+        owner.createRelease(appId, "v2");
+        String path = "/fleets/" + appId + "/releases";
+        List<String> identities = owner.call()
+                .get(path)
+                .then()
+                .extract()
+                .jsonPath()
+                .getList("releases.collect { it.services[0].uuid }", String.class);
+
+        assertEquals(2, identities.size());
+        assertEquals(identities.get(0), identities.get(1));
+        String given = "0d8f0b3e-3c1a-4d0e-9d4b-5f0a7c3e2b11";
+        Map<String, Object> service = Map.of("name", "x", "image", "img", "uuid", given);
+        owner.call()
+                .body(Map.of("commit", "v3", "services", List.of(service)))
+                .post(path)
+                .then()
+                .statusCode(201)
+                .body("services[0].uuid", equalTo(given));
+        Map<String, Object> twin = Map.of("name", "y", "image", "img", "uuid", given);
+        owner.call()
+                .body(Map.of("commit", "v4", "services", List.of(service, twin)))
+                .post(path)
+                .then()
+                .statusCode(400)
+                .body("error_message", equalTo("service uuid " + given + " appears twice"));
+    }
+
+    @Test
+    void theDeviceLinkReadsAnyDevicesTargetState() {
+        Api owner = Api.newUser();
+        String uuid = (String) owner.enrol(owner.createFleet()).get("uuid");
+
+        io.restassured.RestAssured.given()
+                .get("/internal/devices/" + uuid + "/target-state")
+                .then()
+                .statusCode(200)
+                .body("uuid", equalTo(uuid))
+                .body("version", equalTo(1));
+        io.restassured.RestAssured.given()
+                .get("/internal/devices/" + "e".repeat(32) + "/target-state")
+                .then()
+                .statusCode(404);
     }
 }

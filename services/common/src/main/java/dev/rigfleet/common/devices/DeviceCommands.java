@@ -1,0 +1,64 @@
+package dev.rigfleet.common.devices;
+
+import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.BusException;
+import dev.rigfleet.common.redis.Presence;
+import dev.rigfleet.proto.agent.CommandRequest;
+import dev.rigfleet.proto.agent.CommandResponse;
+import dev.rigfleet.proto.bus.DeviceCommand;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * Sends a command to a device's agent, from any service: presence names the coordinator replica that holds the
+ * device, and the bus carries the command to its inbox. A device nobody holds fails at once with {@link
+ * DeviceOffline}; one that does not answer fails with the bus's time-out.
+ */
+@ApplicationScoped
+public class DeviceCommands {
+
+    public static final String TYPE = "device.command";
+    /** The failure code a coordinator answers when it does not hold the device at the routed epoch. */
+    public static final String OFFLINE = "offline";
+
+    private final Presence presence;
+    private final Bus bus;
+
+    public DeviceCommands(Presence presence, Bus bus) {
+        this.presence = presence;
+        this.bus = bus;
+    }
+
+    public Uni<CommandResponse> send(String deviceUuid, CommandRequest request, Duration timeout) {
+        CommandRequest identified = request.getCommandId().isEmpty()
+                ? request.toBuilder().setCommandId(UUID.randomUUID().toString()).build()
+                : request;
+        return presence.holder(deviceUuid).chain(holder -> {
+            if (holder.isEmpty()) {
+                return Uni.createFrom().failure(new DeviceOffline(deviceUuid));
+            }
+            DeviceCommand command = DeviceCommand.newBuilder()
+                    .setDeviceUuid(deviceUuid)
+                    .setEpoch(holder.get().epoch())
+                    .setRequest(identified.toBuilder().setEpoch(holder.get().epoch()))
+                    .build();
+            return bus.request(bus.inboxOf(holder.get().replica()), TYPE, command, CommandResponse.parser(), timeout)
+                    .onFailure(BusException.class)
+                    .transform(failure -> offline((BusException) failure) ? new DeviceOffline(deviceUuid) : failure);
+        });
+    }
+
+    private static boolean offline(BusException failure) {
+        return failure.reason() == BusException.Reason.NO_RESPONDER || OFFLINE.equals(failure.remoteCode());
+    }
+
+    /** No coordinator holds the device: it is not connected. */
+    public static class DeviceOffline extends RuntimeException {
+
+        public DeviceOffline(String deviceUuid) {
+            super("device " + deviceUuid + " is offline", null, false, false);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.rigfleet.coordinator.auth;
+
+import io.quarkus.security.identity.IdentityProviderManager;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.identity.request.AuthenticationRequest;
+import io.quarkus.vertx.http.runtime.security.ChallengeData;
+import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
+import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Agents authenticate with their device credential, as Coder's agents do with their token: in a {@code
+ * Coder-Session-Token} header or as {@code Authorization: Bearer <credential>}. Bearer values that are not
+ * credentials (JWTs) are left to the JWT mechanism, which accepts the {@code device}-audience session tokens of the
+ * cloud identity routes and users' tokens.
+ */
+@ApplicationScoped
+public class DeviceCredentialMechanism implements HttpAuthenticationMechanism {
+
+    public static final String SESSION_TOKEN_HEADER = "Coder-Session-Token";
+    private static final String BEARER = "Bearer ";
+
+    @Override
+    public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identities) {
+        String credential = credentialOf(context);
+        if (credential == null) {
+            return Uni.createFrom().optional(Optional.empty());
+        }
+        return identities.authenticate(
+                HttpSecurityUtils.setRoutingContextAttribute(new DeviceCredentialRequest(credential), context));
+    }
+
+    @Override
+    public Uni<ChallengeData> getChallenge(RoutingContext context) {
+        return Uni.createFrom().item(new ChallengeData(401, "WWW-Authenticate", "Bearer"));
+    }
+
+    @Override
+    public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
+        return Set.of(DeviceCredentialRequest.class);
+    }
+
+    private static String credentialOf(RoutingContext context) {
+        String session = context.request().getHeader(SESSION_TOKEN_HEADER);
+        if (session != null && DeviceCredentials.SHAPE.matcher(session).matches()) {
+            return session;
+        }
+        String authorization = context.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (authorization != null && authorization.startsWith(BEARER)) {
+            String bearer = authorization.substring(BEARER.length()).trim();
+            if (DeviceCredentials.SHAPE.matcher(bearer).matches()) {
+                return bearer;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.rigfleet.coordinator.client;
+
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.time.Instant;
+import java.util.UUID;
+import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+
+/** The registry's routes for the device link (its {@code /internal/devices}); REST client {@code registry}. */
+@ApplicationScoped
+public class RegistryClient {
+
+    /** Who a device credential belongs to. */
+    public record DeviceIdentity(String uuid, long deviceId, long appId, UUID owner) {}
+
+    public record Transition(boolean online, Instant at) {}
+
+    private final Api api;
+
+    public RegistryClient(@RestClient Api api) {
+        this.api = api;
+    }
+
+    public Uni<DeviceIdentity> identify(String credentialSha256) {
+        return api.identify(credentialSha256);
+    }
+
+    /** The device's target state, as the registry's JSON. */
+    public Uni<String> targetState(String uuid) {
+        return api.targetState(uuid);
+    }
+
+    public Uni<Void> transition(String uuid, boolean online, Instant at) {
+        return api.transition(uuid, new Transition(online, at));
+    }
+
+    public Uni<Void> reportedState(String uuid, String json) {
+        return api.reportedState(uuid, json);
+    }
+
+    @RegisterRestClient(configKey = "registry")
+    @Path("/internal/devices")
+    interface Api {
+
+        @GET
+        @Path("/by-credential/{sha256}")
+        Uni<DeviceIdentity> identify(@PathParam("sha256") String credentialSha256);
+
+        @GET
+        @Path("/{uuid}/target-state")
+        @Produces(MediaType.APPLICATION_JSON)
+        Uni<String> targetState(@PathParam("uuid") String uuid);
+
+        @POST
+        @Path("/{uuid}/transitions")
+        Uni<Void> transition(@PathParam("uuid") String uuid, Transition transition);
+
+        @PUT
+        @Path("/{uuid}/reported-state")
+        @Consumes(MediaType.APPLICATION_JSON)
+        Uni<Void> reportedState(@PathParam("uuid") String uuid, String json);
+    }
+}

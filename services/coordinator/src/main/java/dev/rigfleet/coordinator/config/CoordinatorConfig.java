@@ -1,0 +1,22 @@
+package dev.rigfleet.coordinator.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+@ConfigMapping(prefix = "rigfleet.coordinator")
+public interface CoordinatorConfig {
+
+    /** How long a checked device credential is trusted before the registry is asked again; a deprovisioning
+     * event drops it at once. */
+    @WithDefault("30s")
+    Duration credentialCacheTtl();
+
+    /** How often agents ping and report stats; presence is renewed on each ping. */
+    @WithDefault("20s")
+    Duration reportInterval();
+
+    /** Presence of a device expires this long after its agent's last ping, should its coordinator vanish. */
+    @WithDefault("60s")
+    Duration presenceTtl();
+}

@@ -1,0 +1,333 @@
+package dev.rigfleet.coordinator.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.BusException;
+import dev.rigfleet.common.devices.DeviceCommands;
+import dev.rigfleet.common.redis.Presence;
+import dev.rigfleet.coordinator.auth.DeviceCredentials;
+import dev.rigfleet.coordinator.client.RegistryClient;
+import dev.rigfleet.coordinator.client.RegistryClient.DeviceIdentity;
+import dev.rigfleet.coordinator.config.CoordinatorConfig;
+import dev.rigfleet.proto.agent.AgentFrame;
+import dev.rigfleet.proto.agent.CommandRequest;
+import dev.rigfleet.proto.agent.CommandResponse;
+import dev.rigfleet.proto.agent.Hello;
+import dev.rigfleet.proto.agent.Pong;
+import dev.rigfleet.proto.agent.Refusal;
+import dev.rigfleet.proto.agent.ServerFrame;
+import dev.rigfleet.proto.agent.StateAck;
+import dev.rigfleet.proto.agent.StateReport;
+import dev.rigfleet.proto.agent.TargetState;
+import dev.rigfleet.proto.agent.Welcome;
+import dev.rigfleet.proto.bus.DeviceCommand;
+import dev.rigfleet.proto.bus.DeviceDeprovisioned;
+import dev.rigfleet.proto.bus.Envelope;
+import dev.rigfleet.proto.bus.TargetStateChanged;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every agent connection this replica holds, and what flows over them: the hello and its answer, target state on
+ * connect and on every change, state reports stored before they are acknowledged, commands from the bus and their
+ * answers, pings that keep presence alive. Nothing here polls or blocks: every step is a reaction to a frame, a
+ * bus message or a close.
+ */
+@ApplicationScoped
+public class AgentLinks {
+
+    /** The protocol versions this coordinator speaks. */
+    public static final int MIN_PROTOCOL = 1;
+
+    public static final int MAX_PROTOCOL = 1;
+    /** Close code for "a newer connection of this device replaced this one" (4000-4999 are the application's). */
+    public static final int REPLACED = 4001;
+
+    public static final int REFUSED = 4002;
+    public static final int DEPROVISIONED = 4003;
+    private static final String SERVER_VERSION = "rigfleet-coordinator/0.1";
+
+    /** One agent connection. {@code epoch} is 0 until the hello is accepted. */
+    static final class Link {
+        final WebSocketConnection connection;
+        final DeviceIdentity device;
+        volatile long epoch;
+
+        Link(WebSocketConnection connection, DeviceIdentity device) {
+            this.connection = connection;
+            this.device = device;
+        }
+
+        Presence.Holder holder(String replica) {
+            return new Presence.Holder(replica, epoch);
+        }
+    }
+
+    private final Map<String, Link> byConnection = new ConcurrentHashMap<>();
+    private final Map<String, Link> byDevice = new ConcurrentHashMap<>();
+    private final Map<String, UniEmitter<? super CommandResponse>> pendingCommands = new ConcurrentHashMap<>();
+    private final Presence presence;
+    private final Bus bus;
+    private final RegistryClient registry;
+    private final DeviceCredentials credentials;
+    private final CoordinatorConfig config;
+    private final ObjectMapper json;
+
+    public AgentLinks(
+            Presence presence,
+            Bus bus,
+            RegistryClient registry,
+            DeviceCredentials credentials,
+            CoordinatorConfig config,
+            ObjectMapper json) {
+        this.presence = presence;
+        this.bus = bus;
+        this.registry = registry;
+        this.credentials = credentials;
+        this.config = config;
+        this.json = json;
+    }
+
+    void listen(@Observes StartupEvent started) {
+        bus.onRequest(DeviceCommands.TYPE, this::command);
+        bus.onEvent("devices", this::deviceEvent);
+    }
+
+    /** How many agents this replica holds. */
+    public int size() {
+        return byDevice.size();
+    }
+
+    public void opened(WebSocketConnection connection, DeviceIdentity device) {
+        byConnection.put(connection.id(), new Link(connection, device));
+    }
+
+    public Uni<Void> received(WebSocketConnection connection, byte[] bytes) {
+        Link link = byConnection.get(connection.id());
+        if (link == null) {
+            return Uni.createFrom().voidItem();
+        }
+        AgentFrame frame;
+        try {
+            frame = AgentFrame.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            return refuse(link, "not an agent frame of protocol " + MAX_PROTOCOL);
+        }
+        if (link.epoch == 0 && frame.getBodyCase() != AgentFrame.BodyCase.HELLO) {
+            return refuse(link, "the first frame must be a hello");
+        }
+        return switch (frame.getBodyCase()) {
+            case HELLO -> hello(link, frame.getHello());
+            case TARGET_ACK -> {
+                Log.debugf(
+                        "Device %s stored target state %d",
+                        link.device.uuid(), frame.getTargetAck().getVersion());
+                yield Uni.createFrom().voidItem();
+            }
+            case STATE_REPORT -> stateReport(link, frame.getStateReport());
+            case COMMAND_RESPONSE -> {
+                UniEmitter<? super CommandResponse> waiting =
+                        pendingCommands.remove(frame.getCommandResponse().getCommandId());
+                if (waiting != null) {
+                    waiting.complete(frame.getCommandResponse());
+                }
+                yield Uni.createFrom().voidItem();
+            }
+            case PING ->
+                presence.renew(link.device.uuid(), link.holder(bus.replicaId()), config.presenceTtl())
+                        .chain(held -> send(
+                                link,
+                                ServerFrame.newBuilder()
+                                        .setPong(Pong.newBuilder()
+                                                .setSentAtEpochMs(
+                                                        frame.getPing().getSentAtEpochMs()))
+                                        .build()));
+            case STATS, PONG, BODY_NOT_SET -> Uni.createFrom().voidItem();
+        };
+    }
+
+    public Uni<Void> closed(WebSocketConnection connection) {
+        Link link = byConnection.remove(connection.id());
+        if (link == null || link.epoch == 0) {
+            return Uni.createFrom().voidItem();
+        }
+        byDevice.remove(link.device.uuid(), link);
+        // Only the connection that still holds the device reports it offline; a replaced one says nothing.
+        return presence.release(link.device.uuid(), link.holder(bus.replicaId()))
+                .chain(released -> released
+                        ? registry.transition(link.device.uuid(), false, Instant.now())
+                        : Uni.createFrom().voidItem())
+                .onFailure()
+                .invoke(e -> Log.warnf(
+                        "Could not record that device %s went offline: %s", link.device.uuid(), e.getMessage()))
+                .onFailure()
+                .recoverWithNull();
+    }
+
+    private Uni<Void> hello(Link link, Hello hello) {
+        if (hello.getProtocolVersion() < MIN_PROTOCOL || hello.getProtocolVersion() > MAX_PROTOCOL) {
+            return refuse(
+                    link,
+                    "protocol " + hello.getProtocolVersion() + " is not supported; this coordinator speaks "
+                            + MIN_PROTOCOL + " to " + MAX_PROTOCOL);
+        }
+        if (!hello.getDeviceUuid().isEmpty() && !hello.getDeviceUuid().equals(link.device.uuid())) {
+            return refuse(link, "the credential belongs to another device than " + hello.getDeviceUuid());
+        }
+        String uuid = link.device.uuid();
+        return presence.claim(uuid, bus.replicaId(), config.presenceTtl()).chain(epoch -> {
+            link.epoch = epoch;
+            Link replaced = byDevice.put(uuid, link);
+            if (replaced != null && replaced != link) {
+                replaced.connection
+                        .close(new CloseReason(REPLACED, "a newer connection of this device took over"))
+                        .subscribe()
+                        .with(ok -> {}, e -> {});
+            }
+            Log.infof("Device %s connected (epoch %d, agent %s)", uuid, epoch, hello.getAgentVersion());
+            Welcome welcome = Welcome.newBuilder()
+                    .setProtocolVersion(hello.getProtocolVersion())
+                    .setServerVersion(SERVER_VERSION)
+                    .setEpoch(epoch)
+                    .setReportIntervalSeconds((int) config.reportInterval().toSeconds())
+                    .build();
+            return send(link, ServerFrame.newBuilder().setWelcome(welcome).build())
+                    .chain(() -> registry.transition(uuid, true, Instant.now()))
+                    .chain(() -> pushTargetState(link));
+        });
+    }
+
+    private Uni<Void> stateReport(Link link, StateReport report) {
+        // Acknowledged only once stored: the agent re-sends until then.
+        return registry.reportedState(link.device.uuid(), report.getJson().toStringUtf8())
+                .chain(() -> send(
+                        link,
+                        ServerFrame.newBuilder()
+                                .setStateAck(StateAck.newBuilder().setSequence(report.getSequence()))
+                                .build()))
+                .onFailure()
+                .invoke(e -> Log.warnf(
+                        "State report %d of %s not stored yet: %s",
+                        report.getSequence(), link.device.uuid(), e.getMessage()))
+                .onFailure()
+                .recoverWithNull();
+    }
+
+    private Uni<Void> pushTargetState(Link link) {
+        return registry.targetState(link.device.uuid()).chain(state -> {
+            long version;
+            try {
+                version = json.readTree(state).path("version").asLong();
+            } catch (Exception e) {
+                return Uni.createFrom().failure(e);
+            }
+            return send(
+                    link,
+                    ServerFrame.newBuilder()
+                            .setTargetState(TargetState.newBuilder()
+                                    .setVersion(version)
+                                    .setJson(ByteString.copyFromUtf8(state)))
+                            .build());
+        });
+    }
+
+    /** A command from the bus for a device this replica may hold; refused as offline unless held at that epoch. */
+    private Uni<CommandResponse> command(Envelope envelope) {
+        DeviceCommand command;
+        try {
+            command = DeviceCommand.parseFrom(envelope.getPayload());
+        } catch (InvalidProtocolBufferException e) {
+            return Uni.createFrom()
+                    .failure(new BusException(BusException.Reason.REMOTE_FAILURE, "malformed", "not a device command"));
+        }
+        Link link = byDevice.get(command.getDeviceUuid());
+        if (link == null || link.epoch != command.getEpoch() || !link.connection.isOpen()) {
+            return Uni.createFrom()
+                    .failure(new BusException(
+                            BusException.Reason.REMOTE_FAILURE,
+                            DeviceCommands.OFFLINE,
+                            "device " + command.getDeviceUuid() + " is not held here"));
+        }
+        CommandRequest request = command.getRequest();
+        Duration timeout = Duration.ofMillis(Math.max(1, envelope.getDeadlineEpochMs() - System.currentTimeMillis()));
+        return Uni.createFrom()
+                .<CommandResponse>emitter(emitter -> {
+                    pendingCommands.put(request.getCommandId(), emitter);
+                    send(
+                                    link,
+                                    ServerFrame.newBuilder()
+                                            .setCommandRequest(request)
+                                            .build())
+                            .subscribe()
+                            .with(sent -> {}, emitter::fail);
+                })
+                .ifNoItem()
+                .after(timeout)
+                .fail()
+                .onTermination()
+                .invoke(() -> pendingCommands.remove(request.getCommandId()));
+    }
+
+    private void deviceEvent(Envelope envelope) {
+        try {
+            switch (envelope.getType()) {
+                case "device.target.changed" ->
+                    TargetStateChanged.parseFrom(envelope.getPayload())
+                            .getDevicesList()
+                            .forEach(target -> {
+                                Link link = byDevice.get(target.getUuid());
+                                if (link != null) {
+                                    pushTargetState(link)
+                                            .subscribe()
+                                            .with(
+                                                    ok -> {},
+                                                    e -> Log.warnf(
+                                                            "Could not push target state %d to %s: %s",
+                                                            target.getVersion(), target.getUuid(), e.getMessage()));
+                                }
+                            });
+                case "device.deprovisioned" -> {
+                    DeviceDeprovisioned gone = DeviceDeprovisioned.parseFrom(envelope.getPayload());
+                    credentials.forget(gone.getCredentialSha256());
+                    Link link = byDevice.get(gone.getUuid());
+                    if (link != null) {
+                        link.connection
+                                .close(new CloseReason(DEPROVISIONED, "the device has been deprovisioned"))
+                                .subscribe()
+                                .with(ok -> {}, e -> {});
+                    }
+                }
+                default -> {}
+            }
+        } catch (InvalidProtocolBufferException e) {
+            Log.warnf("Dropped a malformed %s event %s", envelope.getType(), envelope.getId());
+        }
+    }
+
+    private Uni<Void> refuse(Link link, String reason) {
+        Refusal refusal = Refusal.newBuilder()
+                .setReason(reason)
+                .setMinProtocolVersion(MIN_PROTOCOL)
+                .setMaxProtocolVersion(MAX_PROTOCOL)
+                .build();
+        Log.infof("Refused agent of device %s: %s", link.device.uuid(), reason);
+        return send(link, ServerFrame.newBuilder().setRefusal(refusal).build())
+                .chain(() -> link.connection.close(new CloseReason(REFUSED, reason)));
+    }
+
+    private static Uni<Void> send(Link link, ServerFrame frame) {
+        return link.connection.sendBinary(frame.toByteArray());
+    }
+}

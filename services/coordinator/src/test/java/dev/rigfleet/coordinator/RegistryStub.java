@@ -1,0 +1,131 @@
+package dev.rigfleet.coordinator;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Stands in for the registry's {@code /internal/devices} routes in the coordinator's own tests; the real registry
+ * and coordinator meet in e2e. Lives in one JVM with the test, across class loaders, so its state is static.
+ */
+public final class RegistryStub {
+
+    public record Device(String uuid, long deviceId, long appId, String owner) {}
+
+    private static final Map<String, Device> BY_CREDENTIAL_SHA256 = new ConcurrentHashMap<>();
+    private static final Map<String, Long> TARGET_VERSIONS = new ConcurrentHashMap<>();
+    private static final List<String> TRANSITIONS = new CopyOnWriteArrayList<>();
+    private static final Map<String, String> REPORTED = new ConcurrentHashMap<>();
+    private static final AtomicInteger REPORT_FAILURES_TO_COME = new AtomicInteger();
+    private static final AtomicInteger REPORT_ATTEMPTS = new AtomicInteger();
+    private static HttpServer server;
+
+    private RegistryStub() {}
+
+    public static synchronized String start() {
+        if (server == null) {
+            try {
+                server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            server.createContext("/internal/devices/", RegistryStub::handle);
+            server.start();
+        }
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public static void enrol(String credentialSha256, Device device) {
+        BY_CREDENTIAL_SHA256.put(credentialSha256, device);
+        TARGET_VERSIONS.put(device.uuid(), 1L);
+    }
+
+    public static void revoke(String credentialSha256) {
+        BY_CREDENTIAL_SHA256.remove(credentialSha256);
+    }
+
+    public static void setTargetVersion(String uuid, long version) {
+        TARGET_VERSIONS.put(uuid, version);
+    }
+
+    /** "uuid online|offline" lines, in order. */
+    public static List<String> transitions() {
+        return TRANSITIONS;
+    }
+
+    public static String reportedState(String uuid) {
+        return REPORTED.get(uuid);
+    }
+
+    public static void failNextReports(int count) {
+        REPORT_FAILURES_TO_COME.set(count);
+    }
+
+    public static int reportAttempts() {
+        return REPORT_ATTEMPTS.get();
+    }
+
+    private static void handle(HttpExchange exchange) throws IOException {
+        String[] parts = exchange.getRequestURI().getPath().split("/");
+        // /internal/devices/{a}/{b}
+        String first = parts[3];
+        String second = parts.length > 4 ? parts[4] : "";
+        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        if (first.equals("by-credential")) {
+            Device device = BY_CREDENTIAL_SHA256.get(second);
+            if (device == null) {
+                answer(exchange, 404, "{\"error_message\":\"no device has that credential\"}");
+            } else {
+                answer(
+                        exchange,
+                        200,
+                        String.format(
+                                "{\"uuid\":\"%s\",\"deviceId\":%d,\"appId\":%d,\"owner\":\"%s\"}",
+                                device.uuid(), device.deviceId(), device.appId(), device.owner()));
+            }
+        } else if (second.equals("target-state")) {
+            answer(
+                    exchange,
+                    200,
+                    String.format(
+                            "{\"uuid\":\"%s\",\"version\":%d,\"release\":null,\"environment\":{}}",
+                            first, TARGET_VERSIONS.getOrDefault(first, 1L)));
+        } else if (second.equals("transitions")) {
+            TRANSITIONS.add(first + (body.contains("\"online\":true") ? " online" : " offline"));
+            answer(exchange, 204, null);
+        } else if (second.equals("reported-state")) {
+            REPORT_ATTEMPTS.incrementAndGet();
+            if (REPORT_FAILURES_TO_COME.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                answer(exchange, 503, "{\"error_message\":\"database busy\"}");
+            } else {
+                REPORTED.put(first, body);
+                answer(exchange, 204, null);
+            }
+        } else {
+            answer(exchange, 404, "{}");
+        }
+    }
+
+    private static void answer(HttpExchange exchange, int status, String json) throws IOException {
+        if (json == null) {
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+            return;
+        }
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+}

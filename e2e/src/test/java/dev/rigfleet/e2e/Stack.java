@@ -14,7 +14,7 @@ import java.util.UUID;
 
 /**
  * The platform as e2e tests see it: a private Redis, a database of its own on the real PostgreSQL (a schema per
- * service), one workspaces replica and two registry replicas, all packaged jars in processes of their own. Started once per test JVM and
+ * service), one workspaces replica, two registry and two coordinator replicas, all packaged jars in processes of their own. Started once per test JVM and
  * shared by every test, stopped when the JVM exits.
  */
 final class Stack {
@@ -38,6 +38,10 @@ final class Stack {
     ServiceProcess workspaces;
     ServiceProcess registryA;
     ServiceProcess registryB;
+    ServiceProcess coordinatorA;
+    ServiceProcess coordinatorB;
+    /** The Redis key prefix of this stack, for tests that speak to Redis as a service would. */
+    String keyPrefix;
 
     static synchronized Stack get() {
         if (started == null) {
@@ -58,9 +62,8 @@ final class Stack {
         admin("CREATE DATABASE " + database);
         Map<String, String> shared = new HashMap<>();
         shared.put("quarkus.redis.hosts", redis.url());
-        shared.put(
-                "rigfleet.redis.key-prefix",
-                "e2e-" + UUID.randomUUID().toString().substring(0, 8) + ":");
+        keyPrefix = "e2e-" + UUID.randomUUID().toString().substring(0, 8) + ":";
+        shared.put("rigfleet.redis.key-prefix", keyPrefix);
         shared.put(
                 "mp.jwt.verify.publickey.location",
                 TestKeys.publicKeyFile().toUri().toString());
@@ -69,12 +72,13 @@ final class Stack {
         shared.put("rigfleet.bus.max-reconnect-delay", "1s");
 
         // One database, a schema per service, as in an installation.
-        shared.put("quarkus.datasource.reactive.url", "postgresql://" + POSTGRES + "/" + database);
-        shared.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + POSTGRES + "/" + database);
-        shared.put("quarkus.datasource.username", PG_USER);
-        shared.put("quarkus.datasource.password", PG_PASSWORD);
+        Map<String, String> withDatabase = new HashMap<>(shared);
+        withDatabase.put("quarkus.datasource.reactive.url", "postgresql://" + POSTGRES + "/" + database);
+        withDatabase.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://" + POSTGRES + "/" + database);
+        withDatabase.put("quarkus.datasource.username", PG_USER);
+        withDatabase.put("quarkus.datasource.password", PG_PASSWORD);
 
-        Map<String, String> workspacesConfig = new HashMap<>(shared);
+        Map<String, String> workspacesConfig = new HashMap<>(withDatabase);
         workspacesConfig.put(
                 "smallrye.jwt.sign.key.location",
                 TestKeys.privateKeyFile().toUri().toString());
@@ -84,16 +88,24 @@ final class Stack {
         workspacesConfig.put("rigfleet.rate-limit.classes.auth.limit", "100000");
         workspaces = ServiceProcess.start("workspaces", "workspaces", workspacesConfig);
 
-        Map<String, String> registryConfig = new HashMap<>(shared);
+        Map<String, String> registryConfig = new HashMap<>(withDatabase);
         registryConfig.put("quarkus.rest-client.revocations.url", workspaces.url());
         registryConfig.put("rigfleet.rate-limit.classes.fleets.path-prefixes", "/fleets");
         registryConfig.put("rigfleet.rate-limit.classes.fleets.limit", String.valueOf(FLEETS_LIMIT));
         registryA = ServiceProcess.start("registry", "registry-a", registryConfig);
         registryB = ServiceProcess.start("registry", "registry-b", registryConfig);
+
+        Map<String, String> coordinatorConfig = new HashMap<>(shared);
+        coordinatorConfig.put("quarkus.rest-client.revocations.url", workspaces.url());
+        coordinatorConfig.put("quarkus.rest-client.registry.url", registryA.url());
+        coordinatorConfig.put("rigfleet.coordinator.report-interval", "1s");
+        coordinatorA = ServiceProcess.start("coordinator", "coordinator-a", coordinatorConfig);
+        coordinatorB = ServiceProcess.start("coordinator", "coordinator-b", coordinatorConfig);
     }
 
     private void stop() {
-        for (AutoCloseable part : new AutoCloseable[] {registryB, registryA, workspaces, redis}) {
+        for (AutoCloseable part :
+                new AutoCloseable[] {coordinatorB, coordinatorA, registryB, registryA, workspaces, redis}) {
             try {
                 if (part != null) {
                     part.close();

@@ -27,6 +27,8 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.mutiny.redis.client.Command;
+import io.vertx.mutiny.redis.client.Request;
 import jakarta.inject.Inject;
 import java.net.URI;
 import java.security.SecureRandom;
@@ -56,6 +58,9 @@ class CoordinateSocketTest {
 
     @Inject
     Bus bus;
+
+    @Inject
+    io.vertx.mutiny.redis.client.Redis redis;
 
     /** A device the registry stand-in knows; answers its credential. */
     private static String[] enrolledDevice() {
@@ -281,6 +286,25 @@ class CoordinateSocketTest {
                     .setPing(Ping.newBuilder().setSentAtEpochMs(42))
                     .build());
             assertEquals(42, agent.next(WAIT).getPong().getSentAtEpochMs());
+        }
+    }
+
+    @Test
+    void presenceLostInRedisIsClaimedAgainOnTheNextPing() throws Exception {
+        String[] device = enrolledDevice();
+        try (TestAgent agent = connected(device[0], device[1])) {
+            Presence.Holder held =
+                    presence.holder(device[0]).await().atMost(WAIT).orElseThrow();
+            redis.send(Request.cmd(Command.DEL).arg(presence.key(device[0])))
+                    .await()
+                    .atMost(WAIT);
+
+            agent.send(AgentFrame.newBuilder()
+                    .setPing(Ping.newBuilder().setSentAtEpochMs(7))
+                    .build());
+            assertEquals(7, agent.next(WAIT).getPong().getSentAtEpochMs());
+
+            assertEquals(held, presence.holder(device[0]).await().atMost(WAIT).orElseThrow());
         }
     }
 }

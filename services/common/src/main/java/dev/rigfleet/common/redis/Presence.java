@@ -81,6 +81,22 @@ public class Presence {
                         .arg(ttl.toSeconds())));
     }
 
+    /**
+     * Puts a claim back after Redis lost it (a restart keeps nothing), unless another connection has claimed the
+     * device meanwhile; answers whether this holder holds it now.
+     */
+    public Uni<Boolean> reassert(String deviceUuid, Holder holder, Duration ttl) {
+        return redis.send(Request.cmd(Command.SET)
+                        .arg(key(deviceUuid))
+                        .arg(holder.replica() + " " + holder.epoch())
+                        .arg("NX")
+                        .arg("EX")
+                        .arg(ttl.toSeconds()))
+                .chain(set -> set != null
+                        ? Uni.createFrom().item(true)
+                        : holder(deviceUuid).map(now -> now.map(holder::equals).orElse(false)));
+    }
+
     /** Keeps the claim alive; false when another connection has taken the device since. */
     public Uni<Boolean> renew(String deviceUuid, Holder holder, Duration ttl) {
         return ifHolder(IF_HOLDER_EXPIRE, deviceUuid, holder, ttl.toSeconds());

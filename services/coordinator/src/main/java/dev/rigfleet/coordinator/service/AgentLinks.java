@@ -103,6 +103,9 @@ public class AgentLinks {
     void listen(@Observes StartupEvent started) {
         bus.onRequest(DeviceCommands.TYPE, this::command);
         bus.onEvent("devices", this::deviceEvent);
+        // Redis may have lost presence (a restart keeps nothing): claim again what this replica holds.
+        bus.onConnected(() ->
+                byDevice.values().forEach(link -> keepPresence(link).subscribe().with(held -> {}, e -> {})));
     }
 
     /** How many agents this replica holds. */
@@ -146,7 +149,7 @@ public class AgentLinks {
                 yield Uni.createFrom().voidItem();
             }
             case PING ->
-                presence.renew(link.device.uuid(), link.holder(bus.replicaId()), config.presenceTtl())
+                keepPresence(link)
                         .chain(held -> send(
                                 link,
                                 ServerFrame.newBuilder()
@@ -174,6 +177,14 @@ public class AgentLinks {
                         "Could not record that device %s went offline: %s", link.device.uuid(), e.getMessage()))
                 .onFailure()
                 .recoverWithNull();
+    }
+
+    private Uni<Boolean> keepPresence(Link link) {
+        Presence.Holder holder = link.holder(bus.replicaId());
+        return presence.renew(link.device.uuid(), holder, config.presenceTtl())
+                .chain(renewed -> renewed
+                        ? Uni.createFrom().item(true)
+                        : presence.reassert(link.device.uuid(), holder, config.presenceTtl()));
     }
 
     private Uni<Void> hello(Link link, Hello hello) {

@@ -165,7 +165,7 @@ public final class AgentConnection implements AutoCloseable {
                 .setURI(COORDINATE_PATH)
                 .addHeader(SESSION_TOKEN_HEADER, credential);
         client.connect(options).onSuccess(this::opened).onFailure(failure -> {
-            LOG.log(Level.FINE, "Could not reach {0}: {1}", new Object[] {server, failure.getMessage()});
+            LOG.log(Level.WARNING, "Could not reach {0}: {1}", new Object[] {server, failure.getMessage()});
             serverIndex++;
             retryLater();
         });

@@ -1,0 +1,109 @@
+package dev.rigfleet.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.restassured.http.ContentType;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged agent enrols with a provisioning key, dials a coordinator, answers a command from the bus with its own
+ * local API, and comes back as the same device after a restart.
+ */
+class AgentProcessIT {
+
+    private static final Duration REACH = Duration.ofSeconds(20);
+    private final Stack stack = Stack.get();
+
+    @Test
+    void theAgentEnrolsOnceDialsHomeAndAnswersCommandsWithItsLocalApi() throws Exception {
+        String token = Accounts.newUserToken(stack);
+        long appId = given().auth()
+                .oauth2(token)
+                .contentType(ContentType.JSON)
+                .body(Map.of("name", "agent-rigs"))
+                .post(stack.registryA.url() + "/fleets")
+                .then()
+                .statusCode(201)
+                .extract()
+                .jsonPath()
+                .getLong("appId");
+        String key = given().auth()
+                .oauth2(token)
+                .contentType(ContentType.JSON)
+                .body(Map.of("max_uses", 1))
+                .post(stack.registryA.url() + "/fleets/" + appId + "/provisioning-keys")
+                .then()
+                .extract()
+                .path("provisioning_key");
+        Path stateDir = Files.createTempDirectory("rigfleet-agent");
+        Map<String, String> config = Map.of(
+                "rigfleet.agent.servers", stack.coordinatorB.url(),
+                "rigfleet.agent.provisioning-url", stack.registryA.url(),
+                "rigfleet.agent.provisioning-key", key,
+                "rigfleet.agent.name", "bench-arm",
+                "rigfleet.agent.state-dir", stateDir.toString());
+
+        String uuid;
+        try (ServiceProcess agent = ServiceProcess.start("agent", "agent", config)) {
+            uuid = awaitOnline(token, appId);
+            assertEquals(
+                    "rw-------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(stateDir.resolve("identity.json"))));
+            await().atMost(REACH).until(() -> Files.exists(stateDir.resolve("target-state.json")));
+
+            Vertx vertx = Vertx.vertx();
+            try (BusSender sender = new BusSender(vertx, stack.redis.url(), stack.keyPrefix)) {
+                BusSender.Outcome outcome = sender.send(uuid, "/ping", REACH);
+                assertNull(outcome.failure());
+                assertEquals(200, outcome.response().getStatus());
+                assertEquals("OK", outcome.response().getBody().toStringUtf8());
+            } finally {
+                vertx.close();
+            }
+        }
+
+        // The key is used up: a restarted agent must come back with the identity it kept.
+        try (ServiceProcess agent = ServiceProcess.start("agent", "agent-restarted", config)) {
+            assertEquals(uuid, awaitOnline(token, appId));
+        }
+        given().auth()
+                .oauth2(token)
+                .queryParam("appId", appId)
+                .get(stack.registryA.url() + "/devices")
+                .then()
+                .body("devices.size()", org.hamcrest.Matchers.equalTo(1))
+                .body("devices[0].name", org.hamcrest.Matchers.equalTo("bench-arm"));
+    }
+
+    /** Waits until the fleet's one device is online; answers its uuid. */
+    private String awaitOnline(String token, long appId) {
+        return await().atMost(REACH)
+                .until(
+                        () -> {
+                            List<Map<String, Object>> devices = given().auth()
+                                    .oauth2(token)
+                                    .queryParam("appId", appId)
+                                    .get(stack.registryA.url() + "/devices")
+                                    .then()
+                                    .extract()
+                                    .jsonPath()
+                                    .getList("devices");
+                            return devices.size() == 1
+                                            && Boolean.TRUE.equals(
+                                                    devices.get(0).get("online"))
+                                    ? (String) devices.get(0).get("uuid")
+                                    : null;
+                        },
+                        uuid -> uuid != null);
+    }
+}

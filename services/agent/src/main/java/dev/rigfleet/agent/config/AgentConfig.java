@@ -1,0 +1,47 @@
+package dev.rigfleet.agent.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+@ConfigMapping(prefix = "rigfleet.agent")
+public interface AgentConfig {
+
+    /**
+     * Base URLs of the platform the agent dials home to (the entry point, or the coordinators' Service), tried in
+     * turn; none means the agent serves its local APIs only. {@code wss://}/{@code https://}, or plain to loopback.
+     */
+    Optional<List<URI>> servers();
+
+    /** Where {@code POST /provision} is; defaults to the first server (an entry point routes it to the registry). */
+    Optional<URI> provisioningUrl();
+
+    /** A provisioning key to enrol with, used once when the agent has no identity yet. */
+    Optional<String> provisioningKey();
+
+    /** The device name asked for at enrolment; the registry makes one when absent. */
+    Optional<String> name();
+
+    /** Where the agent keeps its identity (readable by its own user only) and its last target state. */
+    @WithDefault("/var/lib/rigfleet-agent")
+    Path stateDir();
+
+    /** PEM certificates to trust for TLS instead of the system's. */
+    Optional<Path> caFile();
+
+    /** Allows plain ws:// and http:// to hosts other than loopback. */
+    @WithDefault("false")
+    boolean insecure();
+
+    /** The longest pause between attempts to reach the platform. */
+    @WithDefault("30s")
+    Duration maxBackoff();
+
+    /** State reports kept while offline; past it the oldest are dropped and counted. */
+    @WithDefault("1000")
+    int reportBuffer();
+}

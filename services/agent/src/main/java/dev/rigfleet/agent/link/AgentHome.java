@@ -1,0 +1,159 @@
+package dev.rigfleet.agent.link;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import dev.rigfleet.agent.config.AgentConfig;
+import dev.rigfleet.proto.agent.CommandRequest;
+import dev.rigfleet.proto.agent.CommandResponse;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The agent application's link home: enrols once with the provisioning key when the device has no identity yet,
+ * then keeps an {@link AgentConnection} to the configured servers. Commands from the platform are run against the
+ * agent's own local API, exactly as an application on the device would call it; target states are kept in the
+ * state directory.
+ */
+@ApplicationScoped
+public class AgentHome {
+
+    public static final String TARGET_STATE_FILE = "target-state.json";
+    private static final String VERSION = "rigfleet-agent/0.1";
+
+    private final Vertx vertx;
+    private final AgentConfig config;
+    private final int localPort;
+    private final ObjectMapper json = new ObjectMapper();
+    private HttpClient http;
+    private AgentConnection connection;
+
+    public AgentHome(Vertx vertx, AgentConfig config, @ConfigProperty(name = "quarkus.http.port") int localPort) {
+        this.vertx = vertx;
+        this.config = config;
+        this.localPort = localPort;
+    }
+
+    void start(@Observes StartupEvent started) throws Exception {
+        List<URI> servers = config.servers().orElse(List.of());
+        if (servers.isEmpty()) {
+            Log.info("No rigfleet.agent.servers configured: serving the local APIs only");
+            return;
+        }
+        LinkSettings settings = new LinkSettings(
+                servers, config.caFile(), config.insecure(), config.maxBackoff(), config.reportBuffer());
+        HttpClientOptions options = new HttpClientOptions();
+        config.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
+        http = vertx.createHttpClient(options);
+        Optional<DeviceIdentity> known = DeviceIdentity.load(config.stateDir());
+        DeviceIdentity identity = known.isPresent() ? known.get() : enrol(servers);
+        Log.infof(
+                "Device %s (deviceId %d, fleet %d) dialling %s",
+                identity.uuid(), identity.deviceId(), identity.appId(), servers);
+        connection =
+                new AgentConnection(vertx, identity.uuid(), identity.credential(), VERSION, settings, new Handler());
+        connection.start();
+    }
+
+    void stop(@Observes ShutdownEvent stopping) {
+        if (connection != null) {
+            connection.close();
+        }
+    }
+
+    public Optional<AgentConnection> connection() {
+        return Optional.ofNullable(connection);
+    }
+
+    private DeviceIdentity enrol(List<URI> servers) throws Exception {
+        String key = config.provisioningKey()
+                .orElseThrow(() -> new IllegalStateException("this device has no identity in " + config.stateDir()
+                        + " and no rigfleet.agent.provisioning-key to enrol with"));
+        URI base = config.provisioningUrl().orElse(servers.get(0));
+        Map<String, Object> body = config.name()
+                .<Map<String, Object>>map(name -> Map.of("provisioning_key", key, "name", name))
+                .orElse(Map.of("provisioning_key", key));
+        boolean tls = "https".equals(base.getScheme()) || "wss".equals(base.getScheme());
+        RequestOptions request = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setHost(base.getHost())
+                .setPort(base.getPort() > 0 ? base.getPort() : tls ? 443 : 80)
+                .setSsl(tls)
+                .setURI("/provision")
+                .putHeader("Content-Type", "application/json");
+        byte[] payload = json.writeValueAsBytes(body);
+        Buffer answer = http.request(request)
+                .compose(call -> call.send(Buffer.buffer(payload)))
+                .compose(response -> response.body().map(bytes -> {
+                    if (response.statusCode() != 201) {
+                        throw new IllegalStateException("enrolment refused (" + response.statusCode() + "): " + bytes);
+                    }
+                    return bytes;
+                }))
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get();
+        Map<?, ?> enrolment = json.readValue(answer.getBytes(), Map.class);
+        DeviceIdentity identity = new DeviceIdentity(
+                (String) enrolment.get("uuid"),
+                ((Number) enrolment.get("deviceId")).longValue(),
+                ((Number) enrolment.get("appId")).longValue(),
+                (String) enrolment.get("name"),
+                (String) enrolment.get("credential"));
+        identity.store(config.stateDir());
+        Log.infof(
+                "Enrolled as device %s; identity kept in %s",
+                identity.uuid(), config.stateDir().resolve(DeviceIdentity.FILE));
+        return identity;
+    }
+
+    /** Runs the platform's requests against this agent's own local API. */
+    private final class Handler implements AgentConnection.Handler {
+
+        @Override
+        public void targetState(long version, String targetJson) {
+            vertx.fileSystem()
+                    .writeFile(config.stateDir().resolve(TARGET_STATE_FILE).toString(), Buffer.buffer(targetJson))
+                    .onSuccess(written -> Log.infof("Stored target state %d", version))
+                    .onFailure(e -> Log.errorf("Could not store target state %d: %s", version, e.getMessage()));
+        }
+
+        @Override
+        public Future<CommandResponse> command(CommandRequest request) {
+            RequestOptions local = new RequestOptions()
+                    .setMethod(HttpMethod.valueOf(request.getMethod().isEmpty() ? "POST" : request.getMethod()))
+                    .setHost("127.0.0.1")
+                    .setPort(localPort)
+                    .setURI(request.getPath());
+            if (!request.getContentType().isEmpty()) {
+                local.putHeader("Content-Type", request.getContentType());
+            }
+            local.putHeader(
+                    "X-Request-Id", request.getRequestId().isEmpty() ? request.getCommandId() : request.getRequestId());
+            return http.request(local)
+                    .compose(call -> call.send(Buffer.buffer(request.getBody().toByteArray())))
+                    .compose(response -> response.body()
+                            .map(bytes -> CommandResponse.newBuilder()
+                                    .setStatus(response.statusCode())
+                                    .setContentType(Optional.ofNullable(response.getHeader("Content-Type"))
+                                            .orElse(""))
+                                    .setBody(ByteString.copyFrom(bytes.getBytes()))
+                                    .build()));
+        }
+    }
+}

@@ -47,10 +47,10 @@ start workspaces \
   -Drigfleet.workspaces.bootstrap-admin.username=admin \
   -Drigfleet.workspaces.bootstrap-admin.password="$(cat "$RUN_DIR/admin-password")"
 wait_for 90 workspaces ready "${PORTS[workspaces]}"
-for service in registry instances coordinator agent; do
+for service in registry instances coordinator; do
   start "$service"
 done
-for service in registry instances coordinator agent; do
+for service in registry instances coordinator; do
   wait_for 90 "$service" ready "${PORTS[$service]}"
 done
 
@@ -87,6 +87,19 @@ api POST "/fleets/$APP_ID/provisioning-keys" '{"description": "make run demo", "
   | jq -r .provisioning_key > "$RUN_DIR/provisioning-key"
 [ -s "$RUN_DIR/provisioning-key" ] || fail "could not create a provisioning key; see .run/logs/registry.log"
 
+# A demo device on this machine: the agent enrols with the key once (its identity stays in .run/agent) and dials
+# home through the entry point.
+start agent \
+  -Drigfleet.agent.servers="$API" \
+  -Drigfleet.agent.provisioning-key="$(cat "$RUN_DIR/provisioning-key")" \
+  -Drigfleet.agent.name=demo-device \
+  -Drigfleet.agent.state-dir="$RUN_DIR/agent"
+wait_for 90 agent ready "${PORTS[agent]}"
+device_online() {
+  api GET "/devices?appId=$APP_ID" | jq -e '.devices[] | select(.name == "demo-device" and .online)' > /dev/null
+}
+wait_for 30 "the demo device's connection" device_online
+
 cat <<MSG
 
 rigfleet is running on http://127.0.0.1:$RIGFLEET_PORT
@@ -94,6 +107,7 @@ rigfleet is running on http://127.0.0.1:$RIGFLEET_PORT
   token:       .run/token
   logs:        .run/logs/
   demo fleet:  appId $APP_ID, release demo-1 (one local process)
+  demo device: demo-device, online through the agent on 127.0.0.1:${PORTS[agent]} (state in .run/agent)
   provisioning key: $(cat "$RUN_DIR/provisioning-key")   (also in .run/provisioning-key; 10 devices, 7 days)
 Try:
   curl -i -H "Authorization: Bearer \$(cat .run/token)" http://127.0.0.1:$RIGFLEET_PORT/fleets

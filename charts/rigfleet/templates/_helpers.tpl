@@ -22,6 +22,11 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version }}
 http://{{ include "rigfleet.fullname" (dict "root" . "component" "workspaces") }}:{{ .Values.workspaces.port }}
 {{- end -}}
 
+{{/* The address of the registry, which the coordinator asks about devices. */}}
+{{- define "rigfleet.registryUrl" -}}
+http://{{ include "rigfleet.fullname" (dict "root" . "component" "registry") }}:{{ .Values.registry.port }}
+{{- end -}}
+
 {{/*
 A component's Deployment and Service. Takes a dict: root (the chart's context), component (its name), and
 extraEnv (a list of env entries only this component needs).
@@ -74,6 +79,8 @@ spec:
               value: file:/etc/rigfleet/jwt/public.pem
             - name: QUARKUS_REST_CLIENT_REVOCATIONS_URL
               value: {{ include "rigfleet.workspacesUrl" $root | quote }}
+            - name: QUARKUS_REST_CLIENT_REGISTRY_URL
+              value: {{ include "rigfleet.registryUrl" $root | quote }}
             - name: RIGFLEET_RATE_LIMIT_ENABLED
               value: {{ $root.Values.rateLimit.enabled | quote }}
             - name: RIGFLEET_RATE_LIMIT_WINDOW

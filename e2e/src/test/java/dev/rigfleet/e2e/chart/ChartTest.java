@@ -63,6 +63,7 @@ class ChartTest {
                     env.get("MP_JWT_VERIFY_PUBLICKEY_LOCATION").getValue());
             assertTrue(env.get("QUARKUS_REDIS_HOSTS").getValue().startsWith("redis://"));
             assertTrue(env.get("QUARKUS_REST_CLIENT_REVOCATIONS_URL").getValue().endsWith("-workspaces:8081"));
+            assertTrue(env.get("QUARKUS_REST_CLIENT_REGISTRY_URL").getValue().endsWith("-registry:8083"));
             assertEquals(
                     deployment.getSpec().getSelector().getMatchLabels().get("app.kubernetes.io/component"),
                     deployment.getSpec().getTemplate().getMetadata().getLabels().get("app.kubernetes.io/component"));

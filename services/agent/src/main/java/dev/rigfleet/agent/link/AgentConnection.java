@@ -44,6 +44,9 @@ public final class AgentConnection implements AutoCloseable {
 
     public static final int PROTOCOL_VERSION = 1;
     public static final String SESSION_TOKEN_HEADER = "Coder-Session-Token";
+    /** The coordinator's close code for a deprovisioned device. */
+    public static final int DEPROVISIONED = 4003;
+
     private static final String COORDINATE_PATH = "/api/v2/workspaceagents/me/coordinate";
     private static final long FIRST_BACKOFF_MS = 250;
     private static final int REMEMBERED_COMMANDS = 1024;
@@ -162,13 +165,19 @@ public final class AgentConnection implements AutoCloseable {
                 .setHost(server.getHost())
                 .setPort(server.getPort() > 0 ? server.getPort() : tls ? 443 : 80)
                 .setSsl(tls)
-                .setURI(COORDINATE_PATH)
+                .setURI(pathPrefix(server) + COORDINATE_PATH)
                 .addHeader(SESSION_TOKEN_HEADER, credential);
         client.connect(options).onSuccess(this::opened).onFailure(failure -> {
             LOG.log(Level.WARNING, "Could not reach {0}: {1}", new Object[] {server, failure.getMessage()});
             serverIndex++;
             retryLater();
         });
+    }
+
+    /** A server URL may carry a path under which the platform is served, e.g. https://example.org/rigfleet. */
+    private static String pathPrefix(URI server) {
+        String path = server.getRawPath();
+        return path == null ? "" : path.replaceAll("/+$", "");
     }
 
     private void opened(WebSocket opened) {
@@ -203,7 +212,8 @@ public final class AgentConnection implements AutoCloseable {
                         + frame.getRefusal().getMaxProtocolVersion() + ", this agent " + PROTOCOL_VERSION + ")");
             case TARGET_STATE -> {
                 long version = frame.getTargetState().getVersion();
-                if (version != appliedTargetVersion) {
+                // Versions only grow: an older push arriving late is acknowledged but not applied.
+                if (version > appliedTargetVersion) {
                     handler.targetState(
                             version, frame.getTargetState().getJson().toStringUtf8());
                     appliedTargetVersion = version;
@@ -233,11 +243,14 @@ public final class AgentConnection implements AutoCloseable {
                 report -> send(AgentFrame.newBuilder().setStateReport(report).build()));
         cancelPings();
         long interval = Math.max(1, reportIntervalSeconds) * 1000L;
-        pingTimer = vertx.setPeriodic(
-                interval,
-                ignored -> send(AgentFrame.newBuilder()
-                        .setPing(Ping.newBuilder().setSentAtEpochMs(System.currentTimeMillis()))
-                        .build()));
+        pingTimer = vertx.setPeriodic(interval, ignored -> {
+            send(AgentFrame.newBuilder()
+                    .setPing(Ping.newBuilder().setSentAtEpochMs(System.currentTimeMillis()))
+                    .build());
+            // Reports still unacknowledged (the coordinator could not store them yet) go again.
+            unacknowledged.forEach(report ->
+                    send(AgentFrame.newBuilder().setStateReport(report).build()));
+        });
     }
 
     /** Runs each command id at most once: a command re-routed after a reconnect is answered, not run again. */
@@ -269,6 +282,10 @@ public final class AgentConnection implements AutoCloseable {
     private void lost(WebSocket which) {
         if (which != socket) {
             return;
+        }
+        if (which.closeStatusCode() != null && which.closeStatusCode() == DEPROVISIONED) {
+            LOG.severe("This device has been deprovisioned: its credential no longer works; not dialling again");
+            closed = true;
         }
         socket = null;
         welcomed = false;

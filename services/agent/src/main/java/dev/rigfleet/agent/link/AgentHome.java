@@ -85,6 +85,7 @@ public class AgentHome {
                 .orElseThrow(() -> new IllegalStateException("this device has no identity in " + config.stateDir()
                         + " and no rigfleet.agent.provisioning-key to enrol with"));
         URI base = config.provisioningUrl().orElse(servers.get(0));
+        LinkSettings.requireSafe(base, config.insecure());
         Map<String, Object> body = config.name()
                 .<Map<String, Object>>map(name -> Map.of("provisioning_key", key, "name", name))
                 .orElse(Map.of("provisioning_key", key));

@@ -26,18 +26,25 @@ public record LinkSettings(
         if (servers.isEmpty()) {
             throw new IllegalArgumentException("give at least one server URL");
         }
-        for (URI server : servers) {
-            boolean tls = "wss".equals(server.getScheme()) || "https".equals(server.getScheme());
-            boolean plain = "ws".equals(server.getScheme()) || "http".equals(server.getScheme());
-            if (!tls && !plain) {
-                throw new IllegalArgumentException(server + ": use wss:// (or ws:// to loopback)");
-            }
-            if (plain && !insecure && !isLoopback(server.getHost())) {
-                throw new IllegalArgumentException(
-                        server + ": plain ws:// only to loopback; use wss://, or allow it explicitly (insecure)");
-            }
-        }
+        servers.forEach(server -> requireSafe(server, insecure));
         servers = List.copyOf(servers);
+    }
+
+    /**
+     * Refuses a URL that would carry the device's secrets in the clear: TLS ({@code wss://}, {@code https://}), or
+     * plain only to loopback unless {@code insecure}.
+     */
+    public static void requireSafe(URI server, boolean insecure) {
+        boolean tls = "wss".equals(server.getScheme()) || "https".equals(server.getScheme());
+        boolean plain = "ws".equals(server.getScheme()) || "http".equals(server.getScheme());
+        if (!tls && !plain) {
+            throw new IllegalArgumentException(
+                    server + ": use wss:// or https:// (plain ws:// or http:// to loopback)");
+        }
+        if (plain && !insecure && !isLoopback(server.getHost())) {
+            throw new IllegalArgumentException(
+                    server + ": plain ws:// and http:// only to loopback; use TLS, or allow it explicitly (insecure)");
+        }
     }
 
     public static LinkSettings of(List<URI> servers) {

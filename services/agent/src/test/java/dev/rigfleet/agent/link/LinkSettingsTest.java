@@ -19,7 +19,7 @@ class LinkSettingsTest {
                 () -> LinkSettings.of(List.of(URI.create("ws://127.0.0.1:8084"), URI.create("ws://localhost:8084"))));
         IllegalArgumentException refused = assertThrows(
                 IllegalArgumentException.class, () -> LinkSettings.of(List.of(URI.create("ws://rigs.example.org"))));
-        assertTrue(refused.getMessage().contains("plain ws:// only to loopback"));
+        assertTrue(refused.getMessage().contains("plain ws:// and http:// only to loopback"));
         assertDoesNotThrow(() -> new LinkSettings(
                 List.of(URI.create("ws://rigs.example.org")), Optional.empty(), true, Duration.ofSeconds(30), 10));
     }

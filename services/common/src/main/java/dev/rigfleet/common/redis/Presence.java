@@ -26,6 +26,9 @@ public class Presence {
 
     private static final Duration TIMEOUT = Duration.ofMillis(500);
     // Renews or releases the key only while it still names this holder: a newer connection elsewhere wins.
+    // The next epoch and the claim in one step, so that two racing claims cannot leave the older epoch in place.
+    private static final String CLAIM = "local epoch = redis.call('INCR', KEYS[1]) "
+            + "redis.call('SET', KEYS[2], ARGV[1] .. ' ' .. epoch, 'EX', ARGV[2]) return epoch";
     private static final String IF_HOLDER_EXPIRE =
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end return 0";
     private static final String IF_HOLDER_DELETE =
@@ -72,13 +75,14 @@ public class Presence {
 
     /** Marks a new connection of the device as held by {@code replica}; answers its epoch. */
     public Uni<Long> claim(String deviceUuid, String replica, Duration ttl) {
-        return redis.send(Request.cmd(Command.INCR).arg(epochPrefix + deviceUuid))
-                .map(Response::toLong)
-                .call(epoch -> redis.send(Request.cmd(Command.SET)
-                        .arg(key(deviceUuid))
-                        .arg(replica + " " + epoch)
-                        .arg("EX")
-                        .arg(ttl.toSeconds())));
+        Request claim = Request.cmd(Command.EVAL)
+                .arg(CLAIM)
+                .arg(2)
+                .arg(epochPrefix + deviceUuid)
+                .arg(key(deviceUuid))
+                .arg(replica)
+                .arg(ttl.toSeconds());
+        return redis.send(claim).map(Response::toLong);
     }
 
     /**

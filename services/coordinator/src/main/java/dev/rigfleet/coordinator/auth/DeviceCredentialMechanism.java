@@ -16,8 +16,7 @@ import java.util.Set;
 /**
  * Agents authenticate with their device credential, as Coder's agents do with their token: in a {@code
  * Coder-Session-Token} header or as {@code Authorization: Bearer <credential>}. Bearer values that are not
- * credentials (JWTs) are left to the JWT mechanism, which accepts the {@code device}-audience session tokens of the
- * cloud identity routes and users' tokens.
+ * credentials (JWTs) are left to the JWT mechanism, which accepts users' tokens.
  */
 @ApplicationScoped
 public class DeviceCredentialMechanism implements HttpAuthenticationMechanism {

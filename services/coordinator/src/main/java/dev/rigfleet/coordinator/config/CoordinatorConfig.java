@@ -16,6 +16,10 @@ public interface CoordinatorConfig {
     @WithDefault("20s")
     Duration reportInterval();
 
+    /** How long a command waits for the agent's answer when its sender set no deadline. */
+    @WithDefault("30s")
+    Duration commandTimeout();
+
     /** Presence of a device expires this long after its agent's last ping, should its coordinator vanish. */
     @WithDefault("60s")
     Duration presenceTtl();

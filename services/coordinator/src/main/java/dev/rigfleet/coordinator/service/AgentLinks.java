@@ -77,7 +77,9 @@ public class AgentLinks {
 
     private final Map<String, Link> byConnection = new ConcurrentHashMap<>();
     private final Map<String, Link> byDevice = new ConcurrentHashMap<>();
+    /** Commands sent and not yet answered, by connection id and command id: only that connection may answer. */
     private final Map<String, UniEmitter<? super CommandResponse>> pendingCommands = new ConcurrentHashMap<>();
+
     private final Presence presence;
     private final Bus bus;
     private final RegistryClient registry;
@@ -103,9 +105,18 @@ public class AgentLinks {
     void listen(@Observes StartupEvent started) {
         bus.onRequest(DeviceCommands.TYPE, this::command);
         bus.onEvent("devices", this::deviceEvent);
-        // Redis may have lost presence (a restart keeps nothing): claim again what this replica holds.
-        bus.onConnected(() ->
-                byDevice.values().forEach(link -> keepPresence(link).subscribe().with(held -> {}, e -> {})));
+        // Events sent while the bus was away are lost, and Redis may have lost presence (a restart keeps nothing):
+        // claim again what this replica holds, and push each agent its current target state.
+        bus.onConnected(() -> byDevice.values()
+                .forEach(link -> keepPresence(link)
+                        .chain(held ->
+                                held ? pushTargetState(link) : Uni.createFrom().voidItem())
+                        .subscribe()
+                        .with(
+                                ok -> {},
+                                e -> Log.warnf(
+                                        "Could not refresh %s after reconnecting: %s",
+                                        link.device.uuid(), e.getMessage()))));
     }
 
     /** How many agents this replica holds. */
@@ -141,8 +152,8 @@ public class AgentLinks {
             }
             case STATE_REPORT -> stateReport(link, frame.getStateReport());
             case COMMAND_RESPONSE -> {
-                UniEmitter<? super CommandResponse> waiting =
-                        pendingCommands.remove(frame.getCommandResponse().getCommandId());
+                UniEmitter<? super CommandResponse> waiting = pendingCommands.remove(
+                        pendingKey(link, frame.getCommandResponse().getCommandId()));
                 if (waiting != null) {
                     waiting.complete(frame.getCommandResponse());
                 }
@@ -150,6 +161,10 @@ public class AgentLinks {
             }
             case PING ->
                 keepPresence(link)
+                        .call(held -> held
+                                ? Uni.createFrom().voidItem()
+                                : link.connection.close(
+                                        new CloseReason(REPLACED, "another connection holds this device now")))
                         .chain(held -> send(
                                 link,
                                 ServerFrame.newBuilder()
@@ -163,7 +178,24 @@ public class AgentLinks {
 
     public Uni<Void> closed(WebSocketConnection connection) {
         Link link = byConnection.remove(connection.id());
-        if (link == null || link.epoch == 0) {
+        if (link == null) {
+            return Uni.createFrom().voidItem();
+        }
+        String prefix = connection.id() + "/";
+        pendingCommands.keySet().removeIf(key -> {
+            if (key.startsWith(prefix)) {
+                UniEmitter<? super CommandResponse> waiting = pendingCommands.get(key);
+                if (waiting != null) {
+                    waiting.fail(new BusException(
+                            BusException.Reason.REMOTE_FAILURE,
+                            DeviceCommands.OFFLINE,
+                            "the agent's connection closed"));
+                }
+                return true;
+            }
+            return false;
+        });
+        if (link.epoch == 0) {
             return Uni.createFrom().voidItem();
         }
         byDevice.remove(link.device.uuid(), link);
@@ -197,27 +229,38 @@ public class AgentLinks {
         if (!hello.getDeviceUuid().isEmpty() && !hello.getDeviceUuid().equals(link.device.uuid())) {
             return refuse(link, "the credential belongs to another device than " + hello.getDeviceUuid());
         }
+        if (link.epoch != 0) {
+            return Uni.createFrom().voidItem(); // one hello per connection; a repeat changes nothing
+        }
         String uuid = link.device.uuid();
-        return presence.claim(uuid, bus.replicaId(), config.presenceTtl()).chain(epoch -> {
-            link.epoch = epoch;
-            Link replaced = byDevice.put(uuid, link);
-            if (replaced != null && replaced != link) {
-                replaced.connection
-                        .close(new CloseReason(REPLACED, "a newer connection of this device took over"))
-                        .subscribe()
-                        .with(ok -> {}, e -> {});
-            }
-            Log.infof("Device %s connected (epoch %d, agent %s)", uuid, epoch, hello.getAgentVersion());
-            Welcome welcome = Welcome.newBuilder()
-                    .setProtocolVersion(hello.getProtocolVersion())
-                    .setServerVersion(SERVER_VERSION)
-                    .setEpoch(epoch)
-                    .setReportIntervalSeconds((int) config.reportInterval().toSeconds())
-                    .build();
-            return send(link, ServerFrame.newBuilder().setWelcome(welcome).build())
-                    .chain(() -> registry.transition(uuid, true, Instant.now()))
-                    .chain(() -> pushTargetState(link));
-        });
+        // Online is a transition only when nobody held the device: a replacement is not one.
+        return presence.holder(uuid)
+                .chain(before -> presence.claim(uuid, bus.replicaId(), config.presenceTtl())
+                        .chain(epoch -> welcome(link, hello, epoch, before.isEmpty())));
+    }
+
+    private Uni<Void> welcome(Link link, Hello hello, long epoch, boolean cameOnline) {
+        String uuid = link.device.uuid();
+        link.epoch = epoch;
+        Link replaced = byDevice.put(uuid, link);
+        if (replaced != null && replaced != link) {
+            replaced.connection
+                    .close(new CloseReason(REPLACED, "a newer connection of this device took over"))
+                    .subscribe()
+                    .with(ok -> {}, e -> {});
+        }
+        Log.infof("Device %s connected (epoch %d, agent %s)", uuid, epoch, hello.getAgentVersion());
+        Welcome welcome = Welcome.newBuilder()
+                .setProtocolVersion(hello.getProtocolVersion())
+                .setServerVersion(SERVER_VERSION)
+                .setEpoch(epoch)
+                .setReportIntervalSeconds((int) config.reportInterval().toSeconds())
+                .build();
+        return send(link, ServerFrame.newBuilder().setWelcome(welcome).build())
+                .chain(() -> cameOnline
+                        ? registry.transition(uuid, true, Instant.now())
+                        : Uni.createFrom().voidItem())
+                .chain(() -> pushTargetState(link));
     }
 
     private Uni<Void> stateReport(Link link, StateReport report) {
@@ -272,10 +315,20 @@ public class AgentLinks {
                             "device " + command.getDeviceUuid() + " is not held here"));
         }
         CommandRequest request = command.getRequest();
-        Duration timeout = Duration.ofMillis(Math.max(1, envelope.getDeadlineEpochMs() - System.currentTimeMillis()));
+        long deadline = envelope.getDeadlineEpochMs();
+        Duration timeout = deadline > 0
+                ? Duration.ofMillis(Math.max(1, deadline - System.currentTimeMillis()))
+                : config.commandTimeout();
+        String key = pendingKey(link, request.getCommandId());
         return Uni.createFrom()
                 .<CommandResponse>emitter(emitter -> {
-                    pendingCommands.put(request.getCommandId(), emitter);
+                    if (pendingCommands.putIfAbsent(key, emitter) != null) {
+                        emitter.fail(new BusException(
+                                BusException.Reason.REMOTE_FAILURE,
+                                "duplicate",
+                                "command " + request.getCommandId() + " is running already"));
+                        return;
+                    }
                     send(
                                     link,
                                     ServerFrame.newBuilder()
@@ -288,7 +341,11 @@ public class AgentLinks {
                 .after(timeout)
                 .fail()
                 .onTermination()
-                .invoke(() -> pendingCommands.remove(request.getCommandId()));
+                .invoke(() -> pendingCommands.remove(key));
+    }
+
+    private static String pendingKey(Link link, String commandId) {
+        return link.connection.id() + "/" + commandId;
     }
 
     private void deviceEvent(Envelope envelope) {

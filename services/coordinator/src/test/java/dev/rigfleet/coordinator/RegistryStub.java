@@ -23,6 +23,7 @@ public final class RegistryStub {
 
     private static final Map<String, Device> BY_CREDENTIAL_SHA256 = new ConcurrentHashMap<>();
     private static final Map<String, Long> TARGET_VERSIONS = new ConcurrentHashMap<>();
+    private static final Map<String, String> SERVICES_JSON = new ConcurrentHashMap<>();
     private static final List<String> TRANSITIONS = new CopyOnWriteArrayList<>();
     private static final Map<String, String> REPORTED = new ConcurrentHashMap<>();
     private static final AtomicInteger REPORT_FAILURES_TO_COME = new AtomicInteger();
@@ -51,6 +52,18 @@ public final class RegistryStub {
 
     public static void revoke(String credentialSha256) {
         BY_CREDENTIAL_SHA256.remove(credentialSha256);
+    }
+
+    /** Gives the device a target release with one local-process service of this uuid and name. */
+    public static void setService(String deviceUuid, String serviceUuid, String name) {
+        SERVICES_JSON.put(
+                deviceUuid,
+                String.format(
+                        "{\"releaseId\":1,\"commit\":\"c1\",\"services\":[{\"uuid\":\"%s\",\"name\":\"%s\","
+                                + "\"command\":[\"python3\",\"app.py\"],\"environment\":{},"
+                                + "\"healthcheck\":{\"command\":[\"true\"],\"interval_seconds\":5,\"retries\":3},"
+                                + "\"restart\":\"always\"}]}",
+                        serviceUuid, name));
     }
 
     public static void setTargetVersion(String uuid, long version) {
@@ -97,8 +110,8 @@ public final class RegistryStub {
                     exchange,
                     200,
                     String.format(
-                            "{\"uuid\":\"%s\",\"version\":%d,\"release\":null,\"environment\":{}}",
-                            first, TARGET_VERSIONS.getOrDefault(first, 1L)));
+                            "{\"uuid\":\"%s\",\"version\":%d,\"release\":%s,\"environment\":{\"LAB\":\"north\"}}",
+                            first, TARGET_VERSIONS.getOrDefault(first, 1L), SERVICES_JSON.getOrDefault(first, "null")));
         } else if (second.equals("transitions")) {
             TRANSITIONS.add(first + (body.contains("\"online\":true") ? " online" : " offline"));
             answer(exchange, 204, null);

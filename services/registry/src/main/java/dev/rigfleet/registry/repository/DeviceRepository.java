@@ -17,6 +17,11 @@ public class DeviceRepository implements PanacheRepositoryBase<Device, Long> {
         return find("credentialSha256", credentialSha256).firstResult();
     }
 
+    public Uni<Device> findByCloudIdentity(String provider, String instanceId) {
+        return find("cloudProvider = ?1 and cloudInstanceId = ?2", provider, instanceId)
+                .firstResult();
+    }
+
     public Uni<Long> countInFleet(long fleetId) {
         return count("fleetId", fleetId);
     }

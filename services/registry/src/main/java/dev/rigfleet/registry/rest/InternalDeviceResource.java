@@ -38,6 +38,14 @@ public class InternalDeviceResource {
         return devices.identify(credentialSha256);
     }
 
+    /** For the cloud identity routes: the device on a verified cloud instance. */
+    @GET
+    @Path("/by-cloud-identity/{provider}/{instanceId}")
+    public Uni<Identity> identifyInstance(
+            @PathParam("provider") String provider, @PathParam("instanceId") String instanceId) {
+        return devices.identifyInstance(provider, instanceId);
+    }
+
     /** What the device link pushes to the agent when it connects. */
     @GET
     @Path("/{uuid}/target-state")

@@ -235,6 +235,21 @@ public class DeviceService {
                 });
     }
 
+    /**
+     * Which enrolled device runs on this cloud instance; 404 for an unknown instance and for a deprovisioned device,
+     * which must not get a session either.
+     */
+    public Uni<Identity> identifyInstance(String provider, String instanceId) {
+        return Panache.withSession(() -> devices.findByCloudIdentity(provider, instanceId))
+                .map(device -> {
+                    if (device == null || device.credentialSha256 == null) {
+                        throw ApiException.notFound(
+                                "no enrolled device runs on " + provider + " instance " + instanceId);
+                    }
+                    return new Identity(device.uuid, device.id, device.fleetId, device.ownerId);
+                });
+    }
+
     /** Records that the device came online or went offline, as the device link saw it. */
     public Uni<Void> recordTransition(String uuid, boolean online, Instant at) {
         return Panache.withTransaction(() -> devices.findByUuid(uuid).chain(device -> {

@@ -194,6 +194,15 @@ class ProvisioningTest {
                 .body("cloud_identity.provider", equalTo("aws"))
                 .body("cloud_identity.instance_id", equalTo(identity.get("instance_id")));
 
+        given().get("/internal/devices/by-cloud-identity/aws/" + identity.get("instance_id"))
+                .then()
+                .statusCode(200)
+                .body("uuid", equalTo(uuid));
+        given().get("/internal/devices/by-cloud-identity/aws/i-unknown").then().statusCode(404);
+        given().get("/internal/devices/by-cloud-identity/google/" + identity.get("instance_id"))
+                .then()
+                .statusCode(404);
+
         provision(Map.of("provisioning_key", key, "cloud_identity", identity))
                 .then()
                 .statusCode(409);

@@ -99,6 +99,9 @@ final class Stack {
         coordinatorConfig.put("quarkus.rest-client.revocations.url", workspaces.url());
         coordinatorConfig.put("quarkus.rest-client.registry.url", registryA.url());
         coordinatorConfig.put("rigfleet.coordinator.report-interval", "1s");
+        coordinatorConfig.put(
+                "smallrye.jwt.sign.key.location",
+                TestKeys.privateKeyFile().toUri().toString());
         coordinatorA = ServiceProcess.start("coordinator", "coordinator-a", coordinatorConfig);
         coordinatorB = ServiceProcess.start("coordinator", "coordinator-b", coordinatorConfig);
     }

@@ -72,14 +72,15 @@ class ChartTest {
     }
 
     @Test
-    void onlyWorkspacesSignsAndTalksToPostgres() {
+    void onlyWorkspacesAndTheCoordinatorSignAndOnlyWorkspacesTalksToPostgres() {
         List<Deployment> deployments = ofKind(render(CHART.resolve("ci/default-values.yaml")), Deployment.class);
         for (Deployment deployment : deployments) {
             Map<String, EnvVar> env = env(
                     deployment.getSpec().getTemplate().getSpec().getContainers().get(0));
             boolean workspaces = deployment.getMetadata().getName().endsWith("-workspaces");
+            boolean signs = workspaces || deployment.getMetadata().getName().endsWith("-coordinator");
             assertEquals(
-                    workspaces,
+                    signs,
                     env.containsKey("SMALLRYE_JWT_SIGN_KEY_LOCATION"),
                     deployment.getMetadata().getName());
             assertEquals(workspaces, env.containsKey("QUARKUS_DATASOURCE_REACTIVE_URL"));

@@ -23,6 +23,7 @@ public final class RegistryStub {
 
     private static final Map<String, Device> BY_CREDENTIAL_SHA256 = new ConcurrentHashMap<>();
     private static final Map<String, Long> TARGET_VERSIONS = new ConcurrentHashMap<>();
+    private static final Map<String, Device> BY_CLOUD_INSTANCE = new ConcurrentHashMap<>();
     private static final Map<String, String> SERVICES_JSON = new ConcurrentHashMap<>();
     private static final List<String> TRANSITIONS = new CopyOnWriteArrayList<>();
     private static final Map<String, String> REPORTED = new ConcurrentHashMap<>();
@@ -48,6 +49,11 @@ public final class RegistryStub {
     public static void enrol(String credentialSha256, Device device) {
         BY_CREDENTIAL_SHA256.put(credentialSha256, device);
         TARGET_VERSIONS.put(device.uuid(), 1L);
+    }
+
+    /** Enrols the device on a cloud instance, as "provider/instance-id". */
+    public static void onInstance(String providerAndInstance, Device device) {
+        BY_CLOUD_INSTANCE.put(providerAndInstance, device);
     }
 
     public static void revoke(String credentialSha256) {
@@ -93,7 +99,10 @@ public final class RegistryStub {
         String first = parts[3];
         String second = parts.length > 4 ? parts[4] : "";
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        if (first.equals("by-credential")) {
+        if (first.equals("by-cloud-identity")) {
+            Device device = BY_CLOUD_INSTANCE.get(second + "/" + parts[5]);
+            answer(exchange, device == null ? 404 : 200, device == null ? "{}" : identity(device));
+        } else if (first.equals("by-credential")) {
             Device device = BY_CREDENTIAL_SHA256.get(second);
             if (device == null) {
                 answer(exchange, 404, "{\"error_message\":\"no device has that credential\"}");
@@ -126,6 +135,12 @@ public final class RegistryStub {
         } else {
             answer(exchange, 404, "{}");
         }
+    }
+
+    private static String identity(Device device) {
+        return String.format(
+                "{\"uuid\":\"%s\",\"deviceId\":%d,\"appId\":%d,\"owner\":\"%s\"}",
+                device.uuid(), device.deviceId(), device.appId(), device.owner());
     }
 
     private static void answer(HttpExchange exchange, int status, String json) throws IOException {

@@ -1,10 +1,12 @@
 package dev.rigfleet.coordinator.auth;
 
 import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.rigfleet.common.auth.TokenHashes;
 import dev.rigfleet.coordinator.client.RegistryClient;
 import dev.rigfleet.coordinator.client.RegistryClient.DeviceIdentity;
+import dev.rigfleet.coordinator.config.CloudIdentityConfig;
 import dev.rigfleet.coordinator.config.CoordinatorConfig;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,9 +25,15 @@ public class DeviceCredentials {
 
     private final RegistryClient registry;
     private final AsyncCache<String, DeviceIdentity> checked;
+    /** Deprovisioned devices, remembered as long as a session token issued before could still be valid. */
+    private final Cache<String, Boolean> deprovisioned;
 
-    public DeviceCredentials(RegistryClient registry, CoordinatorConfig config) {
+    public DeviceCredentials(RegistryClient registry, CoordinatorConfig config, CloudIdentityConfig identities) {
         this.registry = registry;
+        this.deprovisioned = Caffeine.newBuilder()
+                .expireAfterWrite(identities.sessionTokenTtl())
+                .maximumSize(1_000_000)
+                .build();
         this.checked = Caffeine.newBuilder()
                 .expireAfterWrite(config.credentialCacheTtl())
                 .maximumSize(200_000)
@@ -40,7 +48,13 @@ public class DeviceCredentials {
                         sha256, (key, executor) -> registry.identify(key).subscribeAsCompletionStage()));
     }
 
-    public void forget(String credentialSha256) {
+    /** Drops a deprovisioned device: its credential's cached check, and any session token it still holds. */
+    public void deprovisioned(String deviceUuid, String credentialSha256) {
         checked.synchronous().invalidate(credentialSha256);
+        deprovisioned.put(deviceUuid, Boolean.TRUE);
+    }
+
+    public boolean isDeprovisioned(String deviceUuid) {
+        return deprovisioned.getIfPresent(deviceUuid) != null;
     }
 }

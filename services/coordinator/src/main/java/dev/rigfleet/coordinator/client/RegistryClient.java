@@ -34,6 +34,11 @@ public class RegistryClient {
         return api.identify(credentialSha256);
     }
 
+    /** The enrolled, provisioned device on this cloud instance; 404 when there is none. */
+    public Uni<DeviceIdentity> identifyInstance(String provider, String instanceId) {
+        return api.identifyInstance(provider, instanceId);
+    }
+
     /** The device's target state, as the registry's JSON. */
     public Uni<String> targetState(String uuid) {
         return api.targetState(uuid);
@@ -54,6 +59,11 @@ public class RegistryClient {
         @GET
         @Path("/by-credential/{sha256}")
         Uni<DeviceIdentity> identify(@PathParam("sha256") String credentialSha256);
+
+        @GET
+        @Path("/by-cloud-identity/{provider}/{instanceId}")
+        Uni<DeviceIdentity> identifyInstance(
+                @PathParam("provider") String provider, @PathParam("instanceId") String instanceId);
 
         @GET
         @Path("/{uuid}/target-state")

@@ -368,7 +368,7 @@ public class AgentLinks {
                             });
                 case "device.deprovisioned" -> {
                     DeviceDeprovisioned gone = DeviceDeprovisioned.parseFrom(envelope.getPayload());
-                    credentials.forget(gone.getCredentialSha256());
+                    credentials.deprovisioned(gone.getUuid(), gone.getCredentialSha256());
                     Link link = byDevice.get(gone.getUuid());
                     if (link != null) {
                         link.connection

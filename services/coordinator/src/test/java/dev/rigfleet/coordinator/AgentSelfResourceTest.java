@@ -120,4 +120,14 @@ class AgentSelfResourceTest {
                 .then()
                 .statusCode(403);
     }
+
+    @Test
+    void gitAuthIsNotConfigured() {
+        as(enrolled())
+                .queryParam("url", "https://git.example.org/rigs.git")
+                .get("/api/v2/workspaceagents/me/gitauth")
+                .then()
+                .statusCode(404)
+                .body("error_message", equalTo("git authentication is not configured"));
+    }
 }

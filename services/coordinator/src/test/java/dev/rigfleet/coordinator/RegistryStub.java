@@ -24,6 +24,10 @@ public final class RegistryStub {
     private static final Map<String, Device> BY_CREDENTIAL_SHA256 = new ConcurrentHashMap<>();
     private static final Map<String, Long> TARGET_VERSIONS = new ConcurrentHashMap<>();
     private static final Map<String, Device> BY_CLOUD_INSTANCE = new ConcurrentHashMap<>();
+    /** The registry's user view of a device, and the bearer token of the one user who may see it. */
+    private static final Map<String, String> OWNER_VIEW = new ConcurrentHashMap<>();
+
+    private static final Map<String, String> OWNER_TOKEN = new ConcurrentHashMap<>();
     private static final Map<String, String> SERVICES_JSON = new ConcurrentHashMap<>();
     private static final List<String> TRANSITIONS = new CopyOnWriteArrayList<>();
     private static final Map<String, String> REPORTED = new ConcurrentHashMap<>();
@@ -41,6 +45,7 @@ public final class RegistryStub {
                 throw new UncheckedIOException(e);
             }
             server.createContext("/internal/devices/", RegistryStub::handle);
+            server.createContext("/devices/", RegistryStub::handleOwner);
             server.start();
         }
         return "http://127.0.0.1:" + server.getAddress().getPort();
@@ -54,6 +59,12 @@ public final class RegistryStub {
     /** Enrols the device on a cloud instance, as "provider/instance-id". */
     public static void onInstance(String providerAndInstance, Device device) {
         BY_CLOUD_INSTANCE.put(providerAndInstance, device);
+    }
+
+    /** What GET /devices/{uuid} answers to the owner's token; anyone else gets 404, as from the registry. */
+    public static void ownerView(String uuid, String ownerToken, String deviceJson) {
+        OWNER_VIEW.put(uuid, deviceJson);
+        OWNER_TOKEN.put(uuid, "Bearer " + ownerToken);
     }
 
     public static void revoke(String credentialSha256) {
@@ -91,6 +102,24 @@ public final class RegistryStub {
 
     public static int reportAttempts() {
         return REPORT_ATTEMPTS.get();
+    }
+
+    private static void handleOwner(HttpExchange exchange) throws IOException {
+        String[] parts = exchange.getRequestURI().getPath().split("/");
+        String uuid = parts[2];
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        if (!OWNER_VIEW.containsKey(uuid) || !OWNER_TOKEN.get(uuid).equals(authorization)) {
+            answer(exchange, 404, "{\"error_message\":\"no device " + uuid + "\"}");
+        } else if (parts.length > 3 && parts[3].equals("target-state")) {
+            answer(
+                    exchange,
+                    200,
+                    String.format(
+                            "{\"uuid\":\"%s\",\"version\":1,\"release\":%s,\"environment\":{\"LAB\":\"north\"}}",
+                            uuid, SERVICES_JSON.getOrDefault(uuid, "null")));
+        } else {
+            answer(exchange, 200, OWNER_VIEW.get(uuid));
+        }
     }
 
     private static void handle(HttpExchange exchange) throws IOException {

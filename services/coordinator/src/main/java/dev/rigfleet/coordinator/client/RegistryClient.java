@@ -4,6 +4,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -25,9 +26,24 @@ public class RegistryClient {
     public record Transition(boolean online, Instant at) {}
 
     private final Api api;
+    private final UserApi userApi;
 
-    public RegistryClient(@RestClient Api api) {
+    public RegistryClient(@RestClient Api api, @RestClient UserApi userApi) {
         this.api = api;
+        this.userApi = userApi;
+    }
+
+    /**
+     * The device as its owner sees it ({@code GET /devices/{uuid}}), asked with the caller's own token so that the
+     * registry's ownership rule decides: another owner's device is a 404 here too.
+     */
+    public Uni<String> deviceAsSeenBy(String authorization, String uuid) {
+        return userApi.device(authorization, uuid);
+    }
+
+    /** The device's target state as its owner sees it. */
+    public Uni<String> targetStateAsSeenBy(String authorization, String uuid) {
+        return userApi.targetState(authorization, uuid);
     }
 
     public Uni<DeviceIdentity> identify(String credentialSha256) {
@@ -50,6 +66,21 @@ public class RegistryClient {
 
     public Uni<Void> reportedState(String uuid, String json) {
         return api.reportedState(uuid, json);
+    }
+
+    @RegisterRestClient(configKey = "registry")
+    @Path("/devices")
+    interface UserApi {
+
+        @GET
+        @Path("/{uuid}")
+        @Produces(MediaType.APPLICATION_JSON)
+        Uni<String> device(@HeaderParam("Authorization") String authorization, @PathParam("uuid") String uuid);
+
+        @GET
+        @Path("/{uuid}/target-state")
+        @Produces(MediaType.APPLICATION_JSON)
+        Uni<String> targetState(@HeaderParam("Authorization") String authorization, @PathParam("uuid") String uuid);
     }
 
     @RegisterRestClient(configKey = "registry")

@@ -107,6 +107,13 @@ public class AgentSelfResource {
         });
     }
 
+    /** Git authentication is not configured in rigfleet: 404, as the spec's server answers when it is not. */
+    @GET
+    @Path("/gitauth")
+    public Uni<Map<String, Object>> gitAuth() {
+        throw ApiException.notFound("git authentication is not configured");
+    }
+
     /** What the agent should know about its device: its apps and environment, from the target state. */
     @GET
     @Path("/metadata")
@@ -116,7 +123,7 @@ public class AgentSelfResource {
                 .map(this::read)
                 .chain(target -> reports.health(device.uuid()).map(health -> {
                     Map<String, Object> metadata = new LinkedHashMap<>();
-                    metadata.put("apps", apps(target, health));
+                    metadata.put("apps", apps(json, target, health));
                     // rigfleet relays through the coordinator, not DERP: the map is empty.
                     metadata.put("derpmap", Map.of("regions", Map.of()));
                     metadata.put("directory", "");
@@ -130,7 +137,8 @@ public class AgentSelfResource {
                 }));
     }
 
-    private List<Map<String, Object>> apps(JsonNode target, Map<String, String> health) {
+    /** The device's apps as Coder's {@code WorkspaceApp}s: one per service of the target release. */
+    static List<Map<String, Object>> apps(ObjectMapper json, JsonNode target, Map<String, String> health) {
         List<Map<String, Object>> apps = new ArrayList<>();
         for (JsonNode service : target.path("release").path("services")) {
             String id = service.path("uuid").asText();

@@ -1,0 +1,151 @@
+package dev.rigfleet.coordinator.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rigfleet.common.auth.Caller;
+import dev.rigfleet.common.error.ApiException;
+import dev.rigfleet.coordinator.client.RegistryClient;
+import dev.rigfleet.coordinator.service.AgentReports;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.WebApplicationException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The Coder-style view of a device's agent, for its owner and admins: {@code GET /api/v2/workspaceagents/{id}} and
+ * {@code /{id}/connection}. The id is the device's uuid, dashed as the spec's examples show or as its 32 hex
+ * digits. Another owner's device answers 404, exactly as an unknown one.
+ */
+@Path("/api/v2/workspaceagents/{id}")
+@RolesAllowed(Caller.USER_SCOPE)
+public class AgentResource {
+
+    /** How long a device may go without its first connection before its agent counts as timed out. */
+    static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(120);
+
+    private static final Pattern DASHED =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]{32}");
+
+    private final RegistryClient registry;
+    private final AgentReports reports;
+    private final ObjectMapper json;
+
+    public AgentResource(RegistryClient registry, AgentReports reports, ObjectMapper json) {
+        this.registry = registry;
+        this.reports = reports;
+        this.json = json;
+    }
+
+    @GET
+    public Uni<Map<String, Object>> agent(
+            @PathParam("id") String id, @HeaderParam("Authorization") String authorization) {
+        String uuid = deviceUuid(id);
+        return registry.deviceAsSeenBy(authorization, uuid)
+                .onFailure(AgentResource::notFound)
+                .transform(e -> ApiException.notFound("no agent " + id))
+                .map(this::read)
+                .chain(device -> registry.targetStateAsSeenBy(authorization, uuid)
+                        .map(this::read)
+                        .chain(target -> reports.health(uuid).map(health -> agent(device, target, health))));
+    }
+
+    @GET
+    @Path("/connection")
+    public Uni<Map<String, Object>> connection(
+            @PathParam("id") String id, @HeaderParam("Authorization") String authorization) {
+        String uuid = deviceUuid(id);
+        return registry.deviceAsSeenBy(authorization, uuid)
+                .onFailure(AgentResource::notFound)
+                .transform(e -> ApiException.notFound("no agent " + id))
+                // rigfleet relays through the coordinator, not DERP: the map is empty.
+                .map(ignored -> Map.of("derp_map", Map.of("regions", Map.of())));
+    }
+
+    private Map<String, Object> agent(JsonNode device, JsonNode target, Map<String, String> health) {
+        String uuid = device.path("uuid").asText();
+        JsonNode reported = device.path("reported_state");
+        String firstSeen = text(device.path("first_seen"));
+        String lastSeen = text(device.path("last_seen"));
+        boolean online = device.path("online").asBoolean(false);
+        Map<String, Object> agent = new LinkedHashMap<>();
+        agent.put("apps", AgentSelfResource.apps(json, target, health));
+        agent.put("architecture", reported.path("architecture").asText(""));
+        agent.put("connection_timeout_seconds", CONNECTION_TIMEOUT.toSeconds());
+        agent.put("created_at", device.path("created_at").asText());
+        agent.put("directory", "");
+        agent.put("disconnected_at", online ? null : lastSeen);
+        agent.put("environment_variables", json.convertValue(target.path("environment"), Map.class));
+        agent.put("first_connected_at", firstSeen);
+        agent.put("id", dashed(uuid));
+        agent.put(
+                "instance_id", device.path("cloud_identity").path("instance_id").asText(""));
+        agent.put("last_connected_at", lastSeen);
+        agent.put("latency", Map.of());
+        agent.put("lifecycle_state", reported.path("lifecycle_state").asText("created"));
+        agent.put("login_before_ready", true);
+        agent.put("name", device.path("name").asText());
+        agent.put("operating_system", reported.path("operating_system").asText(""));
+        agent.put("resource_id", dashed(uuid));
+        agent.put("startup_script", "");
+        agent.put("startup_script_timeout_seconds", 0);
+        agent.put("status", status(online, firstSeen, device.path("created_at").asText()));
+        agent.put("troubleshooting_url", "");
+        agent.put(
+                "updated_at",
+                lastSeen != null ? lastSeen : device.path("created_at").asText());
+        agent.put("version", reported.path("agent_version").asText(""));
+        return agent;
+    }
+
+    /** As Coder derives it: connecting until the first connection (or timeout), then connected or disconnected. */
+    static String status(boolean online, String firstSeen, String createdAt) {
+        if (online) {
+            return "connected";
+        }
+        if (firstSeen != null) {
+            return "disconnected";
+        }
+        return Instant.parse(createdAt).plus(CONNECTION_TIMEOUT).isBefore(Instant.now()) ? "timeout" : "connecting";
+    }
+
+    private static String deviceUuid(String id) {
+        if (DASHED.matcher(id).matches()) {
+            return id.replace("-", "").toLowerCase();
+        }
+        if (HEX.matcher(id).matches()) {
+            return id.toLowerCase();
+        }
+        throw ApiException.notFound("no agent " + id);
+    }
+
+    private static String dashed(String hex) {
+        return hex.substring(0, 8) + "-" + hex.substring(8, 12) + "-" + hex.substring(12, 16) + "-"
+                + hex.substring(16, 20) + "-" + hex.substring(20);
+    }
+
+    private static boolean notFound(Throwable failure) {
+        return failure instanceof WebApplicationException refused
+                && refused.getResponse().getStatus() == 404;
+    }
+
+    private static String text(JsonNode node) {
+        return node.isNull() || node.isMissingNode() ? null : node.asText();
+    }
+
+    private JsonNode read(String body) {
+        try {
+            return json.readTree(body);
+        } catch (Exception e) {
+            throw new IllegalStateException("the registry's answer is not JSON", e);
+        }
+    }
+}

@@ -3,6 +3,9 @@ package dev.rigfleet.e2e;
 import static io.restassured.RestAssured.given;
 
 import io.restassured.http.ContentType;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.UUID;
 
@@ -35,5 +38,15 @@ final class Accounts {
                 .statusCode(200)
                 .extract()
                 .path("token");
+    }
+
+    /** Lower-case hex SHA-256, as rigfleet names tokens and credentials. */
+    static String sha256(String text) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.US_ASCII)));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 }

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.restassured.http.ContentType;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,24 +26,9 @@ class AgentProcessIT {
     @Test
     void theAgentEnrolsOnceDialsHomeAndAnswersCommandsWithItsLocalApi() throws Exception {
         String token = Accounts.newUserToken(stack);
-        long appId = given().auth()
-                .oauth2(token)
-                .contentType(ContentType.JSON)
-                .body(Map.of("name", "agent-rigs"))
-                .post(stack.registryA.url() + "/fleets")
-                .then()
-                .statusCode(201)
-                .extract()
-                .jsonPath()
-                .getLong("appId");
-        String key = given().auth()
-                .oauth2(token)
-                .contentType(ContentType.JSON)
-                .body(Map.of("max_uses", 1))
-                .post(stack.registryA.url() + "/fleets/" + appId + "/provisioning-keys")
-                .then()
-                .extract()
-                .path("provisioning_key");
+        Fleets fleet = Fleets.create(stack, token, "agent-rigs", 1);
+        long appId = fleet.appId();
+        String key = fleet.provisioningKey();
         Path stateDir = Files.createTempDirectory("rigfleet-agent");
         Map<String, String> config = Map.of(
                 "rigfleet.agent.servers", stack.coordinatorB.url(),

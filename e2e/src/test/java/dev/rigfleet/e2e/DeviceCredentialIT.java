@@ -5,10 +5,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.restassured.http.ContentType;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,25 +23,7 @@ class DeviceCredentialIT {
     void deprovisioningThroughOneReplicaRevokesTheCredentialAtBoth() {
         String token = Accounts.newUserToken(stack);
         String registryA = stack.registryA.url();
-        long appId = given().auth()
-                .oauth2(token)
-                .contentType(ContentType.JSON)
-                .body(Map.of("name", "e2e-rigs"))
-                .post(registryA + "/fleets")
-                .then()
-                .statusCode(201)
-                .extract()
-                .jsonPath()
-                .getLong("appId");
-        String key = given().auth()
-                .oauth2(token)
-                .contentType(ContentType.JSON)
-                .body(Map.of("max_uses", 1))
-                .post(registryA + "/fleets/" + appId + "/provisioning-keys")
-                .then()
-                .statusCode(201)
-                .extract()
-                .path("provisioning_key");
+        String key = Fleets.create(stack, token, "e2e-rigs", 1).provisioningKey();
         var enrolment = given().contentType(ContentType.JSON)
                 .body(Map.of("provisioning_key", key))
                 .post(stack.registryB.url() + "/provision")
@@ -53,7 +32,7 @@ class DeviceCredentialIT {
                 .extract()
                 .jsonPath();
         String uuid = enrolment.getString("uuid");
-        String hash = sha256(enrolment.getString("credential"));
+        String hash = Accounts.sha256(enrolment.getString("credential"));
         for (ServiceProcess registry : List.of(stack.registryA, stack.registryB)) {
             given().get(registry.url() + "/internal/devices/by-credential/" + hash)
                     .then()
@@ -74,14 +53,5 @@ class DeviceCredentialIT {
                         .statusCode(404);
             }
         });
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.US_ASCII)));
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 }

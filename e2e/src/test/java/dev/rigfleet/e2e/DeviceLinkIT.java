@@ -49,24 +49,9 @@ class DeviceLinkIT {
     @BeforeAll
     static void enrolAgentsOnBothCoordinators() throws Exception {
         token = Accounts.newUserToken(stack);
-        appId = given().auth()
-                .oauth2(token)
-                .contentType(ContentType.JSON)
-                .body(Map.of("name", "link-rigs"))
-                .post(stack.registryA.url() + "/fleets")
-                .then()
-                .statusCode(201)
-                .extract()
-                .jsonPath()
-                .getLong("appId");
-        String key = given().auth()
-                .oauth2(token)
-                .contentType(ContentType.JSON)
-                .body(Map.of("max_uses", 4))
-                .post(stack.registryA.url() + "/fleets/" + appId + "/provisioning-keys")
-                .then()
-                .extract()
-                .path("provisioning_key");
+        Fleets fleet = Fleets.create(stack, token, "link-rigs", 4);
+        appId = fleet.appId();
+        String key = fleet.provisioningKey();
         for (int i = 0; i < 4; i++) {
             var enrolment = given().contentType(ContentType.JSON)
                     .body(Map.of("provisioning_key", key))

@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.restassured.response.Response;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -35,7 +32,7 @@ class RevocationIT {
 
         given().auth()
                 .oauth2(token)
-                .post(stack.workspaces.url() + "/revoke/" + sha256(token))
+                .post(stack.workspaces.url() + "/revoke/" + Accounts.sha256(token))
                 .then()
                 .statusCode(200);
 
@@ -66,7 +63,7 @@ class RevocationIT {
             // Stored durably although nobody can be told now.
             given().auth()
                     .oauth2(revokedDuring)
-                    .post(stack.workspaces.url() + "/revoke/" + sha256(revokedDuring))
+                    .post(stack.workspaces.url() + "/revoke/" + Accounts.sha256(revokedDuring))
                     .then()
                     .statusCode(200);
         } finally {
@@ -100,14 +97,5 @@ class RevocationIT {
                 .post(stack.workspaces.url() + "/token")
                 .then()
                 .statusCode(401);
-    }
-
-    private static String sha256(String token) {
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.US_ASCII)));
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 }

@@ -118,6 +118,11 @@ class CloudIdentityTest {
             ServerFrame welcome = agent.next(WAIT);
             assertEquals(ServerFrame.BodyCase.WELCOME, welcome.getBodyCase());
         }
+        // As Coder's agent presents it.
+        try (TestAgent agent = TestAgent.connect(vertx, base, "Coder-Session-Token", token)) {
+            agent.hello(uuid);
+            assertEquals(ServerFrame.BodyCase.WELCOME, agent.next(WAIT).getBodyCase());
+        }
     }
 
     @Test
@@ -216,6 +221,14 @@ class CloudIdentityTest {
                 .body("error_message", containsString("does not verify"));
         post("google", Map.of("json_web_token", googleToken(google, "999", "rigfleet", later)))
                 .statusCode(404);
+        String notGoogle = Jwt.issuer("https://accounts.example.org")
+                .audience("rigfleet")
+                .claim("google", Map.of("compute_engine", Map.of("instance_id", instance)))
+                .expiresAt(later)
+                .sign(google);
+        post("google", Map.of("json_web_token", notGoogle))
+                .statusCode(401)
+                .body("error_message", equalTo("the identity token is not issued by Google"));
     }
 
     @Test

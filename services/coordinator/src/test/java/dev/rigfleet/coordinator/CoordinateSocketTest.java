@@ -145,8 +145,10 @@ class CoordinateSocketTest {
         }
         try (TestAgent agent = TestAgent.connect(vertx, base, device[1])) {
             agent.hello("f".repeat(32));
-            assertTrue(
-                    agent.next(WAIT).getRefusal().getReason().startsWith("the credential belongs to another device"));
+            assertTrue(agent.next(WAIT)
+                    .getRefusal()
+                    .getReason()
+                    .startsWith("this connection's credentials belong to another device"));
         }
     }
 

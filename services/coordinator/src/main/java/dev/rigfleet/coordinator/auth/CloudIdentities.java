@@ -35,7 +35,10 @@ import org.bouncycastle.cms.CMSSignedData;
 import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jose4j.jwa.AlgorithmConstraints;
+import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.consumer.ErrorCodes;
 import org.jose4j.jwt.consumer.InvalidJwtException;
 import org.jose4j.jwt.consumer.JwtConsumerBuilder;
 
@@ -52,6 +55,8 @@ public class CloudIdentities {
     public static final String DEVICE_ID_CLAIM = "device_id";
     public static final String APP_ID_CLAIM = "app_id";
     public static final String OWNER_CLAIM = "owner";
+    /** Google writes both forms into {@code iss}. */
+    private static final String[] GOOGLE_ISSUERS = {"https://accounts.google.com", "accounts.google.com"};
 
     private final RegistryClient registry;
     private final CloudIdentityConfig config;
@@ -120,6 +125,9 @@ public class CloudIdentities {
     public Uni<String> google(String token) {
         for (X509Certificate certificate : google) {
             JwtConsumerBuilder consumer = new JwtConsumerBuilder()
+                    .setJwsAlgorithmConstraints(
+                            AlgorithmConstraints.ConstraintType.PERMIT, AlgorithmIdentifiers.RSA_USING_SHA256)
+                    .setExpectedIssuers(true, GOOGLE_ISSUERS)
                     .setRequireExpirationTime()
                     .setAllowedClockSkewInSeconds(30)
                     .setVerificationKey(certificate.getPublicKey());
@@ -138,6 +146,9 @@ public class CloudIdentities {
             } catch (InvalidJwtException e) {
                 if (e.hasExpired()) {
                     throw ApiException.unauthorized("the identity token has expired");
+                }
+                if (e.hasErrorCode(ErrorCodes.ISSUER_INVALID)) {
+                    throw ApiException.unauthorized("the identity token is not issued by Google");
                 }
             }
         }

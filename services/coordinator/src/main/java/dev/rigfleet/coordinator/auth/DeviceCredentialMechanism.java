@@ -15,8 +15,9 @@ import java.util.Set;
 
 /**
  * Agents authenticate with their device credential, as Coder's agents do with their token: in a {@code
- * Coder-Session-Token} header or as {@code Authorization: Bearer <credential>}. Bearer values that are not
- * credentials (JWTs) are left to the JWT mechanism, which accepts users' tokens.
+ * Coder-Session-Token} header or as {@code Authorization: Bearer <credential>}. A device session token (a JWT from
+ * the cloud identity routes) is accepted in {@code Coder-Session-Token} too; JWTs in {@code Authorization} are left
+ * to the JWT mechanism, which checks users' and devices' tokens alike.
  */
 @ApplicationScoped
 public class DeviceCredentialMechanism implements HttpAuthenticationMechanism {
@@ -27,11 +28,17 @@ public class DeviceCredentialMechanism implements HttpAuthenticationMechanism {
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identities) {
         String credential = credentialOf(context);
-        if (credential == null) {
-            return Uni.createFrom().optional(Optional.empty());
+        if (credential != null) {
+            return identities.authenticate(
+                    HttpSecurityUtils.setRoutingContextAttribute(new DeviceCredentialRequest(credential), context));
         }
-        return identities.authenticate(
-                HttpSecurityUtils.setRoutingContextAttribute(new DeviceCredentialRequest(credential), context));
+        // Coder's agents send their session token in this header too: a JWT from the cloud identity routes.
+        String session = context.request().getHeader(SESSION_TOKEN_HEADER);
+        if (session != null && session.chars().filter(c -> c == '.').count() == 2) {
+            return identities.authenticate(
+                    HttpSecurityUtils.setRoutingContextAttribute(new DeviceSessionRequest(session), context));
+        }
+        return Uni.createFrom().optional(Optional.empty());
     }
 
     @Override
@@ -41,7 +48,7 @@ public class DeviceCredentialMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
-        return Set.of(DeviceCredentialRequest.class);
+        return Set.of(DeviceCredentialRequest.class, DeviceSessionRequest.class);
     }
 
     private static String credentialOf(RoutingContext context) {

@@ -26,7 +26,7 @@ import java.util.Set;
 
 /**
  * The agent's own routes of the Coder-style API, {@code /api/v2/workspaceagents/me/...}, authenticated with the
- * device credential. An "app" is a service of the device's target release, and its id is the service's uuid.
+ * device credential or a device session token. An "app" is a service of the device's target release, and its id is the service's uuid.
  */
 @Path("/api/v2/workspaceagents/me")
 @RolesAllowed(DeviceIdentityProvider.DEVICE_ROLE)

@@ -227,7 +227,7 @@ public class AgentLinks {
                             + MIN_PROTOCOL + " to " + MAX_PROTOCOL);
         }
         if (!hello.getDeviceUuid().isEmpty() && !hello.getDeviceUuid().equals(link.device.uuid())) {
-            return refuse(link, "the credential belongs to another device than " + hello.getDeviceUuid());
+            return refuse(link, "this connection's credentials belong to another device than " + hello.getDeviceUuid());
         }
         if (link.epoch != 0) {
             return Uni.createFrom().voidItem(); // one hello per connection; a repeat changes nothing

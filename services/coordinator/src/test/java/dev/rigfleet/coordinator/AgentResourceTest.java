@@ -3,19 +3,41 @@ package dev.rigfleet.coordinator;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.google.protobuf.ByteString;
+import dev.rigfleet.common.auth.TokenHashes;
 import dev.rigfleet.common.testing.TestTokens;
+import dev.rigfleet.proto.agent.AgentFrame;
+import dev.rigfleet.proto.agent.CommandRequest;
+import dev.rigfleet.proto.agent.CommandResponse;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Vertx;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @WithTestResource(CoordinatorTestResource.class)
 class AgentResourceTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Inject
+    Vertx vertx;
 
     private static String dashed(String hex) {
         return hex.replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5");
@@ -113,5 +135,46 @@ class AgentResourceTest {
                     .statusCode(404);
         }
         given().get("/api/v2/workspaceagents/" + device[0]).then().statusCode(401);
+    }
+
+    @Test
+    void listeningPortsAreAskedOfTheConnectedAgent() throws Exception {
+        String[] device = ownedDevice(true, "2026-11-01T10:05:00Z", "2026-11-23T07:00:00Z");
+        String credential = HexFormat.of().formatHex(SecureRandom.getSeed(32));
+        RegistryStub.enrol(
+                TokenHashes.sha256(credential),
+                new RegistryStub.Device(device[0], 3, 1, UUID.randomUUID().toString()));
+        given().auth()
+                .oauth2(device[1])
+                .get("/api/v2/workspaceagents/" + device[0] + "/listening-ports")
+                .then()
+                .statusCode(503)
+                .body("error_message", equalTo("the agent is not connected"));
+
+        try (TestAgent agent = TestAgent.connect(vertx, base, credential)) {
+            agent.hello(device[0]);
+            agent.next(WAIT);
+            agent.next(WAIT);
+            var answer = CompletableFuture.supplyAsync(() ->
+                    given().auth().oauth2(device[1]).get("/api/v2/workspaceagents/" + device[0] + "/listening-ports"));
+
+            CommandRequest request = agent.next(WAIT).getCommandRequest();
+            assertEquals("/rigfleet/v1/listening-ports", request.getPath());
+            agent.send(AgentFrame.newBuilder()
+                    .setCommandResponse(CommandResponse.newBuilder()
+                            .setCommandId(request.getCommandId())
+                            .setStatus(200)
+                            .setContentType("application/json")
+                            .setBody(ByteString.copyFromUtf8(
+                                    "{\"ports\":[{\"network\":\"tcp\",\"port\":22,\"process_name\":\"sshd\"}]}")))
+                    .build());
+
+            answer.get().then().statusCode(200).body("ports[0].process_name", equalTo("sshd"));
+        }
+        given().auth()
+                .oauth2(TestTokens.user(UUID.randomUUID().toString(), "user"))
+                .get("/api/v2/workspaceagents/" + device[0] + "/listening-ports")
+                .then()
+                .statusCode(404);
     }
 }

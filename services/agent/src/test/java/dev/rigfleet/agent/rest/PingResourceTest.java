@@ -19,4 +19,13 @@ class PingResourceTest {
         given().get("/q/health/live").then().statusCode(200);
         given().get("/q/health/ready").then().statusCode(200);
     }
+
+    @Test
+    void listeningPortsIncludeThisApi() {
+        given().get("/rigfleet/v1/listening-ports")
+                .then()
+                .statusCode(200)
+                .body("ports.port", org.hamcrest.Matchers.hasItem(io.restassured.RestAssured.port))
+                .body("ports[0].network", equalTo("tcp"));
+    }
 }

@@ -3,9 +3,12 @@ package dev.rigfleet.coordinator.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rigfleet.common.auth.Caller;
+import dev.rigfleet.common.devices.DeviceCommands;
 import dev.rigfleet.common.error.ApiException;
+import dev.rigfleet.common.http.RequestIds;
 import dev.rigfleet.coordinator.client.RegistryClient;
 import dev.rigfleet.coordinator.service.AgentReports;
+import dev.rigfleet.proto.agent.CommandRequest;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -13,15 +16,17 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The Coder-style view of a device's agent, for its owner and admins: {@code GET /api/v2/workspaceagents/{id}} and
- * {@code /{id}/connection}. The id is the device's uuid, dashed as the spec's examples show or as its 32 hex
+ * The Coder-style view of a device's agent, for its owner and admins: {@code GET /api/v2/workspaceagents/{id}},
+ * {@code /{id}/connection} and {@code /{id}/listening-ports}. The id is the device's uuid, dashed as the spec's examples show or as its 32 hex
  * digits. Another owner's device answers 404, exactly as an unknown one.
  */
 @Path("/api/v2/workspaceagents/{id}")
@@ -31,6 +36,8 @@ public class AgentResource {
     /** How long a device may go without its first connection before its agent counts as timed out. */
     static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(120);
 
+    private static final Duration LISTENING_PORTS_TIMEOUT = Duration.ofSeconds(10);
+
     private static final Pattern DASHED =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]{32}");
@@ -38,11 +45,13 @@ public class AgentResource {
     private final RegistryClient registry;
     private final AgentReports reports;
     private final ObjectMapper json;
+    private final DeviceCommands commands;
 
-    public AgentResource(RegistryClient registry, AgentReports reports, ObjectMapper json) {
+    public AgentResource(RegistryClient registry, AgentReports reports, ObjectMapper json, DeviceCommands commands) {
         this.registry = registry;
         this.reports = reports;
         this.json = json;
+        this.commands = commands;
     }
 
     @GET
@@ -68,6 +77,29 @@ public class AgentResource {
                 .transform(e -> ApiException.notFound("no agent " + id))
                 // rigfleet relays through the coordinator, not DERP: the map is empty.
                 .map(ignored -> Map.of("derp_map", Map.of("regions", Map.of())));
+    }
+
+    /** The TCP ports something listens on, on the device: asked of its agent over the link. */
+    @GET
+    @Path("/listening-ports")
+    public Uni<Response> listeningPorts(
+            @PathParam("id") String id, @HeaderParam("Authorization") String authorization) {
+        String uuid = deviceUuid(id);
+        CommandRequest request = CommandRequest.newBuilder()
+                .setMethod("GET")
+                .setPath("/rigfleet/v1/listening-ports")
+                .setRequestId(Optional.ofNullable(RequestIds.current()).orElse(""))
+                .build();
+        return registry.deviceAsSeenBy(authorization, uuid)
+                .onFailure(AgentResource::notFound)
+                .transform(e -> ApiException.notFound("no agent " + id))
+                .chain(owned -> commands.send(uuid, request, LISTENING_PORTS_TIMEOUT))
+                .onFailure(DeviceCommands.DeviceOffline.class)
+                .transform(e -> ApiException.unavailable("the agent is not connected"))
+                .map(answer -> Response.status(answer.getStatus())
+                        .type(answer.getContentType().isEmpty() ? "application/json" : answer.getContentType())
+                        .entity(answer.getBody().toByteArray())
+                        .build());
     }
 
     private Map<String, Object> agent(JsonNode device, JsonNode target, Map<String, String> health) {

@@ -2,8 +2,10 @@ package dev.rigfleet.agent.rest;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -25,7 +27,7 @@ class PingResourceTest {
         given().get("/rigfleet/v1/listening-ports")
                 .then()
                 .statusCode(200)
-                .body("ports.port", org.hamcrest.Matchers.hasItem(io.restassured.RestAssured.port))
+                .body("ports.port", hasItem(RestAssured.port))
                 .body("ports[0].network", equalTo("tcp"));
     }
 }

@@ -16,6 +16,10 @@ if [ ! -s "$RUN_DIR/keys/private.pem" ]; then
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$RUN_DIR/keys/private.pem" 2>/dev/null
   openssl pkey -in "$RUN_DIR/keys/private.pem" -pubout -out "$RUN_DIR/keys/public.pem"
 fi
+if [ ! -s "$RUN_DIR/keys/secrets.key" ]; then
+  # Seals the secrets the registry keeps (owners' git SSH keys).
+  openssl rand -base64 32 > "$RUN_DIR/keys/secrets.key"
+fi
 if [ ! -s "$RUN_DIR/admin-password" ]; then
   openssl rand -hex 16 > "$RUN_DIR/admin-password"
 fi
@@ -47,7 +51,8 @@ start workspaces \
   -Drigfleet.workspaces.bootstrap-admin.username=admin \
   -Drigfleet.workspaces.bootstrap-admin.password="$(cat "$RUN_DIR/admin-password")"
 wait_for 90 workspaces ready "${PORTS[workspaces]}"
-for service in registry instances coordinator; do
+start registry -Drigfleet.registry.secrets-key="$(cat "$RUN_DIR/keys/secrets.key")"
+for service in instances coordinator; do
   start "$service"
 done
 for service in registry instances coordinator; do

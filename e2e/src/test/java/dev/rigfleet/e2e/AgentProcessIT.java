@@ -2,9 +2,11 @@ package dev.rigfleet.e2e;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +46,17 @@ class AgentProcessIT {
                     "rw-------",
                     PosixFilePermissions.toString(Files.getPosixFilePermissions(stateDir.resolve("identity.json"))));
             await().atMost(REACH).until(() -> Files.exists(stateDir.resolve("target-state.json")));
+            // The device's credential, as the agent kept it, also reaches the owner's git key (made and sealed
+            // by the registry on first use).
+            String credential = new ObjectMapper()
+                    .readTree(stateDir.resolve("identity.json").toFile())
+                    .path("credential")
+                    .asText();
+            given().header("Coder-Session-Token", credential)
+                    .get(stack.coordinatorB.url() + "/api/v2/workspaceagents/me/gitsshkey")
+                    .then()
+                    .statusCode(200)
+                    .body("public_key", startsWith("ecdsa-sha2-nistp256 "));
 
             Vertx vertx = Vertx.vertx();
             try (BusSender sender = new BusSender(vertx, stack.redis.url(), stack.keyPrefix)) {

@@ -90,6 +90,7 @@ final class Stack {
 
         Map<String, String> registryConfig = new HashMap<>(withDatabase);
         registryConfig.put("quarkus.rest-client.revocations.url", workspaces.url());
+        registryConfig.put("rigfleet.registry.secrets-key", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
         registryConfig.put("rigfleet.rate-limit.classes.fleets.path-prefixes", "/fleets");
         registryConfig.put("rigfleet.rate-limit.classes.fleets.limit", String.valueOf(FLEETS_LIMIT));
         registryA = ServiceProcess.start("registry", "registry-a", registryConfig);

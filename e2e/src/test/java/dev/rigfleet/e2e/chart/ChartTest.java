@@ -107,6 +107,13 @@ class ChartTest {
                 registry.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertEquals(2, registry.getSpec().getReplicas());
         assertEquals(
+                "rigfleet-registry-secrets",
+                env(container)
+                        .get("RIGFLEET_REGISTRY_SECRETS_KEY")
+                        .getValueFrom()
+                        .getSecretKeyRef()
+                        .getName());
+        assertEquals(
                 "384Mi", container.getResources().getRequests().get("memory").toString());
         assertEquals(2, container.getReadinessProbe().getPeriodSeconds());
         assertEquals(3, container.getReadinessProbe().getFailureThreshold(), "the global value where not overridden");

@@ -2,6 +2,7 @@ package dev.rigfleet.coordinator;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 
 import dev.rigfleet.common.auth.TokenHashes;
 import dev.rigfleet.common.testing.TestTokens;
@@ -129,5 +130,15 @@ class AgentSelfResourceTest {
                 .then()
                 .statusCode(404)
                 .body("error_message", equalTo("git authentication is not configured"));
+    }
+
+    @Test
+    void gitSshKeyIsTheOwnersPair() {
+        as(enrolled())
+                .get("/api/v2/workspaceagents/me/gitsshkey")
+                .then()
+                .statusCode(200)
+                .body("public_key", startsWith("ecdsa-sha2-nistp256 "))
+                .body("private_key", startsWith("-----BEGIN OPENSSH PRIVATE KEY-----"));
     }
 }

@@ -46,6 +46,14 @@ public final class RegistryStub {
             }
             server.createContext("/internal/devices/", RegistryStub::handle);
             server.createContext("/devices/", RegistryStub::handleOwner);
+            server.createContext("/internal/owners/", exchange -> {
+                String owner = exchange.getRequestURI().getPath().split("/")[3];
+                answer(
+                        exchange,
+                        200,
+                        "{\"public_key\":\"ecdsa-sha2-nistp256 AAAA" + owner
+                                + "\",\"private_key\":\"-----BEGIN OPENSSH PRIVATE KEY-----\"}");
+            });
             server.start();
         }
         return "http://127.0.0.1:" + server.getAddress().getPort();

@@ -27,10 +27,12 @@ public class RegistryClient {
 
     private final Api api;
     private final UserApi userApi;
+    private final OwnerApi ownerApi;
 
-    public RegistryClient(@RestClient Api api, @RestClient UserApi userApi) {
+    public RegistryClient(@RestClient Api api, @RestClient UserApi userApi, @RestClient OwnerApi ownerApi) {
         this.api = api;
         this.userApi = userApi;
+        this.ownerApi = ownerApi;
     }
 
     /**
@@ -55,6 +57,11 @@ public class RegistryClient {
         return api.identifyInstance(provider, instanceId);
     }
 
+    /** The device owner's git SSH key pair ({@code public_key}, {@code private_key}), as the registry's JSON. */
+    public Uni<String> gitSshKey(UUID owner) {
+        return ownerApi.gitSshKey(owner);
+    }
+
     /** The device's target state, as the registry's JSON. */
     public Uni<String> targetState(String uuid) {
         return api.targetState(uuid);
@@ -66,6 +73,16 @@ public class RegistryClient {
 
     public Uni<Void> reportedState(String uuid, String json) {
         return api.reportedState(uuid, json);
+    }
+
+    @RegisterRestClient(configKey = "registry")
+    @Path("/internal/owners")
+    interface OwnerApi {
+
+        @GET
+        @Path("/{owner}/git-ssh-key")
+        @Produces(MediaType.APPLICATION_JSON)
+        Uni<String> gitSshKey(@PathParam("owner") UUID owner);
     }
 
     @RegisterRestClient(configKey = "registry")

@@ -16,6 +16,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -105,6 +106,14 @@ public class AgentSelfResource {
             return reports.storeHealth(device.uuid(), request.healths())
                     .map(stored -> Response.ok().build());
         });
+    }
+
+    /** The device owner's SSH key pair for git, made on first use and shared by the owner's devices. */
+    @GET
+    @Path("/gitsshkey")
+    public Uni<Response> gitSshKey() {
+        return registry.gitSshKey(device().owner())
+                .map(pair -> Response.ok(pair, MediaType.APPLICATION_JSON_TYPE).build());
     }
 
     /** Git authentication is not configured in rigfleet: 404, as the spec's server answers when it is not. */

@@ -3,6 +3,7 @@ package dev.rigfleet.registry.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 @ConfigMapping(prefix = "rigfleet.registry")
 public interface RegistryConfig {
@@ -18,6 +19,12 @@ public interface RegistryConfig {
     /** How many devices a provisioning key enrols when its request does not say ({@code max_uses}). */
     @WithDefault("1")
     int provisioningKeyUses();
+
+    /**
+     * The key (32 bytes, base64) that secrets the registry keeps, such as owners' git SSH keys, are sealed with
+     * (AES-256-GCM). Without it, routes that need a secret answer 503.
+     */
+    Optional<String> secretsKey();
 
     /** Online/offline transitions kept per device; older ones are dropped as new ones come. */
     @WithDefault("500")

@@ -1,0 +1,26 @@
+package dev.rigfleet.registry.rest;
+
+import dev.rigfleet.registry.service.GitSshKeys;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import java.util.UUID;
+
+/** For the device link, not for users (the entry proxy does not route {@code /internal}): what device owners have. */
+@Path("/internal/owners/{owner}")
+public class InternalOwnerResource {
+
+    private final GitSshKeys gitSshKeys;
+
+    public InternalOwnerResource(GitSshKeys gitSshKeys) {
+        this.gitSshKeys = gitSshKeys;
+    }
+
+    /** The owner's git SSH key pair, made on first use; what an agent gets from {@code /me/gitsshkey}. */
+    @GET
+    @Path("/git-ssh-key")
+    public Uni<GitSshKeys.Pair> gitSshKey(@PathParam("owner") UUID owner) {
+        return gitSshKeys.of(owner);
+    }
+}

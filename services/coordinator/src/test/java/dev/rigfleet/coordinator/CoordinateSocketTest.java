@@ -309,4 +309,17 @@ class CoordinateSocketTest {
             assertEquals(held, presence.holder(device[0]).await().atMost(WAIT).orElseThrow());
         }
     }
+
+    @Test
+    void anAgentThatFallsSilentIsClosedAndGoesOffline() throws Exception {
+        String[] device = enrolledDevice();
+        try (TestAgent agent = connected(device[0], device[1])) {
+            // No pings from here on: the sweep closes the connection after the silence limit (5 s in tests).
+            await().atMost(Duration.ofSeconds(20)).until(() -> agent.closeCode != null);
+            assertEquals(4004, (int) agent.closeCode);
+        }
+        await().atMost(WAIT)
+                .until(() -> presence.holder(device[0]).await().atMost(WAIT).isEmpty());
+        await().atMost(WAIT).until(() -> RegistryStub.transitions().contains(device[0] + " offline"));
+    }
 }

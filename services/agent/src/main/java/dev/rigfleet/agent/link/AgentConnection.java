@@ -83,6 +83,7 @@ public final class AgentConnection implements AutoCloseable {
     private int serverIndex;
     private int attempt;
     private long pingTimer = -1;
+    private long lastHeardMillis;
 
     public AgentConnection(
             Vertx vertx,
@@ -195,6 +196,7 @@ public final class AgentConnection implements AutoCloseable {
     }
 
     private void received(Buffer bytes) {
+        lastHeardMillis = System.currentTimeMillis();
         ServerFrame frame;
         try {
             frame = ServerFrame.parseFrom(bytes.getBytes());
@@ -244,6 +246,16 @@ public final class AgentConnection implements AutoCloseable {
         cancelPings();
         long interval = Math.max(1, reportIntervalSeconds) * 1000L;
         pingTimer = vertx.setPeriodic(interval, ignored -> {
+            // Every ping is answered: a coordinator silent for three intervals is gone without having closed
+            // (a crashed host, a dead NAT mapping), so this side closes and dials again.
+            if (System.currentTimeMillis() - lastHeardMillis > 3 * interval) {
+                LOG.warning("The coordinator has been silent for " + 3 * interval / 1000 + " s; reconnecting");
+                WebSocket silent = socket;
+                if (silent != null) {
+                    silent.close();
+                }
+                return;
+            }
             send(AgentFrame.newBuilder()
                     .setPing(Ping.newBuilder().setSentAtEpochMs(System.currentTimeMillis()))
                     .build());

@@ -41,6 +41,9 @@ class AgentConnectionTest {
     private final AtomicReference<ServerWebSocket> current = new AtomicReference<>();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger commandsRun = new AtomicInteger();
+    /** The report interval the scripted coordinator's welcome announces. */
+    private volatile int reportIntervalSeconds = 60;
+
     private AgentConnection agent;
 
     @BeforeEach
@@ -63,7 +66,7 @@ class AgentConnectionTest {
                                     .setWelcome(Welcome.newBuilder()
                                             .setProtocolVersion(1)
                                             .setEpoch(connections.get())
-                                            .setReportIntervalSeconds(60))
+                                            .setReportIntervalSeconds(reportIntervalSeconds))
                                     .build());
                         }
                     });
@@ -178,6 +181,17 @@ class AgentConnectionTest {
         assertEquals(409, repeat.getStatus());
         assertEquals("c-1", repeat.getCommandId());
         assertEquals(1, commandsRun.get());
+    }
+
+    @Test
+    void aCoordinatorThatStopsAnsweringIsLeftAndDialledAgain() throws Exception {
+        // This coordinator never answers pings: to the agent it looks like a host that vanished.
+        reportIntervalSeconds = 1;
+        connect(10);
+        next();
+        await().atMost(WAIT).until(agent::isConnected);
+
+        await().atMost(WAIT).until(() -> connections.get() >= 2);
     }
 
     private void send(ServerFrame frame) {

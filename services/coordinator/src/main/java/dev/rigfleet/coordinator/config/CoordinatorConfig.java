@@ -20,6 +20,13 @@ public interface CoordinatorConfig {
     @WithDefault("30s")
     Duration commandTimeout();
 
+    /**
+     * An agent connection that sends nothing (not even its pings) for this long is closed, as a connection that
+     * died without closing. Keep it a few report intervals.
+     */
+    @WithDefault("60s")
+    Duration silenceLimit();
+
     /** Presence of a device expires this long after its agent's last ping, should its coordinator vanish. */
     @WithDefault("60s")
     Duration presenceTtl();

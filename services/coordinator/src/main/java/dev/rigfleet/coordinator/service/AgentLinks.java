@@ -32,6 +32,7 @@ import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
@@ -57,6 +58,9 @@ public class AgentLinks {
 
     public static final int REFUSED = 4002;
     public static final int DEPROVISIONED = 4003;
+    /** Close code for an agent that sent nothing for longer than {@code silence-limit}. */
+    public static final int SILENT = 4004;
+
     private static final String SERVER_VERSION = "rigfleet-coordinator/0.1";
 
     /** One agent connection. {@code epoch} is 0 until the hello is accepted. */
@@ -64,6 +68,7 @@ public class AgentLinks {
         final WebSocketConnection connection;
         final DeviceIdentity device;
         volatile long epoch;
+        volatile long lastHeardMillis = System.currentTimeMillis();
 
         Link(WebSocketConnection connection, DeviceIdentity device) {
             this.connection = connection;
@@ -102,7 +107,11 @@ public class AgentLinks {
         this.json = json;
     }
 
-    void listen(@Observes StartupEvent started) {
+    void listen(@Observes StartupEvent started, Vertx vertx) {
+        // One sweep for all agents, not a timer per agent: a connection that went silent without closing (a
+        // vanished device, a dead NAT mapping) is closed, which releases its presence and records it offline.
+        long every = Math.max(1000, config.silenceLimit().toMillis() / 3);
+        vertx.setPeriodic(every, ignored -> closeSilent());
         bus.onRequest(DeviceCommands.TYPE, this::command);
         bus.onEvent("devices", this::deviceEvent);
         // Events sent while the bus was away are lost, and Redis may have lost presence (a restart keeps nothing):
@@ -119,6 +128,18 @@ public class AgentLinks {
                                         link.device.uuid(), e.getMessage()))));
     }
 
+    private void closeSilent() {
+        long quietSince = System.currentTimeMillis() - config.silenceLimit().toMillis();
+        byConnection.values().stream()
+                .filter(link -> link.lastHeardMillis < quietSince)
+                .forEach(link -> link.connection
+                        .close(new CloseReason(
+                                SILENT,
+                                "nothing heard for " + config.silenceLimit().toSeconds() + " s"))
+                        .subscribe()
+                        .with(ok -> {}, e -> {}));
+    }
+
     /** How many agents this replica holds. */
     public int size() {
         return byDevice.size();
@@ -133,6 +154,7 @@ public class AgentLinks {
         if (link == null) {
             return Uni.createFrom().voidItem();
         }
+        link.lastHeardMillis = System.currentTimeMillis();
         AgentFrame frame;
         try {
             frame = AgentFrame.parseFrom(bytes);

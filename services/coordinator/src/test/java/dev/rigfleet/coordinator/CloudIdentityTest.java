@@ -92,6 +92,17 @@ class CloudIdentityTest {
                 .sign(key);
     }
 
+    /** The session token a genuinely signed AWS document gets. */
+    private static String awsSessionToken(String document) throws Exception {
+        return post(
+                        "aws",
+                        Map.of("document", document, "signature", rsaSign(CloudTestKeys.privateKey("aws"), document)))
+                .statusCode(200)
+                .body("session_token", notNullValue())
+                .extract()
+                .path("session_token");
+    }
+
     private static io.restassured.response.ValidatableResponse post(String route, Map<String, String> body) {
         return given().contentType(ContentType.JSON)
                 .body(body)
@@ -105,13 +116,7 @@ class CloudIdentityTest {
         String uuid = deviceOn("aws", instance);
         String document = awsDocument(instance);
 
-        String token = post(
-                        "aws",
-                        Map.of("document", document, "signature", rsaSign(CloudTestKeys.privateKey("aws"), document)))
-                .statusCode(200)
-                .body("session_token", notNullValue())
-                .extract()
-                .path("session_token");
+        String token = awsSessionToken(document);
 
         try (TestAgent agent = TestAgent.connect(vertx, base, "Authorization", "Bearer " + token)) {
             agent.hello(uuid);
@@ -236,12 +241,7 @@ class CloudIdentityTest {
         String instance = "i-" + UUID.randomUUID().toString().substring(0, 8);
         String uuid = deviceOn("aws", instance);
         String document = awsDocument(instance);
-        String token = post(
-                        "aws",
-                        Map.of("document", document, "signature", rsaSign(CloudTestKeys.privateKey("aws"), document)))
-                .statusCode(200)
-                .extract()
-                .path("session_token");
+        String token = awsSessionToken(document);
 
         bus.publish(
                         "devices",
@@ -257,5 +257,23 @@ class CloudIdentityTest {
                             .close());
             assertEquals(401, ((io.vertx.core.http.UpgradeRejectedException) failure.getCause()).getStatus());
         });
+    }
+
+    @Test
+    void malformedAndOversizedIdentityRequestsAreRefusedWithJson() {
+        for (String route : List.of("aws", "azure", "google")) {
+            given().contentType(ContentType.JSON)
+                    .body("{\"document\": ")
+                    .post("/api/v2/workspaceagents/" + route + "-instance-identity")
+                    .then()
+                    .statusCode(400)
+                    .body("error", equalTo("invalid_json"));
+        }
+        given().contentType(ContentType.JSON)
+                .body("{\"json_web_token\": \"" + "x".repeat(2 * 1024 * 1024) + "\"}")
+                .post("/api/v2/workspaceagents/google-instance-identity")
+                .then()
+                .statusCode(413)
+                .body("error", equalTo("request_entity_too_large"));
     }
 }

@@ -55,15 +55,14 @@ class BusTest {
 
     @BeforeEach
     void startOtherReplica() {
-        otherReplica = new Bus(redis, vertx, config, namespace, meters, "other");
-        otherReplica.start(null);
+        otherReplica = BusReplicas.start("other", redis, vertx, config, namespace, meters);
         await().atMost(WAIT).until(otherReplica::isConnected);
         await().atMost(WAIT).until(bus::isConnected);
     }
 
     @AfterEach
     void stopOtherReplica() {
-        otherReplica.stop(null);
+        BusReplicas.stop(otherReplica);
     }
 
     @Test

@@ -103,6 +103,7 @@ class DeviceLinkIT {
             sender.close();
         }
         vertx.close();
+        stack.restartStoppedCoordinators();
     }
 
     @Test

@@ -55,6 +55,10 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     String url() {
         return "http://127.0.0.1:" + port;
     }

@@ -43,6 +43,8 @@ final class Stack {
     /** The Redis key prefix of this stack, for tests that speak to Redis as a service would. */
     String keyPrefix;
 
+    private Map<String, String> coordinatorConfig;
+
     static synchronized Stack get() {
         if (started == null) {
             started = new Stack();
@@ -96,7 +98,7 @@ final class Stack {
         registryA = ServiceProcess.start("registry", "registry-a", registryConfig);
         registryB = ServiceProcess.start("registry", "registry-b", registryConfig);
 
-        Map<String, String> coordinatorConfig = new HashMap<>(shared);
+        coordinatorConfig = new HashMap<>(shared);
         coordinatorConfig.put("quarkus.rest-client.revocations.url", workspaces.url());
         coordinatorConfig.put("quarkus.rest-client.registry.url", registryA.url());
         coordinatorConfig.put("rigfleet.coordinator.report-interval", "1s");
@@ -105,6 +107,16 @@ final class Stack {
                 TestKeys.privateKeyFile().toUri().toString());
         coordinatorA = ServiceProcess.start("coordinator", "coordinator-a", coordinatorConfig);
         coordinatorB = ServiceProcess.start("coordinator", "coordinator-b", coordinatorConfig);
+    }
+
+    /** Starts again a coordinator replica a test stopped, so that the tests after it find both. */
+    synchronized void restartStoppedCoordinators() {
+        if (!coordinatorA.isAlive()) {
+            coordinatorA = ServiceProcess.start("coordinator", "coordinator-a-restarted", coordinatorConfig);
+        }
+        if (!coordinatorB.isAlive()) {
+            coordinatorB = ServiceProcess.start("coordinator", "coordinator-b-restarted", coordinatorConfig);
+        }
     }
 
     private void stop() {

@@ -44,4 +44,14 @@ public interface AgentConfig {
     /** State reports kept while offline; past it the oldest are dropped and counted. */
     @WithDefault("1000")
     int reportBuffer();
+
+    /**
+     * The user terminal sessions run as. Unset, it is the agent's own user, except that an agent running as root
+     * refuses terminals until this names a user (root too, if that is really meant).
+     */
+    Optional<String> sessionUser();
+
+    /** A terminal session with no client attached ends after this long. */
+    @WithDefault("5m")
+    Duration ptyIdleTimeout();
 }

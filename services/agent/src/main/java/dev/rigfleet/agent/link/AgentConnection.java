@@ -10,6 +10,12 @@ import dev.rigfleet.proto.agent.Ping;
 import dev.rigfleet.proto.agent.Pong;
 import dev.rigfleet.proto.agent.ServerFrame;
 import dev.rigfleet.proto.agent.StateReport;
+import dev.rigfleet.proto.agent.Stats;
+import dev.rigfleet.proto.agent.StreamClose;
+import dev.rigfleet.proto.agent.StreamData;
+import dev.rigfleet.proto.agent.StreamOpen;
+import dev.rigfleet.proto.agent.StreamOpened;
+import dev.rigfleet.proto.agent.StreamWindow;
 import dev.rigfleet.proto.agent.TargetAck;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -23,8 +29,10 @@ import io.vertx.core.net.PemTrustOptions;
 import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,6 +68,45 @@ public final class AgentConnection implements AutoCloseable {
 
         /** Runs a command on the device's local API. */
         Future<CommandResponse> command(CommandRequest request);
+
+        /** Opens what a stream reaches on the device, its output going to {@code output}. */
+        default Future<DeviceEndpoint> openStream(StreamOpen open, DeviceEndpoint.Output output) {
+            return Future.failedFuture("this agent opens no streams");
+        }
+    }
+
+    /** Bytes the platform may send on a stream before this agent grants more. */
+    public static final int STREAM_WINDOW = 256 * 1024;
+    /** The most bytes one data frame carries, well under the WebSocket frame limits of both ends. */
+    private static final int MAX_FRAME_DATA = 16 * 1024;
+
+    /**
+     * A stream's state on this side: credit the platform granted for output, bytes taken from the platform not yet
+     * granted back, and output that arrived before the stream was confirmed open. Touched on the context only.
+     */
+    private final class Stream implements DeviceEndpoint.Output {
+        final String id;
+        long credit;
+        long consumed;
+        DeviceEndpoint endpoint;
+        boolean paused;
+        boolean closed;
+        final Deque<Buffer> early = new ArrayDeque<>();
+
+        Stream(String id, long credit) {
+            this.id = id;
+            this.credit = credit;
+        }
+
+        @Override
+        public void data(Buffer bytes) {
+            context.runOnContext(ignored -> output(this, bytes));
+        }
+
+        @Override
+        public void closed(String reason) {
+            context.runOnContext(ignored -> endedOnDevice(this, reason));
+        }
     }
 
     private final Vertx vertx;
@@ -73,6 +120,10 @@ public final class AgentConnection implements AutoCloseable {
     private final Deque<StateReport> unacknowledged = new ArrayDeque<>();
     private final Set<String> ranCommands = new LinkedHashSet<>();
     private final AtomicLong droppedReports = new AtomicLong();
+    private final Map<String, Stream> streams = new HashMap<>();
+    private long rxBytes;
+    private long txBytes;
+    private long commandsAnswered;
 
     private WebSocket socket;
     private volatile boolean welcomed;
@@ -148,6 +199,7 @@ public final class AgentConnection implements AutoCloseable {
         closed = true;
         context.runOnContext(ignored -> {
             cancelPings();
+            closeStreams();
             if (socket != null) {
                 socket.close();
             }
@@ -191,12 +243,15 @@ public final class AgentConnection implements AutoCloseable {
                         .setProtocolVersion(PROTOCOL_VERSION)
                         .setAgentVersion(agentVersion)
                         .setDeviceUuid(deviceUuid)
-                        .addCapabilities("supervisor-api"))
+                        .addCapabilities("supervisor-api")
+                        .addCapabilities("pty")
+                        .addCapabilities("tunnel"))
                 .build());
     }
 
     private void received(Buffer bytes) {
         lastHeardMillis = System.currentTimeMillis();
+        rxBytes += bytes.length();
         ServerFrame frame;
         try {
             frame = ServerFrame.parseFrom(bytes.getBytes());
@@ -228,6 +283,41 @@ public final class AgentConnection implements AutoCloseable {
                 unacknowledged.removeIf(
                         report -> report.getSequence() <= frame.getStateAck().getSequence());
             case COMMAND_REQUEST -> command(frame.getCommandRequest());
+            case STREAM_OPEN -> openStream(frame.getStreamOpen());
+            case STREAM_DATA -> {
+                Stream stream = streams.get(frame.getStreamData().getStreamId());
+                if (stream != null && stream.endpoint != null) {
+                    Buffer data = Buffer.buffer(frame.getStreamData().getData().toByteArray());
+                    stream.endpoint.write(data, () -> context.runOnContext(ignored -> consumed(stream, data.length())));
+                }
+            }
+            case STREAM_WINDOW -> {
+                Stream stream = streams.get(frame.getStreamWindow().getStreamId());
+                if (stream != null) {
+                    stream.credit += frame.getStreamWindow().getBytes();
+                    if (stream.paused && stream.credit > 0) {
+                        stream.paused = false;
+                        stream.endpoint.resume();
+                    }
+                }
+            }
+            case STREAM_RESIZE -> {
+                Stream stream = streams.get(frame.getStreamResize().getStreamId());
+                if (stream != null && stream.endpoint != null) {
+                    stream.endpoint.resize(
+                            frame.getStreamResize().getWidth(),
+                            frame.getStreamResize().getHeight());
+                }
+            }
+            case STREAM_CLOSE -> {
+                Stream stream = streams.remove(frame.getStreamClose().getStreamId());
+                if (stream != null) {
+                    stream.closed = true;
+                    if (stream.endpoint != null) {
+                        stream.endpoint.close();
+                    }
+                }
+            }
             case PING ->
                 send(AgentFrame.newBuilder()
                         .setPong(Pong.newBuilder()
@@ -259,6 +349,13 @@ public final class AgentConnection implements AutoCloseable {
             send(AgentFrame.newBuilder()
                     .setPing(Ping.newBuilder().setSentAtEpochMs(System.currentTimeMillis()))
                     .build());
+            send(AgentFrame.newBuilder()
+                    .setStats(Stats.newBuilder()
+                            .setRxBytes(rxBytes)
+                            .setTxBytes(txBytes)
+                            .setNumComms(commandsAnswered)
+                            .setOpenStreams(streams.size()))
+                    .build());
             // Reports still unacknowledged (the coordinator could not store them yet) go again.
             unacknowledged.forEach(report ->
                     send(AgentFrame.newBuilder().setStateReport(report).build()));
@@ -286,9 +383,103 @@ public final class AgentConnection implements AutoCloseable {
                         .setContentType("application/json")
                         .setBody(ByteString.copyFromUtf8("{\"error_message\":\"the agent failed to run the command\"}"))
                         .build()))
-                .onSuccess(response -> send(AgentFrame.newBuilder()
-                        .setCommandResponse(response.toBuilder().setCommandId(request.getCommandId()))
-                        .build()));
+                .onSuccess(response -> context.runOnContext(ignored -> {
+                    commandsAnswered++;
+                    send(AgentFrame.newBuilder()
+                            .setCommandResponse(response.toBuilder().setCommandId(request.getCommandId()))
+                            .build());
+                }));
+    }
+
+    private void openStream(StreamOpen open) {
+        String id = open.getStreamId();
+        if (id.isEmpty() || streams.containsKey(id)) {
+            return;
+        }
+        Stream stream = new Stream(id, open.getWindow());
+        streams.put(id, stream);
+        handler.openStream(open, stream)
+                .onComplete(opened -> context.runOnContext(ignored -> {
+                    if (opened.failed()) {
+                        streams.remove(id);
+                        sendClose(id, opened.cause().getMessage());
+                        return;
+                    }
+                    if (stream.closed) {
+                        opened.result().close(); // the platform gave up meanwhile
+                        return;
+                    }
+                    stream.endpoint = opened.result();
+                    send(AgentFrame.newBuilder()
+                            .setStreamOpened(
+                                    StreamOpened.newBuilder().setStreamId(id).setWindow(STREAM_WINDOW))
+                            .build());
+                    while (!stream.early.isEmpty()) {
+                        output(stream, stream.early.removeFirst());
+                    }
+                }));
+    }
+
+    private void output(Stream stream, Buffer bytes) {
+        if (stream.closed) {
+            return;
+        }
+        if (stream.endpoint == null) {
+            stream.early.addLast(bytes);
+            return;
+        }
+        for (int offset = 0; offset < bytes.length(); offset += MAX_FRAME_DATA) {
+            Buffer chunk = bytes.getBuffer(offset, Math.min(bytes.length(), offset + MAX_FRAME_DATA));
+            send(AgentFrame.newBuilder()
+                    .setStreamData(StreamData.newBuilder()
+                            .setStreamId(stream.id)
+                            .setData(ByteString.copyFrom(chunk.getBytes())))
+                    .build());
+        }
+        stream.credit -= bytes.length();
+        if (stream.credit <= 0 && !stream.paused) {
+            stream.paused = true;
+            stream.endpoint.pause();
+        }
+    }
+
+    private void consumed(Stream stream, int bytes) {
+        if (stream.closed) {
+            return;
+        }
+        stream.consumed += bytes;
+        // Credit goes back in a few large grants rather than one per frame.
+        if (stream.consumed >= STREAM_WINDOW / 4) {
+            send(AgentFrame.newBuilder()
+                    .setStreamWindow(
+                            StreamWindow.newBuilder().setStreamId(stream.id).setBytes((int) stream.consumed))
+                    .build());
+            stream.consumed = 0;
+        }
+    }
+
+    private void endedOnDevice(Stream stream, String reason) {
+        if (streams.remove(stream.id, stream)) {
+            stream.closed = true;
+            sendClose(stream.id, reason);
+        }
+    }
+
+    private void sendClose(String id, String reason) {
+        send(AgentFrame.newBuilder()
+                .setStreamClose(StreamClose.newBuilder().setStreamId(id).setReason(String.valueOf(reason)))
+                .build());
+    }
+
+    /** The link is gone, and with it every stream over it; terminal sessions live on, detached. */
+    private void closeStreams() {
+        streams.values().forEach(stream -> {
+            stream.closed = true;
+            if (stream.endpoint != null) {
+                stream.endpoint.close();
+            }
+        });
+        streams.clear();
     }
 
     private void lost(WebSocket which) {
@@ -302,6 +493,7 @@ public final class AgentConnection implements AutoCloseable {
         socket = null;
         welcomed = false;
         cancelPings();
+        closeStreams();
         serverIndex++;
         retryLater();
     }
@@ -325,7 +517,9 @@ public final class AgentConnection implements AutoCloseable {
     private void send(AgentFrame frame) {
         WebSocket current = socket;
         if (current != null) {
-            current.writeBinaryMessage(Buffer.buffer(frame.toByteArray()));
+            byte[] bytes = frame.toByteArray();
+            txBytes += bytes.length;
+            current.writeBinaryMessage(Buffer.buffer(bytes));
         }
     }
 }

@@ -3,8 +3,11 @@ package dev.rigfleet.agent.link;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import dev.rigfleet.agent.config.AgentConfig;
+import dev.rigfleet.agent.device.PtySessions;
+import dev.rigfleet.agent.device.TcpEndpoint;
 import dev.rigfleet.proto.agent.CommandRequest;
 import dev.rigfleet.proto.agent.CommandResponse;
+import dev.rigfleet.proto.agent.StreamOpen;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -15,6 +18,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.PemTrustOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -41,6 +45,8 @@ public class AgentHome {
     private final int localPort;
     private final ObjectMapper json = new ObjectMapper();
     private HttpClient http;
+    private NetClient tunnels;
+    private PtySessions terminals;
     private AgentConnection connection;
 
     public AgentHome(Vertx vertx, AgentConfig config, @ConfigProperty(name = "quarkus.http.port") int localPort) {
@@ -60,6 +66,8 @@ public class AgentHome {
         HttpClientOptions options = new HttpClientOptions();
         config.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
         http = vertx.createHttpClient(options);
+        tunnels = vertx.createNetClient();
+        terminals = new PtySessions(vertx, config.sessionUser(), config.ptyIdleTimeout());
         Optional<DeviceIdentity> known = DeviceIdentity.load(config.stateDir());
         DeviceIdentity identity = known.isPresent() ? known.get() : enrol(servers);
         Log.infof(
@@ -73,6 +81,9 @@ public class AgentHome {
     void stop(@Observes ShutdownEvent stopping) {
         if (connection != null) {
             connection.close();
+        }
+        if (terminals != null) {
+            terminals.closeAll();
         }
     }
 
@@ -123,8 +134,22 @@ public class AgentHome {
         return identity;
     }
 
-    /** Runs the platform's requests against this agent's own local API. */
+    /** Runs the platform's requests against this agent's own local API, and opens its streams. */
     private final class Handler implements AgentConnection.Handler {
+
+        @Override
+        public Future<DeviceEndpoint> openStream(StreamOpen open, DeviceEndpoint.Output output) {
+            return switch (open.getTargetCase()) {
+                case PTY -> terminals.attach(open.getPty(), output);
+                case TCP -> {
+                    int port = open.getTcp().getPort();
+                    yield port >= 1 && port <= 65535
+                            ? TcpEndpoint.connect(tunnels, port, output)
+                            : Future.failedFuture("no TCP port " + port);
+                }
+                case TARGET_NOT_SET -> Future.failedFuture("the stream names nothing to open");
+            };
+        }
 
         @Override
         public void targetState(long version, String targetJson) {

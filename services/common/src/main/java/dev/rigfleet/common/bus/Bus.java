@@ -62,6 +62,7 @@ public class Bus {
     private final Map<String, Function<Envelope, Uni<? extends MessageLite>>> requestHandlers =
             new ConcurrentHashMap<>();
     private final Map<String, List<Consumer<Envelope>>> eventHandlers = new ConcurrentHashMap<>();
+    private final Map<String, Consumer<Envelope>> inboxHandlers = new ConcurrentHashMap<>();
     private final Map<String, UniEmitter<? super Envelope>> pendingReplies = new ConcurrentHashMap<>();
     private final List<Runnable> connectedListeners = new CopyOnWriteArrayList<>();
     private final Cache<String, Boolean> seenIds;
@@ -72,6 +73,9 @@ public class Bus {
     private final Counter noResponder;
 
     private volatile RedisConnection subscriber;
+    /** The one connection {@link #tell} publishes on, so that what one replica tells arrives in order. */
+    private volatile RedisConnection orderedPublisher;
+
     private volatile boolean stopping;
     private int reconnectAttempts;
 
@@ -156,6 +160,43 @@ public class Bus {
                 .map(envelope -> parse(envelope, replyParser));
     }
 
+    /**
+     * Sends a one-way message to another replica's inbox. Messages told by this replica reach a receiver in the
+     * order of the calls that told them (one Redis connection carries them all); the call publishes before it
+     * returns, and the answer says only whether Redis delivered it. Fails at once while that connection is down.
+     */
+    public Uni<Void> tell(String inbox, String type, MessageLite payload) {
+        RedisConnection connection = orderedPublisher;
+        if (connection == null) {
+            return Uni.createFrom()
+                    .failure(new BusException(BusException.Reason.UNREACHABLE, null, "not connected to Redis"));
+        }
+        Envelope envelope = envelope(Kind.EVENT, type, payload).build();
+        Request publish = Request.cmd(Command.PUBLISH).arg(inbox).arg(Buffer.buffer(envelope.toByteArray()));
+        // Subscribed here, not by the caller: the write is queued on the connection now, in call order.
+        Uni<Long> delivered = connection
+                .send(publish)
+                .map(Response::toLong)
+                .invoke(() -> sent.increment())
+                .memoize()
+                .indefinitely();
+        delivered.subscribe().with(ok -> {}, e -> {});
+        return delivered
+                .onFailure()
+                .transform(e -> new BusException(
+                        BusException.Reason.UNREACHABLE, null, "cannot publish to Redis: " + e.getMessage()))
+                .chain(receivers -> receivers == 0
+                        ? Uni.createFrom()
+                                .failure(new BusException(
+                                        BusException.Reason.NO_RESPONDER, null, "no replica listens on " + inbox))
+                        : Uni.createFrom().voidItem());
+    }
+
+    /** Handles the messages of one type {@linkplain #tell told} to this replica; runs on the event loop. */
+    public void onTold(String type, Consumer<Envelope> handler) {
+        inboxHandlers.put(type, handler);
+    }
+
     /** Serves requests of one type that reach this replica's inbox. */
     public void onRequest(String type, Function<Envelope, Uni<? extends MessageLite>> handler) {
         requestHandlers.put(type, handler);
@@ -215,14 +256,39 @@ public class Bus {
 
     void start(@Observes StartupEvent started) {
         connect();
+        connectOrderedPublisher();
     }
 
     void stop(@Observes ShutdownEvent stopped) {
         stopping = true;
-        RedisConnection connection = subscriber;
-        if (connection != null) {
-            connection.closeAndForget();
+        for (RedisConnection connection : new RedisConnection[] {subscriber, orderedPublisher}) {
+            if (connection != null) {
+                connection.closeAndForget();
+            }
         }
+    }
+
+    private void connectOrderedPublisher() {
+        redis.connect()
+                .subscribe()
+                .with(
+                        connection -> {
+                            connection.endHandler(() -> {
+                                orderedPublisher = null;
+                                if (!stopping) {
+                                    vertx.setTimer(
+                                            config.maxReconnectDelay().toMillis(), id -> connectOrderedPublisher());
+                                }
+                            });
+                            connection.exceptionHandler(
+                                    e -> Log.warnf("Bus publishing connection failed: %s", e.toString()));
+                            orderedPublisher = connection;
+                        },
+                        e -> {
+                            if (!stopping) {
+                                vertx.setTimer(config.maxReconnectDelay().toMillis(), id -> connectOrderedPublisher());
+                            }
+                        });
     }
 
     private void connect() {
@@ -302,8 +368,16 @@ public class Bus {
         switch (envelope.getKind()) {
             case REPLY -> complete(envelope);
             case REQUEST -> serve(envelope);
-            case EVENT ->
-                eventHandlers.getOrDefault(channel, List.of()).forEach(handler -> handleEvent(handler, envelope));
+            case EVENT -> {
+                if (channel.equals(inbox())) {
+                    Consumer<Envelope> handler = inboxHandlers.get(envelope.getType());
+                    if (handler != null) {
+                        handleEvent(handler, envelope);
+                    }
+                } else {
+                    eventHandlers.getOrDefault(channel, List.of()).forEach(handler -> handleEvent(handler, envelope));
+                }
+            }
             default ->
                 Log.warnf("Dropped bus message %s of unknown kind from %s", envelope.getId(), envelope.getSender());
         }

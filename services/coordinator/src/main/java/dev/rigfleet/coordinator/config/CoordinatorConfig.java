@@ -30,4 +30,11 @@ public interface CoordinatorConfig {
     /** Presence of a device expires this long after its agent's last ping, should its coordinator vanish. */
     @WithDefault("60s")
     Duration presenceTtl();
+
+    /**
+     * The address tunnels listen on, and the host they are reported with. Only in-cluster callers (the instances
+     * service) open tunnels, so keep it an address they reach and users do not.
+     */
+    @WithDefault("127.0.0.1")
+    String tunnelHost();
 }

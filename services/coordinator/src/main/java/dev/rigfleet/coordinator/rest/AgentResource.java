@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The Coder-style view of a device's agent, for its owner and admins: {@code GET /api/v2/workspaceagents/{id}},
@@ -37,10 +36,6 @@ public class AgentResource {
     static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(120);
 
     private static final Duration LISTENING_PORTS_TIMEOUT = Duration.ofSeconds(10);
-
-    private static final Pattern DASHED =
-            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-    private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]{32}");
 
     private final RegistryClient registry;
     private final AgentReports reports;
@@ -57,7 +52,7 @@ public class AgentResource {
     @GET
     public Uni<Map<String, Object>> agent(
             @PathParam("id") String id, @HeaderParam("Authorization") String authorization) {
-        String uuid = deviceUuid(id);
+        String uuid = AgentIds.deviceUuid(id);
         return registry.deviceAsSeenBy(authorization, uuid)
                 .onFailure(AgentResource::notFound)
                 .transform(e -> ApiException.notFound("no agent " + id))
@@ -71,7 +66,7 @@ public class AgentResource {
     @Path("/connection")
     public Uni<Map<String, Object>> connection(
             @PathParam("id") String id, @HeaderParam("Authorization") String authorization) {
-        String uuid = deviceUuid(id);
+        String uuid = AgentIds.deviceUuid(id);
         return registry.deviceAsSeenBy(authorization, uuid)
                 .onFailure(AgentResource::notFound)
                 .transform(e -> ApiException.notFound("no agent " + id))
@@ -84,7 +79,7 @@ public class AgentResource {
     @Path("/listening-ports")
     public Uni<Response> listeningPorts(
             @PathParam("id") String id, @HeaderParam("Authorization") String authorization) {
-        String uuid = deviceUuid(id);
+        String uuid = AgentIds.deviceUuid(id);
         CommandRequest request = CommandRequest.newBuilder()
                 .setMethod("GET")
                 .setPath("/rigfleet/v1/listening-ports")
@@ -117,7 +112,7 @@ public class AgentResource {
         agent.put("disconnected_at", online ? null : lastSeen);
         agent.put("environment_variables", json.convertValue(target.path("environment"), Map.class));
         agent.put("first_connected_at", firstSeen);
-        agent.put("id", dashed(uuid));
+        agent.put("id", AgentIds.dashed(uuid));
         agent.put(
                 "instance_id", device.path("cloud_identity").path("instance_id").asText(""));
         agent.put("last_connected_at", lastSeen);
@@ -126,7 +121,7 @@ public class AgentResource {
         agent.put("login_before_ready", true);
         agent.put("name", device.path("name").asText());
         agent.put("operating_system", reported.path("operating_system").asText(""));
-        agent.put("resource_id", dashed(uuid));
+        agent.put("resource_id", AgentIds.dashed(uuid));
         agent.put("startup_script", "");
         agent.put("startup_script_timeout_seconds", 0);
         agent.put("status", status(online, firstSeen, device.path("created_at").asText()));
@@ -149,22 +144,7 @@ public class AgentResource {
         return Instant.parse(createdAt).plus(CONNECTION_TIMEOUT).isBefore(Instant.now()) ? "timeout" : "connecting";
     }
 
-    private static String deviceUuid(String id) {
-        if (DASHED.matcher(id).matches()) {
-            return id.replace("-", "").toLowerCase();
-        }
-        if (HEX.matcher(id).matches()) {
-            return id.toLowerCase();
-        }
-        throw ApiException.notFound("no agent " + id);
-    }
-
-    private static String dashed(String hex) {
-        return hex.substring(0, 8) + "-" + hex.substring(8, 12) + "-" + hex.substring(12, 16) + "-"
-                + hex.substring(16, 20) + "-" + hex.substring(20);
-    }
-
-    private static boolean notFound(Throwable failure) {
+    static boolean notFound(Throwable failure) {
         return failure instanceof WebApplicationException refused
                 && refused.getResponse().getStatus() == 404;
     }

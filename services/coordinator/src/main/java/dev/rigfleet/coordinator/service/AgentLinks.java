@@ -20,9 +20,11 @@ import dev.rigfleet.proto.agent.Refusal;
 import dev.rigfleet.proto.agent.ServerFrame;
 import dev.rigfleet.proto.agent.StateAck;
 import dev.rigfleet.proto.agent.StateReport;
+import dev.rigfleet.proto.agent.Stats;
 import dev.rigfleet.proto.agent.TargetState;
 import dev.rigfleet.proto.agent.Welcome;
 import dev.rigfleet.proto.bus.DeviceCommand;
+import dev.rigfleet.proto.bus.DeviceConnection;
 import dev.rigfleet.proto.bus.DeviceDeprovisioned;
 import dev.rigfleet.proto.bus.Envelope;
 import dev.rigfleet.proto.bus.TargetStateChanged;
@@ -38,6 +40,7 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -62,6 +65,9 @@ public class AgentLinks {
     public static final int SILENT = 4004;
 
     private static final String SERVER_VERSION = "rigfleet-coordinator/0.1";
+    public static final String DEVICES_CHANNEL = "devices";
+    /** The event type on {@link #DEVICES_CHANNEL} telling that a device came online or went offline. */
+    public static final String CONNECTION_EVENT = "device.connection";
 
     /** One agent connection. {@code epoch} is 0 until the hello is accepted. */
     static final class Link {
@@ -69,6 +75,8 @@ public class AgentLinks {
         final DeviceIdentity device;
         volatile long epoch;
         volatile long lastHeardMillis = System.currentTimeMillis();
+        /** The ids of the streams running over this connection. */
+        final Set<String> streams = ConcurrentHashMap.newKeySet();
 
         Link(WebSocketConnection connection, DeviceIdentity device) {
             this.connection = connection;
@@ -91,6 +99,8 @@ public class AgentLinks {
     private final DeviceCredentials credentials;
     private final CoordinatorConfig config;
     private final ObjectMapper json;
+    private final AgentReports reports;
+    private final HeldStreams streams;
 
     public AgentLinks(
             Presence presence,
@@ -98,13 +108,17 @@ public class AgentLinks {
             RegistryClient registry,
             DeviceCredentials credentials,
             CoordinatorConfig config,
-            ObjectMapper json) {
+            ObjectMapper json,
+            AgentReports reports,
+            HeldStreams streams) {
         this.presence = presence;
         this.bus = bus;
         this.registry = registry;
         this.credentials = credentials;
         this.config = config;
         this.json = json;
+        this.reports = reports;
+        this.streams = streams;
     }
 
     void listen(@Observes StartupEvent started, Vertx vertx) {
@@ -113,7 +127,7 @@ public class AgentLinks {
         long every = Math.max(1000, config.silenceLimit().toMillis() / 3);
         vertx.setPeriodic(every, ignored -> closeSilent());
         bus.onRequest(DeviceCommands.TYPE, this::command);
-        bus.onEvent("devices", this::deviceEvent);
+        bus.onEvent(DEVICES_CHANNEL, this::deviceEvent);
         // Events sent while the bus was away are lost, and Redis may have lost presence (a restart keeps nothing):
         // claim again what this replica holds, and push each agent its current target state.
         bus.onConnected(() -> byDevice.values()
@@ -143,6 +157,12 @@ public class AgentLinks {
     /** How many agents this replica holds. */
     public int size() {
         return byDevice.size();
+    }
+
+    /** The connection of the device at that epoch, if this replica holds it. */
+    Link held(String deviceUuid, long epoch) {
+        Link link = byDevice.get(deviceUuid);
+        return link != null && link.epoch == epoch && link.connection.isOpen() ? link : null;
     }
 
     public void opened(WebSocketConnection connection, DeviceIdentity device) {
@@ -194,7 +214,12 @@ public class AgentLinks {
                                                 .setSentAtEpochMs(
                                                         frame.getPing().getSentAtEpochMs()))
                                         .build()));
-            case STATS, PONG, BODY_NOT_SET -> Uni.createFrom().voidItem();
+            case STREAM_OPENED, STREAM_DATA, STREAM_WINDOW, STREAM_CLOSE -> {
+                streams.fromDevice(link, frame);
+                yield Uni.createFrom().voidItem();
+            }
+            case STATS -> stats(link, frame.getStats());
+            case PONG, BODY_NOT_SET -> Uni.createFrom().voidItem();
         };
     }
 
@@ -221,11 +246,11 @@ public class AgentLinks {
             return Uni.createFrom().voidItem();
         }
         byDevice.remove(link.device.uuid(), link);
+        streams.closed(link);
         // Only the connection that still holds the device reports it offline; a replaced one says nothing.
         return presence.release(link.device.uuid(), link.holder(bus.replicaId()))
-                .chain(released -> released
-                        ? registry.transition(link.device.uuid(), false, Instant.now())
-                        : Uni.createFrom().voidItem())
+                .chain(released ->
+                        released ? wentOffline(link) : Uni.createFrom().voidItem())
                 .onFailure()
                 .invoke(e -> Log.warnf(
                         "Could not record that device %s went offline: %s", link.device.uuid(), e.getMessage()))
@@ -279,10 +304,46 @@ public class AgentLinks {
                 .setReportIntervalSeconds((int) config.reportInterval().toSeconds())
                 .build();
         return send(link, ServerFrame.newBuilder().setWelcome(welcome).build())
-                .chain(() -> cameOnline
-                        ? registry.transition(uuid, true, Instant.now())
-                        : Uni.createFrom().voidItem())
+                .chain(() ->
+                        cameOnline ? transition(link, true) : Uni.createFrom().voidItem())
                 .chain(() -> pushTargetState(link));
+    }
+
+    private Uni<Void> wentOffline(Link link) {
+        return transition(link, false);
+    }
+
+    /** Records the transition in the registry's history and tells the replicas whose clients watch the device. */
+    private Uni<Void> transition(Link link, boolean online) {
+        Instant now = Instant.now();
+        DeviceConnection event = DeviceConnection.newBuilder()
+                .setUuid(link.device.uuid())
+                .setOnline(online)
+                .setEpoch(link.epoch)
+                .setReplica(bus.replicaId())
+                .setAtEpochMs(now.toEpochMilli())
+                .build();
+        return registry.transition(link.device.uuid(), online, now)
+                .call(() -> bus.publish(DEVICES_CHANNEL, CONNECTION_EVENT, event)
+                        .onFailure()
+                        .recoverWithNull());
+    }
+
+    private Uni<Void> stats(Link link, Stats stats) {
+        Map<String, Object> report = Map.of(
+                "rx_bytes", stats.getRxBytes(),
+                "tx_bytes", stats.getTxBytes(),
+                "num_comms", stats.getNumComms(),
+                "open_streams", stats.getOpenStreams());
+        try {
+            return reports.storeStats(link.device.uuid(), json.writeValueAsString(report))
+                    .onFailure()
+                    .invoke(e -> Log.debugf("Stats of %s not stored: %s", link.device.uuid(), e.getMessage()))
+                    .onFailure()
+                    .recoverWithNull();
+        } catch (Exception e) {
+            return Uni.createFrom().voidItem();
+        }
     }
 
     private Uni<Void> stateReport(Link link, StateReport report) {
@@ -419,5 +480,10 @@ public class AgentLinks {
 
     private static Uni<Void> send(Link link, ServerFrame frame) {
         return link.connection.sendBinary(frame.toByteArray());
+    }
+
+    /** Sends a frame without waiting; a connection that closed meanwhile ends its streams anyway. */
+    void sendAndForget(Link link, ServerFrame frame) {
+        send(link, frame).subscribe().with(ok -> {}, e -> {});
     }
 }

@@ -1,0 +1,45 @@
+package dev.rigfleet.agent.device;
+
+import dev.rigfleet.agent.link.DeviceEndpoint;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+
+/** A stream to a TCP port on the device's loopback interface: a tunnel's device end. */
+public final class TcpEndpoint implements DeviceEndpoint {
+
+    private final NetSocket socket;
+
+    private TcpEndpoint(NetSocket socket) {
+        this.socket = socket;
+    }
+
+    public static Future<DeviceEndpoint> connect(NetClient client, int port, Output output) {
+        return client.connect(port, "127.0.0.1").map(socket -> {
+            socket.handler(output::data);
+            socket.closeHandler(closed -> output.closed("port " + port + " closed the connection"));
+            return new TcpEndpoint(socket);
+        });
+    }
+
+    @Override
+    public void write(Buffer bytes, Runnable written) {
+        socket.write(bytes).onSuccess(done -> written.run());
+    }
+
+    @Override
+    public void pause() {
+        socket.pause();
+    }
+
+    @Override
+    public void resume() {
+        socket.resume();
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+    }
+}

@@ -37,17 +37,19 @@ public final class PtySessions {
                     + "else exec \"$SHELL\" -l; fi";
 
     private final Vertx vertx;
+    private final String agentUser;
     private final Optional<String> configuredUser;
     private final Duration idleTimeout;
     private final Path passwd;
     private final Map<String, PtySession> sessions = new ConcurrentHashMap<>();
 
     public PtySessions(Vertx vertx, Optional<String> configuredUser, Duration idleTimeout) {
-        this(vertx, configuredUser, idleTimeout, Path.of("/etc/passwd"));
+        this(vertx, System.getProperty("user.name"), configuredUser, idleTimeout, Path.of("/etc/passwd"));
     }
 
-    PtySessions(Vertx vertx, Optional<String> configuredUser, Duration idleTimeout, Path passwd) {
+    PtySessions(Vertx vertx, String agentUser, Optional<String> configuredUser, Duration idleTimeout, Path passwd) {
         this.vertx = vertx;
+        this.agentUser = agentUser;
         this.configuredUser = configuredUser;
         this.idleTimeout = idleTimeout;
         this.passwd = passwd;
@@ -74,7 +76,6 @@ public final class PtySessions {
     }
 
     private PtySession start(String id, PtyTarget target) {
-        String agentUser = System.getProperty("user.name");
         String user = configuredUser.orElse(agentUser);
         if ("root".equals(user) && configuredUser.isEmpty()) {
             throw new IllegalStateException("this agent runs as root: set rigfleet.agent.session-user to the user "

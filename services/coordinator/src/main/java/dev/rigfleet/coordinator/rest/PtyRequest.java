@@ -13,7 +13,8 @@ record PtyRequest(String reconnect, int width, int height, String command) {
     static final int DEFAULT_WIDTH = 80;
     static final int DEFAULT_HEIGHT = 24;
     static final int MAX_SIZE = 10_000;
-    static final int MAX_COMMAND = 4096;
+    // Within the 4 KiB request line HTTP servers accept, with room for the rest of the query.
+    static final int MAX_COMMAND = 2048;
 
     /** Parses a raw query string; a bad parameter is a 400 that names it. */
     static PtyRequest parse(String rawQuery) {

@@ -100,6 +100,20 @@ class ChartTest {
     }
 
     @Test
+    void coordinatorsListenForTunnelsOnTheirPodAddress() {
+        Deployment coordinator =
+                named(ofKind(render(CHART.resolve("ci/default-values.yaml")), Deployment.class), "-coordinator");
+        EnvVar tunnelHost = env(coordinator
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0))
+                .get("RIGFLEET_COORDINATOR_TUNNEL_HOST");
+        assertEquals("status.podIP", tunnelHost.getValueFrom().getFieldRef().getFieldPath());
+    }
+
+    @Test
     void perComponentOverridesWinOverGlobalDefaults() {
         List<Deployment> deployments = ofKind(render(CHART.resolve("ci/scaled-values.yaml")), Deployment.class);
         Deployment registry = named(deployments, "-registry");

@@ -93,9 +93,12 @@ api POST "/fleets/$APP_ID/provisioning-keys" '{"description": "make run demo", "
 [ -s "$RUN_DIR/provisioning-key" ] || fail "could not create a provisioning key; see .run/logs/registry.log"
 
 # A demo device on this machine: the agent enrols with the key once (its identity stays in .run/agent) and dials
-# home through the entry point.
+# home through the entry point. Its terminal sessions run as whoever ran `make run`, and as nobody rather than root.
+SESSION_USER="$(id -un)"
+[ "$SESSION_USER" != root ] || SESSION_USER=nobody
 start agent \
   -Drigfleet.agent.servers="$API" \
+  -Drigfleet.agent.session-user="$SESSION_USER" \
   -Drigfleet.agent.provisioning-key="$(cat "$RUN_DIR/provisioning-key")" \
   -Drigfleet.agent.name=demo-device \
   -Drigfleet.agent.state-dir="$RUN_DIR/agent"

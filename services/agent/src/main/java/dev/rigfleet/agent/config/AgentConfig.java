@@ -54,4 +54,22 @@ public interface AgentConfig {
     /** A terminal session with no client attached ends after this long. */
     @WithDefault("5m")
     Duration ptyIdleTimeout();
+
+    /**
+     * What reboot, shutdown, blink and host name changes do: {@code recording} (the default) only records and logs
+     * them; {@code linux} acts on the machine. Demos and tests never set {@code linux}.
+     */
+    @WithDefault("recording")
+    String hostControl();
+
+    /** The LED that {@code POST /v1/blink} blinks, under /sys/class/leds (host control {@code linux} only). */
+    Optional<Path> led();
+
+    /** How long an operation on a service waits for another operation of the agent on it before answering 423. */
+    @WithDefault("5s")
+    Duration lockWait();
+
+    /** Where the supervisor API is reached by the device's apps; handed to them as *_SUPERVISOR_ADDRESS. */
+    @WithDefault("http://127.0.0.1:48484")
+    String supervisorAddress();
 }

@@ -5,6 +5,8 @@ import com.google.protobuf.ByteString;
 import dev.rigfleet.agent.config.AgentConfig;
 import dev.rigfleet.agent.device.PtySessions;
 import dev.rigfleet.agent.device.TcpEndpoint;
+import dev.rigfleet.agent.supervisor.AppUpdates;
+import dev.rigfleet.agent.supervisor.SupervisorKey;
 import dev.rigfleet.proto.agent.CommandRequest;
 import dev.rigfleet.proto.agent.CommandResponse;
 import dev.rigfleet.proto.agent.StreamOpen;
@@ -37,21 +39,31 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class AgentHome {
 
-    public static final String TARGET_STATE_FILE = "target-state.json";
     private static final String VERSION = "rigfleet-agent/0.1";
 
     private final Vertx vertx;
     private final AgentConfig config;
+    private final AppUpdates updates;
+    private final SupervisorKey key;
     private final int localPort;
     private final ObjectMapper json = new ObjectMapper();
     private HttpClient http;
     private NetClient tunnels;
     private PtySessions terminals;
     private AgentConnection connection;
+    private volatile DeviceIdentity identity;
+    private volatile List<URI> servers = List.of();
 
-    public AgentHome(Vertx vertx, AgentConfig config, @ConfigProperty(name = "quarkus.http.port") int localPort) {
+    public AgentHome(
+            Vertx vertx,
+            AgentConfig config,
+            AppUpdates updates,
+            SupervisorKey key,
+            @ConfigProperty(name = "quarkus.http.port") int localPort) {
         this.vertx = vertx;
         this.config = config;
+        this.updates = updates;
+        this.key = key;
         this.localPort = localPort;
     }
 
@@ -70,6 +82,8 @@ public class AgentHome {
         terminals = new PtySessions(vertx, config.sessionUser(), config.ptyIdleTimeout());
         Optional<DeviceIdentity> known = DeviceIdentity.load(config.stateDir());
         DeviceIdentity identity = known.isPresent() ? known.get() : enrol(servers);
+        this.identity = identity;
+        this.servers = servers;
         Log.infof(
                 "Device %s (deviceId %d, fleet %d) dialling %s",
                 identity.uuid(), identity.deviceId(), identity.appId(), servers);
@@ -89,6 +103,16 @@ public class AgentHome {
 
     public Optional<AgentConnection> connection() {
         return Optional.ofNullable(connection);
+    }
+
+    /** The device's identity, once the agent has one (it has none while it serves its local APIs only). */
+    public Optional<DeviceIdentity> identity() {
+        return Optional.ofNullable(identity);
+    }
+
+    /** The platform's base URLs the agent dials; empty when it does not dial home. */
+    public List<URI> servers() {
+        return servers;
     }
 
     private DeviceIdentity enrol(List<URI> servers) throws Exception {
@@ -153,10 +177,7 @@ public class AgentHome {
 
         @Override
         public void targetState(long version, String targetJson) {
-            vertx.fileSystem()
-                    .writeFile(config.stateDir().resolve(TARGET_STATE_FILE).toString(), Buffer.buffer(targetJson))
-                    .onSuccess(written -> Log.infof("Stored target state %d", version))
-                    .onFailure(e -> Log.errorf("Could not store target state %d: %s", version, e.getMessage()));
+            updates.fromPlatform(version, targetJson);
         }
 
         @Override
@@ -169,6 +190,8 @@ public class AgentHome {
             if (!request.getContentType().isEmpty()) {
                 local.putHeader("Content-Type", request.getContentType());
             }
+            // The platform's commands are the agent's own calls: they carry its key, callers never need it.
+            local.putHeader("Authorization", "Bearer " + key.current());
             local.putHeader(
                     "X-Request-Id", request.getRequestId().isEmpty() ? request.getCommandId() : request.getRequestId());
             return http.request(local)

@@ -4,12 +4,17 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
+import dev.rigfleet.agent.supervisor.SupervisorKey;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 class PingResourceTest {
+
+    @Inject
+    SupervisorKey key;
 
     @Test
     void pingAnswersOkWithoutAKey() {
@@ -24,7 +29,9 @@ class PingResourceTest {
 
     @Test
     void listeningPortsIncludeThisApi() {
-        given().get("/rigfleet/v1/listening-ports")
+        given().auth()
+                .oauth2(key.current())
+                .get("/rigfleet/v1/listening-ports")
                 .then()
                 .statusCode(200)
                 .body("ports.port", hasItem(RestAssured.port))

@@ -17,7 +17,8 @@ import java.util.UUID;
 /**
  * One service of a release. Its {@code uuid} is the service's identity everywhere: the app id of Coder-style
  * app-health reports and the ioFog-style microservice {@code id} (handed to the app as {@code SELFNAME}). It runs
- * either an {@code image} (container runtimes) or a {@code command} (the agent's local-process runtime).
+ * either an {@code image} (container runtimes) or a {@code command} (the agent's local-process runtime). Its
+ * {@code config} and {@code routes} are what the agent's ioFog-style API serves the app.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ServiceSpec(
@@ -35,7 +36,13 @@ public record ServiceSpec(
         @Pattern(
                 regexp = "no|always|on-failure|unless-stopped",
                 message = "must be no, always, on-failure or unless-stopped")
-        String restart) {
+        String restart,
+
+        // The ioFog-style configuration the app reads with POST /v2/config/get on its device's agent.
+        Map<String, Object> config,
+
+        // The names of the release's services that receive the messages this one publishes (ioFog routes).
+        @Size(max = 64) List<@NotNull @Pattern(regexp = Names.SERVICE, message = Names.SERVICE_RULE) String> routes) {
 
     /** A command the runtime runs in the service's environment; exit status 0 means healthy. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -68,6 +75,8 @@ public record ServiceSpec(
                 command,
                 environment == null ? Map.of() : environment,
                 healthcheck,
-                restart == null ? "always" : restart);
+                restart == null ? "always" : restart,
+                config == null ? Map.of() : config,
+                routes == null ? List.of() : routes);
     }
 }

@@ -150,6 +150,15 @@ public class FleetService {
                         .failure(ApiException.badRequest("service uuid " + service.uuid() + " appears twice"));
             }
         }
+        for (ServiceSpec service : services) {
+            for (String route : service.routes() == null ? List.<String>of() : service.routes()) {
+                if (!names.contains(route)) {
+                    return Uni.createFrom()
+                            .failure(ApiException.badRequest("service " + service.name() + " routes to " + route
+                                    + ", which is not a service of this release"));
+                }
+            }
+        }
         return Panache.withTransaction(() -> lookups.fleet(caller, appId)
                         .chain(fleet -> releases.ofFleet(fleet.id).chain(earlier -> {
                             Map<String, UUID> known = identitiesByName(earlier);

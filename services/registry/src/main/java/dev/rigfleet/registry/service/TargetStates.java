@@ -99,6 +99,8 @@ public class TargetStates {
                 service.command(),
                 merged,
                 service.healthcheck(),
-                service.restart());
+                service.restart(),
+                service.config(),
+                service.routes());
     }
 }

@@ -59,6 +59,35 @@ class TargetStateTest {
     }
 
     @Test
+    void servicesCarryTheirIoFogConfigAndRoutesAndRoutesMustNameServicesOfTheRelease() {
+        Api owner = Api.newUser();
+        long appId = owner.createFleet();
+        Map<String, Object> sensor = Map.of(
+                "name", "sensor",
+                "command", List.of("sensor"),
+                "config", Map.of("rate_hz", 10, "unit", "C"),
+                "routes", List.of("logger"));
+        Map<String, Object> logger = Map.of("name", "logger", "command", List.of("logger"));
+        owner.call()
+                .body(Map.of("commit", "io1", "services", List.of(sensor, logger)))
+                .post("/fleets/" + appId + "/releases")
+                .then()
+                .statusCode(201)
+                .body("services[0].config.rate_hz", equalTo(10))
+                .body("services[0].routes", equalTo(List.of("logger")))
+                .body("services[1].config.size()", equalTo(0))
+                .body("services[1].routes", equalTo(List.of()));
+
+        Map<String, Object> lost = Map.of("name", "sensor", "command", List.of("sensor"), "routes", List.of("nobody"));
+        owner.call()
+                .body(Map.of("commit", "io2", "services", List.of(lost)))
+                .post("/fleets/" + appId + "/releases")
+                .then()
+                .statusCode(400)
+                .body("error_message", containsString("routes to nobody"));
+    }
+
+    @Test
     void badReleasesAreRefused() {
         Api owner = Api.newUser();
         long appId = owner.createFleet();

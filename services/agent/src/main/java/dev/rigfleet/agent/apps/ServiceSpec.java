@@ -9,6 +9,8 @@ import java.util.Map;
 /**
  * One service of the device's target release, as the target state names it: what to run, with which environment and
  * restart policy. The registry has already merged the fleet's and device's variables into {@code environment}.
+ * {@code config} (a JSON object, as text) and {@code routes} (names of the services its messages go to) are what
+ * the ioFog-style API serves it.
  */
 public record ServiceSpec(
         String uuid,
@@ -19,7 +21,9 @@ public record ServiceSpec(
         String image,
         List<String> command,
         Map<String, String> environment,
-        String restart) {
+        String restart,
+        String config,
+        List<String> routes) {
 
     /** The services of a target state (the registry's JSON); none when it names no release. */
     public static List<ServiceSpec> of(JsonNode targetState) {
@@ -37,9 +41,17 @@ public record ServiceSpec(
                     service.path("image").asText(""),
                     List.copyOf(command),
                     strings(service.path("environment")),
-                    service.path("restart").asText("always")));
+                    service.path("restart").asText("always"),
+                    service.path("config").isObject() ? service.path("config").toString() : "{}",
+                    routes(service.path("routes"))));
         }
         return services;
+    }
+
+    private static List<String> routes(JsonNode names) {
+        List<String> routes = new ArrayList<>();
+        names.forEach(name -> routes.add(name.asText()));
+        return List.copyOf(routes);
     }
 
     private static Map<String, String> strings(JsonNode object) {

@@ -72,4 +72,18 @@ public interface AgentConfig {
     /** Where the supervisor API is reached by the device's apps; handed to them as *_SUPERVISOR_ADDRESS. */
     @WithDefault("http://127.0.0.1:48484")
     String supervisorAddress();
+
+    /** Where the ioFog-compatible API listens; loopback unless an owner opens it to, say, a container bridge. */
+    @WithDefault("127.0.0.1")
+    String iofogHost();
+
+    @WithDefault("54321")
+    int iofogPort();
+
+    /**
+     * The file whose first line is the ioFog API's Authorization key, readable only by the agent's user (root on a
+     * device); made with a random key when missing.
+     */
+    @WithDefault("/etc/iofog-agent/local-api")
+    Path iofogKeyFile();
 }

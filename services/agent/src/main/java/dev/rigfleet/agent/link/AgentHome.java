@@ -25,6 +25,7 @@ import io.vertx.core.net.PemTrustOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.net.URI;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,7 +51,7 @@ public class AgentHome {
     private HttpClient http;
     private NetClient tunnels;
     private PtySessions terminals;
-    private AgentConnection connection;
+    private volatile AgentConnection connection;
     private volatile DeviceIdentity identity;
     private volatile List<URI> servers = List.of();
 
@@ -68,27 +69,69 @@ public class AgentHome {
     }
 
     void start(@Observes StartupEvent started) throws Exception {
-        List<URI> servers = config.servers().orElse(List.of());
-        if (servers.isEmpty()) {
-            Log.info("No rigfleet.agent.servers configured: serving the local APIs only");
-            return;
-        }
-        LinkSettings settings = new LinkSettings(
-                servers, config.caFile(), config.insecure(), config.maxBackoff(), config.reportBuffer());
+        servers = config.servers().orElse(List.of());
         HttpClientOptions options = new HttpClientOptions();
         config.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
         http = vertx.createHttpClient(options);
         tunnels = vertx.createNetClient();
         terminals = new PtySessions(vertx, config.sessionUser(), config.ptyIdleTimeout());
+        if (servers.isEmpty()) {
+            Log.info("No rigfleet.agent.servers configured: serving the local APIs only");
+            return;
+        }
         Optional<DeviceIdentity> known = DeviceIdentity.load(config.stateDir());
-        DeviceIdentity identity = known.isPresent() ? known.get() : enrol(servers);
-        this.identity = identity;
-        this.servers = servers;
+        if (known.isPresent()) {
+            dial(known.get());
+        } else if (config.provisioningKey().isPresent()) {
+            dial(enrol(config.provisioningKey().get()));
+        } else {
+            Log.infof(
+                    "This device has no identity in %s and no rigfleet.agent.provisioning-key: waiting to be "
+                            + "provisioned (POST /v2/provision on the ioFog API)",
+                    config.stateDir());
+        }
+    }
+
+    /** Enrols with a provisioning key (the ioFog API's provision), then dials home. */
+    public synchronized Future<DeviceIdentity> provision(String provisioningKey) {
+        if (servers.isEmpty()) {
+            return Future.failedFuture("no rigfleet.agent.servers configured: nowhere to provision with");
+        }
+        if (identity != null) {
+            return Future.failedFuture("this device is provisioned already");
+        }
+        return vertx.executeBlocking(
+                () -> {
+                    DeviceIdentity enrolled = enrol(provisioningKey);
+                    dial(enrolled);
+                    return enrolled;
+                },
+                false);
+    }
+
+    /** Stops dialling and forgets the device's identity (the ioFog API's deprovision). */
+    public synchronized Future<Void> forget() {
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+        identity = null;
+        return vertx.executeBlocking(
+                () -> {
+                    Files.deleteIfExists(config.stateDir().resolve(DeviceIdentity.FILE));
+                    return null;
+                },
+                false);
+    }
+
+    private synchronized void dial(DeviceIdentity known) {
+        LinkSettings settings = new LinkSettings(
+                servers, config.caFile(), config.insecure(), config.maxBackoff(), config.reportBuffer());
+        identity = known;
         Log.infof(
                 "Device %s (deviceId %d, fleet %d) dialling %s",
-                identity.uuid(), identity.deviceId(), identity.appId(), servers);
-        connection =
-                new AgentConnection(vertx, identity.uuid(), identity.credential(), VERSION, settings, new Handler());
+                known.uuid(), known.deviceId(), known.appId(), servers);
+        connection = new AgentConnection(vertx, known.uuid(), known.credential(), VERSION, settings, new Handler());
         connection.start();
     }
 
@@ -115,10 +158,7 @@ public class AgentHome {
         return servers;
     }
 
-    private DeviceIdentity enrol(List<URI> servers) throws Exception {
-        String key = config.provisioningKey()
-                .orElseThrow(() -> new IllegalStateException("this device has no identity in " + config.stateDir()
-                        + " and no rigfleet.agent.provisioning-key to enrol with"));
+    private DeviceIdentity enrol(String key) throws Exception {
         URI base = config.provisioningUrl().orElse(servers.get(0));
         LinkSettings.requireSafe(base, config.insecure());
         Map<String, Object> body = config.name()

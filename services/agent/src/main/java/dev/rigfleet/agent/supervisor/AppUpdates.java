@@ -2,17 +2,23 @@ package dev.rigfleet.agent.supervisor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rigfleet.agent.apps.ConfigsChanged;
 import dev.rigfleet.agent.apps.DeviceApps;
+import dev.rigfleet.agent.apps.ServiceSpec;
 import dev.rigfleet.agent.config.AgentConfig;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 
 /**
  * Where target states reach the apps: from the device link, from {@code POST /v2/local/target-state}, and from the
@@ -25,6 +31,7 @@ public class AppUpdates {
     public static final String TARGET_STATE_FILE = "target-state.json";
 
     private final DeviceApps apps;
+    private final Event<ConfigsChanged> configsChanged;
     private final Vertx vertx;
     private final Path targetFile;
     private final ObjectMapper json = new ObjectMapper();
@@ -32,8 +39,9 @@ public class AppUpdates {
     private volatile JsonNode latest;
     private volatile boolean healthy = true;
 
-    public AppUpdates(DeviceApps apps, Vertx vertx, AgentConfig config) {
+    public AppUpdates(DeviceApps apps, Vertx vertx, AgentConfig config, Event<ConfigsChanged> configsChanged) {
         this.apps = apps;
+        this.configsChanged = configsChanged;
         this.vertx = vertx;
         this.targetFile = config.stateDir().resolve(TARGET_STATE_FILE);
     }
@@ -78,14 +86,27 @@ public class AppUpdates {
     /** A target state to run; answers whether it runs now (else an app's lock holds it back). Blocks. */
     public boolean offer(JsonNode targetState, boolean force) {
         latest = targetState;
+        Map<String, String> configsBefore = configs();
         try {
             boolean applied = apps.offer(targetState, force);
             healthy = true;
+            Map<String, String> configsAfter = configs();
+            Set<String> changed = configsAfter.keySet().stream()
+                    .filter(uuid -> configsBefore.containsKey(uuid)
+                            && !configsBefore.get(uuid).equals(configsAfter.get(uuid)))
+                    .collect(Collectors.toSet());
+            if (!changed.isEmpty()) {
+                configsChanged.fire(new ConfigsChanged(changed));
+            }
             return applied;
         } catch (RuntimeException e) {
             healthy = false;
             throw e;
         }
+    }
+
+    private Map<String, String> configs() {
+        return apps.current().services().stream().collect(Collectors.toMap(ServiceSpec::uuid, ServiceSpec::config));
     }
 
     /** {@code POST /v1/update}: the latest target state again, now. */

@@ -1,0 +1,207 @@
+package dev.rigfleet.agent.iofog;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rigfleet.agent.apps.DeviceApps;
+import dev.rigfleet.agent.config.AgentConfig;
+import dev.rigfleet.agent.link.AgentHome;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The ioFog API's agent-management routes: {@code GET /v2/status}, {@code /v2/info}, {@code /v2/version}, {@code
+ * POST /v2/provision}, {@code DELETE /v2/deprovision}, {@code POST /v2/config} and {@code POST /v2/prune}. Each
+ * needs the raw {@code Authorization} header to equal the key of {@link IoFogKey} (401 otherwise); every value in
+ * the answers is a string, as the spec shows.
+ */
+@ApplicationScoped
+public class IoFogAgentRoutes {
+
+    /** The ioFog agent API level these routes follow. */
+    static final String VERSION = "3.0.0";
+
+    /** What {@code POST /v2/config} accepts, the spec's option names. */
+    static final Set<String> OPTIONS = Set.of(
+            "disk-limit",
+            "disk-directory",
+            "memory-limit",
+            "cpu-limit",
+            "controller-url",
+            "cert-directory",
+            "docker-url",
+            "network-adapter",
+            "logs-limit",
+            "logs-directory",
+            "logs-count",
+            "status-frequency",
+            "changes-frequency",
+            "diagnostics-frequency",
+            "device-scan-frequency",
+            "isolated",
+            "gps",
+            "fog-type",
+            "developer-mode",
+            "log-level",
+            "docker-pruning-frequency",
+            "disk-threshold");
+
+    private static final String CONFIG_FILE = "iofog-config.json";
+
+    private final AgentConfig config;
+    private final AgentHome home;
+    private final DeviceApps apps;
+    private final IoFogMessages messages;
+    private final ObjectMapper json = new ObjectMapper();
+    private IoFogKey key;
+
+    public IoFogAgentRoutes(AgentConfig config, AgentHome home, DeviceApps apps, IoFogMessages messages) {
+        this.config = config;
+        this.home = home;
+        this.apps = apps;
+        this.messages = messages;
+    }
+
+    void install(Router router) {
+        key = IoFogKey.load(config.iofogKeyFile());
+        router.get("/v2/status").handler(keyed(this::status));
+        router.get("/v2/info").handler(keyed(this::info));
+        router.get("/v2/version")
+                .handler(keyed(request -> IoFogAnswers.json(request, 200, Map.of("version", VERSION))));
+        router.post("/v2/provision").handler(keyed(IoFogServer.json(this::provision)));
+        router.delete("/v2/deprovision").handler(keyed(this::deprovision));
+        router.post("/v2/config").handler(keyed(IoFogServer.json(this::configure)));
+        router.post("/v2/prune").handler(keyed(request -> IoFogAnswers.json(request, 200, Map.of("status", "okay"))));
+    }
+
+    private Handler<RoutingContext> keyed(Handler<RoutingContext> handler) {
+        return request -> {
+            if (!key.accepts(request.request().getHeader("Authorization"))) {
+                IoFogAnswers.error(request, 401, "wrong or missing Authorization key");
+                return;
+            }
+            handler.handle(request);
+        };
+    }
+
+    private void status(RoutingContext request) {
+        Runtime runtime = Runtime.getRuntime();
+        File disk = config.stateDir().toFile();
+        Map<String, String> status = new LinkedHashMap<>();
+        status.put(
+                "running-microservices",
+                Integer.toString(apps.current().services().size()));
+        status.put(
+                "system-total-cpu",
+                Double.toString(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+        status.put("memory-usage", Long.toString((runtime.totalMemory() - runtime.freeMemory()) / (1024 * 1024)));
+        status.put("system-available-memory", Long.toString(runtime.maxMemory() / (1024 * 1024)));
+        status.put("system-time", Long.toString(System.currentTimeMillis()));
+        status.put("disk-usage", Long.toString((disk.getTotalSpace() - disk.getUsableSpace()) / (1024 * 1024)));
+        status.put(
+                "connection-to-controller",
+                home.connection()
+                        .map(link -> link.isConnected() ? "ok" : "broken")
+                        .orElse("not provisioned"));
+        status.put("cpu-usage", Integer.toString(runtime.availableProcessors()));
+        status.put("messages-processed", Long.toString(messages.processed()));
+        status.put("system-available-disk", Long.toString(disk.getUsableSpace() / (1024 * 1024)));
+        status.put("iofog-daemon", "RUNNING");
+        IoFogAnswers.json(request, 200, status);
+    }
+
+    private void info(RoutingContext request) {
+        JsonNode options = stored();
+        Map<String, String> info = new LinkedHashMap<>();
+        info.put("iofog-uuid", home.identity().map(identity -> identity.uuid()).orElse(""));
+        info.put(
+                "iofog-controller",
+                home.servers().isEmpty() ? "" : home.servers().get(0).toString());
+        info.put("ip-address", config.iofogHost());
+        info.put("network-interface", options.path("network-adapter").asText(""));
+        info.put("developer-mode", options.path("developer-mode").asText("off"));
+        info.put("fog-type", options.path("fog-type").asText("auto"));
+        info.put("log-level", options.path("log-level").asText("INFO"));
+        info.put("message-storage-directory", config.stateDir().toString());
+        info.put(
+                "log-file-directory",
+                options.path("logs-directory").asText(config.stateDir().toString()));
+        info.put("docker-url", options.path("docker-url").asText(""));
+        info.put("iofog-certificate", config.caFile().map(Path::toString).orElse(""));
+        for (String option : OPTIONS) {
+            info.putIfAbsent(option, options.path(option).asText(""));
+        }
+        IoFogAnswers.json(request, 200, info);
+    }
+
+    /** Enrols this device with the key, unless it has an identity already. */
+    private void provision(RoutingContext request, JsonNode body) {
+        String provisioningKey = body.path("provisioning-key").asText("");
+        if (provisioningKey.isEmpty()) {
+            IoFogAnswers.error(request, 400, "provisioning-key is missing");
+            return;
+        }
+        if (home.identity().isPresent()) {
+            IoFogAnswers.error(request, 400, "this device is provisioned already; deprovision it first");
+            return;
+        }
+        home.provision(provisioningKey)
+                .onSuccess(
+                        identity -> IoFogAnswers.json(request, 200, Map.of("status", "okay", "uuid", identity.uuid())))
+                .onFailure(e -> IoFogAnswers.error(request, 400, String.valueOf(e.getMessage())));
+    }
+
+    /** Forgets the device's identity here and stops dialling; the owner deprovisions it on the platform. */
+    private void deprovision(RoutingContext request) {
+        home.forget()
+                .onSuccess(done -> IoFogAnswers.json(request, 200, Map.of("status", "okay")))
+                .onFailure(e -> IoFogAnswers.error(request, 500, String.valueOf(e.getMessage())));
+    }
+
+    private void configure(RoutingContext request, JsonNode body) {
+        ObjectNode options = (ObjectNode) stored();
+        var names = body.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!OPTIONS.contains(name)) {
+                IoFogAnswers.error(request, 400, "unknown option " + name);
+                return;
+            }
+            if (!body.get(name).isValueNode()) {
+                IoFogAnswers.error(request, 400, name + " must be a string");
+                return;
+            }
+        }
+        body.fields()
+                .forEachRemaining(
+                        field -> options.put(field.getKey(), field.getValue().asText()));
+        Path file = config.stateDir().resolve(CONFIG_FILE);
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, json.writeValueAsString(options));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+        IoFogAnswers.json(request, 200, Map.of("status", "okay"));
+    }
+
+    private JsonNode stored() {
+        Path file = config.stateDir().resolve(CONFIG_FILE);
+        try {
+            return Files.exists(file) ? json.readTree(file.toFile()) : json.createObjectNode();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.rigfleet.agent.iofog;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketFrame;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The control socket's framing, with a re-send interval short enough to watch it give up. */
+class ControlSocketsTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private final Vertx vertx = Vertx.vertx();
+
+    @AfterEach
+    void close() {
+        vertx.close();
+    }
+
+    private record Client(WebSocket socket, List<Byte> signals, List<Buffer> pongs) {}
+
+    private Client connect(ControlSockets control) throws Exception {
+        HttpServer server = vertx.createHttpServer()
+                .webSocketHandler(socket -> control.accept("app-1", socket))
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        WebSocketClient client = vertx.createWebSocketClient();
+        WebSocket socket = client.connect(server.actualPort(), "127.0.0.1", "/v2/control/socket/id/app-1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        List<Byte> signals = new CopyOnWriteArrayList<>();
+        List<Buffer> pongs = new CopyOnWriteArrayList<>();
+        socket.frameHandler((WebSocketFrame frame) -> {
+            if (frame.isBinary()) {
+                signals.add(frame.binaryData().getByte(0));
+            }
+        });
+        socket.pongHandler(pongs::add);
+        await().atMost(WAIT).until(() -> control.open("app-1") == 1);
+        return new Client(socket, signals, pongs);
+    }
+
+    @Test
+    void aNewConfigurationIsSignalledUntilAcknowledged() throws Exception {
+        ControlSockets control = new ControlSockets(vertx, 200);
+        Client client = connect(control);
+        control.configurationChanged("app-1");
+        await().atMost(WAIT).until(() -> client.signals().size() >= 2); // unacknowledged: sent again
+        assertEquals(ControlSockets.OP_NEW_CONFIG, client.signals().get(0));
+
+        client.socket().writeBinaryMessage(Buffer.buffer(new byte[] {ControlSockets.OP_ACK}));
+        int afterAck = client.signals().size();
+        // For three re-send intervals, nothing more may come.
+        await().during(Duration.ofMillis(600))
+                .atMost(WAIT)
+                .until(() -> client.signals().size() == afterAck);
+    }
+
+    @Test
+    void anUnacknowledgedSignalIsSentTenTimesAtMost() throws Exception {
+        ControlSockets control = new ControlSockets(vertx, 50);
+        Client client = connect(control);
+        control.configurationChanged("app-1");
+        // Ten, and then for six more intervals no more: it gave up.
+        await().atMost(WAIT).until(() -> client.signals().size() == ControlSockets.MAX_SIGNALS);
+        await().during(Duration.ofMillis(300))
+                .atMost(WAIT)
+                .until(() -> client.signals().size() == ControlSockets.MAX_SIGNALS);
+    }
+
+    @Test
+    void aPingOfNineGetsAPongOfTen() throws Exception {
+        Client client = connect(new ControlSockets(vertx, 20_000));
+        client.socket().writePing(Buffer.buffer(new byte[] {ControlSockets.OP_PING}));
+        await().atMost(WAIT)
+                .until(() -> client.pongs().stream()
+                        .anyMatch(pong -> pong.length() == 1 && pong.getByte(0) == ControlSockets.OP_PONG));
+    }
+}

@@ -1,0 +1,325 @@
+package dev.rigfleet.agent.iofog;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.instanceOf;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rigfleet.agent.config.AgentConfig;
+import dev.rigfleet.agent.supervisor.SupervisorKey;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ioFog-compatible API on a running agent: configuration and its change signal, messages between two apps over
+ * REST and the message socket, and the key-guarded agent routes.
+ */
+@QuarkusTest
+class IoFogApiTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    @Inject
+    IoFogServer server;
+
+    @Inject
+    SupervisorKey supervisorKey;
+
+    @Inject
+    AgentConfig config;
+
+    @Inject
+    Vertx vertx;
+
+    private final ObjectMapper json = new ObjectMapper();
+    private String sensor;
+    private String logger;
+
+    /** Two apps: the sensor's messages are routed to the logger. */
+    @BeforeEach
+    void twoApps() {
+        sensor = UUID.randomUUID().toString();
+        logger = UUID.randomUUID().toString();
+        setTarget("{\"rate_hz\":10}", 1);
+    }
+
+    private void setTarget(String sensorConfig, long releaseId) {
+        String services = "[{\"uuid\":\"" + sensor + "\",\"name\":\"sensor\",\"command\":[\"sleep\",\"600\"],"
+                + "\"config\":" + sensorConfig + ",\"routes\":[\"logger\"]},"
+                + "{\"uuid\":\"" + logger + "\",\"name\":\"logger\",\"command\":[\"sleep\",\"600\"]}]";
+        given().queryParam("apikey", supervisorKey.current())
+                .contentType(ContentType.JSON)
+                .body("{\"appId\":3,\"fleet\":\"iot\",\"release\":{\"releaseId\":" + releaseId
+                        + ",\"commit\":\"c\",\"services\":" + services + "}}")
+                .post("/v2/local/target-state")
+                .then()
+                .statusCode(200);
+    }
+
+    private RequestSpecification iofog() {
+        return given().port(server.port());
+    }
+
+    private String key() throws Exception {
+        return Files.readAllLines(config.iofogKeyFile()).get(0).trim();
+    }
+
+    private static String message(String publisher, String content) {
+        return "{\"id\":\"\",\"tag\":\"\",\"groupid\":\"\",\"sequencenumber\":0,\"sequencetotal\":0,\"priority\":0,"
+                + "\"timestamp\":0,\"publisher\":\"" + publisher
+                + "\",\"authid\":\"\",\"authgroup\":\"\",\"version\":4,"
+                + "\"chainposition\":0,\"hash\":\"\",\"previoushash\":\"\",\"nonce\":\"\",\"difficultytarget\":0,"
+                + "\"infotype\":\"text\",\"infoformat\":\"utf-8\",\"contextdata\":\"\",\"contentdata\":\""
+                + Base64.getEncoder().encodeToString(content.getBytes(StandardCharsets.UTF_8)) + "\"}";
+    }
+
+    @Test
+    void anAppGetsItsConfigurationAsAString() {
+        iofog().contentType(ContentType.JSON)
+                .body(Map.of("id", sensor))
+                .post("/v2/config/get")
+                .then()
+                .statusCode(200)
+                .body("status", equalTo("okay"))
+                .body("config", equalTo("{\"rate_hz\":10}"));
+        iofog().contentType(ContentType.JSON)
+                .body(Map.of("id", "nobody"))
+                .post("/v2/config/get")
+                .then()
+                .statusCode(400)
+                .body("status", equalTo("failed"));
+        iofog().contentType(ContentType.TEXT)
+                .body("{\"id\":\"" + sensor + "\"}")
+                .post("/v2/config/get")
+                .then()
+                .statusCode(400);
+        iofog().contentType(ContentType.JSON)
+                .body("{\"id\":")
+                .post("/v2/config/get")
+                .then()
+                .statusCode(400);
+        iofog().get("/v2/config/get").then().statusCode(405);
+    }
+
+    @Test
+    void aConfigurationChangeIsSignalledWithTwelveAndAcknowledgedWithEleven() throws Exception {
+        List<Byte> signals = new CopyOnWriteArrayList<>();
+        WebSocket control = vertx.createWebSocketClient()
+                .connect(server.port(), "127.0.0.1", "/v2/control/socket/id/" + sensor)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        control.binaryMessageHandler(frame -> {
+            signals.add(frame.getByte(0));
+            control.writeBinaryMessage(Buffer.buffer(new byte[] {ControlSockets.OP_ACK}));
+        });
+        setTarget("{\"rate_hz\":20}", 2);
+        await().atMost(WAIT).until(() -> signals.contains((byte) 12));
+        iofog().contentType(ContentType.JSON)
+                .body(Map.of("id", sensor))
+                .post("/v2/config/get")
+                .then()
+                .body("config", equalTo("{\"rate_hz\":20}"));
+        control.close();
+    }
+
+    @Test
+    void appsExchangeMessagesOverRestAndQueryThem() throws Exception {
+        long before = System.currentTimeMillis();
+        iofog().contentType(ContentType.JSON)
+                .body(message(sensor, "21.5 C"))
+                .post("/v2/messages/new")
+                .then()
+                .statusCode(200)
+                .body("status", equalTo("okay"))
+                .body("id", instanceOf(String.class))
+                .body("timestamp", instanceOf(String.class));
+        iofog().contentType(ContentType.JSON)
+                .body(Map.of("id", logger))
+                .post("/v2/messages/next")
+                .then()
+                .statusCode(200)
+                .body("count", equalTo(1))
+                .body("messages[0].publisher", equalTo(sensor))
+                .body("messages[0].contentdata", equalTo(Base64.getEncoder().encodeToString("21.5 C".getBytes())));
+        iofog().contentType(ContentType.JSON)
+                .body(Map.of("id", logger))
+                .post("/v2/messages/next")
+                .then()
+                .body("count", equalTo(0))
+                .body("messages.size()", equalTo(0));
+        // The Java SDK sends publishers as "[a, b]", the Node SDK as an array.
+        for (Object publishers : List.of("[" + sensor + "]", List.of(sensor))) {
+            iofog().contentType(ContentType.JSON)
+                    .body(Map.of(
+                            "id", logger,
+                            "timeframestart", before,
+                            "timeframeend", System.currentTimeMillis() + 1000,
+                            "publishers", publishers))
+                    .post("/v2/messages/query")
+                    .then()
+                    .statusCode(200)
+                    .body("count", equalTo(1))
+                    .body("messages[0].infotype", equalTo("text"));
+        }
+        // The sensor is not routed to itself.
+        iofog().contentType(ContentType.JSON)
+                .body(Map.of("id", sensor))
+                .post("/v2/messages/next")
+                .then()
+                .body("count", equalTo(0));
+        iofog().contentType(ContentType.JSON)
+                .body(message("stranger", "x"))
+                .post("/v2/messages/new")
+                .then()
+                .statusCode(400);
+    }
+
+    @Test
+    void hundredsOfMessagesStayBoundedAndNothingFails() {
+        for (int i = 0; i < IoFogMessages.QUEUE_LIMIT + 200; i++) {
+            iofog().contentType(ContentType.JSON)
+                    .body(message(sensor, "reading " + i))
+                    .post("/v2/messages/new")
+                    .then()
+                    .statusCode(200);
+        }
+        iofog().contentType(ContentType.JSON)
+                .body(Map.of("id", logger))
+                .post("/v2/messages/next")
+                .then()
+                .statusCode(200)
+                .body("count", equalTo(IoFogMessages.QUEUE_LIMIT))
+                .body(
+                        "messages[-1].contentdata",
+                        equalTo(Base64.getEncoder()
+                                .encodeToString(("reading " + (IoFogMessages.QUEUE_LIMIT + 199)).getBytes())));
+    }
+
+    @Test
+    void appsExchangeMessagesOverTheMessageSocket() throws Exception {
+        List<Buffer> toLogger = new CopyOnWriteArrayList<>();
+        List<Buffer> toSensor = new CopyOnWriteArrayList<>();
+        WebSocket loggerSocket = socket(logger, toLogger);
+        WebSocket sensorSocket = socket(sensor, toSensor);
+        byte[] encoded = IoMessage.fromJson(json.readTree(message(sensor, "over the socket")))
+                .toBytes();
+        sensorSocket.writeBinaryMessage(Buffer.buffer()
+                .appendByte(IoFogMessages.OP_MESSAGE)
+                .appendInt(encoded.length)
+                .appendBytes(encoded));
+
+        await().atMost(WAIT).until(() -> !toSensor.isEmpty() && !toLogger.isEmpty());
+        Buffer receipt = toSensor.get(0);
+        assertEquals(IoFogMessages.OP_RECEIPT, receipt.getByte(0));
+        int idLength = receipt.getByte(1);
+        int timestampLength = receipt.getByte(2);
+        assertEquals(32, idLength);
+        assertEquals(6, timestampLength);
+        long timestamp = 0;
+        for (int i = 0; i < timestampLength; i++) {
+            timestamp = timestamp << 8 | Byte.toUnsignedInt(receipt.getByte(3 + idLength + i));
+        }
+        assertTrue(Math.abs(System.currentTimeMillis() - timestamp) < 60_000, "a current timestamp: " + timestamp);
+
+        Buffer pushed = toLogger.get(0);
+        assertEquals(IoFogMessages.OP_MESSAGE, pushed.getByte(0));
+        IoMessage received = IoMessage.fromBytes(pushed.getBytes(5, 5 + pushed.getInt(1)));
+        assertEquals(sensor, received.publisher());
+        assertEquals(receipt.getString(3, 3 + idLength), received.id());
+        assertEquals(
+                "over the socket",
+                new String(
+                        Base64.getDecoder()
+                                .decode(received.toJson().path("contentdata").asText()),
+                        StandardCharsets.UTF_8));
+        loggerSocket.close();
+        sensorSocket.close();
+    }
+
+    private WebSocket socket(String app, List<Buffer> frames) throws Exception {
+        WebSocket socket = vertx.createWebSocketClient()
+                .connect(server.port(), "127.0.0.1", "/v2/message/socket/id/" + app)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        socket.binaryMessageHandler(frames::add);
+        return socket;
+    }
+
+    @Test
+    void theAgentRoutesNeedTheKeyAndAnswerInStrings() throws Exception {
+        iofog().get("/v2/status").then().statusCode(401);
+        iofog().header("Authorization", "wrong").get("/v2/info").then().statusCode(401);
+        iofog().header("Authorization", key())
+                .get("/v2/status")
+                .then()
+                .statusCode(200)
+                .body("values()", everyItem(instanceOf(String.class)))
+                .body("iofog-daemon", equalTo("RUNNING"))
+                .body("running-microservices", equalTo("2"));
+        iofog().header("Authorization", key())
+                .get("/v2/version")
+                .then()
+                .statusCode(200)
+                .body("version", equalTo(IoFogAgentRoutes.VERSION));
+        iofog().header("Authorization", key())
+                .contentType(ContentType.JSON)
+                .body(Map.of("log-level", "FINE", "developer-mode", "on"))
+                .post("/v2/config")
+                .then()
+                .statusCode(200);
+        iofog().header("Authorization", key())
+                .get("/v2/info")
+                .then()
+                .statusCode(200)
+                .body("log-level", equalTo("FINE"))
+                .body("developer-mode", equalTo("on"))
+                .body("values()", everyItem(instanceOf(String.class)));
+        iofog().header("Authorization", key())
+                .contentType(ContentType.JSON)
+                .body(Map.of("warp-drive", "on"))
+                .post("/v2/config")
+                .then()
+                .statusCode(400);
+        iofog().header("Authorization", key()).get("/v2/info").then().body("log-level", equalTo("FINE"));
+        iofog().header("Authorization", key())
+                .contentType(ContentType.TEXT)
+                .body("log-level=FINE")
+                .post("/v2/config")
+                .then()
+                .statusCode(400);
+        iofog().header("Authorization", key()).post("/v2/prune").then().statusCode(200);
+        iofog().header("Authorization", key()).get("/v2/prune").then().statusCode(405);
+        // This agent dials nowhere, so there is nothing to provision with.
+        iofog().header("Authorization", key())
+                .contentType(ContentType.JSON)
+                .body(Map.of("provisioning-key", "k"))
+                .post("/v2/provision")
+                .then()
+                .statusCode(400)
+                .body("message", org.hamcrest.Matchers.containsString("rigfleet.agent.servers"));
+        iofog().header("Authorization", key()).delete("/v2/deprovision").then().statusCode(200);
+        iofog().get("/v2/nothing").then().statusCode(404);
+    }
+}

@@ -99,6 +99,7 @@ SESSION_USER="$(id -un)"
 start agent \
   -Drigfleet.agent.servers="$API" \
   -Drigfleet.agent.session-user="$SESSION_USER" \
+  -Drigfleet.agent.iofog-key-file="$RUN_DIR/agent/local-api" \
   -Drigfleet.agent.provisioning-key="$(cat "$RUN_DIR/provisioning-key")" \
   -Drigfleet.agent.name=demo-device \
   -Drigfleet.agent.state-dir="$RUN_DIR/agent"
@@ -107,6 +108,11 @@ device_online() {
   api GET "/devices?appId=$APP_ID" | jq -e '.devices[] | select(.name == "demo-device" and .online)' > /dev/null
 }
 wait_for 30 "the demo device's connection" device_online
+# What scripts and the walkthrough need to call the demo agent's local APIs.
+jq -r .uuid "$RUN_DIR/agent/identity.json" > "$RUN_DIR/device-uuid"
+cp "$RUN_DIR/agent/supervisor-api-key" "$RUN_DIR/agent-apikey"
+head -n 1 "$RUN_DIR/agent/local-api" > "$RUN_DIR/iofog-key"
+chmod 600 "$RUN_DIR/agent-apikey" "$RUN_DIR/iofog-key"
 
 cat <<MSG
 
@@ -115,10 +121,14 @@ rigfleet is running on http://127.0.0.1:$RIGFLEET_PORT
   token:       .run/token
   logs:        .run/logs/
   demo fleet:  appId $APP_ID, release demo-1 (one local process)
-  demo device: demo-device, online through the agent on 127.0.0.1:${PORTS[agent]} (state in .run/agent)
+  demo device: demo-device ($(cat "$RUN_DIR/device-uuid")), online through the agent (state in .run/agent):
+               supervisor API 127.0.0.1:${PORTS[agent]} (key in .run/agent-apikey), ioFog API 127.0.0.1:54321
+               (key in .run/iofog-key), running the demo release's hello service
   provisioning key: $(cat "$RUN_DIR/provisioning-key")   (also in .run/provisioning-key; 10 devices, 7 days)
 Try:
   curl -i -H "Authorization: Bearer \$(cat .run/token)" http://127.0.0.1:$RIGFLEET_PORT/fleets
+Ask the demo agent what it runs:
+  curl -s "http://127.0.0.1:${PORTS[agent]}/v2/applications/state?apikey=\$(cat .run/agent-apikey)"
 Enrol a device with the key:
   curl -s -H 'Content-Type: application/json' -d "{\\"provisioning_key\\": \\"\$(cat .run/provisioning-key)\\"}" http://127.0.0.1:$RIGFLEET_PORT/provision
 Stop everything with: make stop

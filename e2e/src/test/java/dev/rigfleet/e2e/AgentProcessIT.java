@@ -37,7 +37,9 @@ class AgentProcessIT {
                 "rigfleet.agent.provisioning-url", stack.registryA.url(),
                 "rigfleet.agent.provisioning-key", key,
                 "rigfleet.agent.name", "bench-arm",
-                "rigfleet.agent.state-dir", stateDir.toString());
+                "rigfleet.agent.state-dir", stateDir.toString(),
+                "rigfleet.agent.iofog-port", "0",
+                "rigfleet.agent.iofog-key-file", stateDir.resolve("local-api").toString());
 
         String uuid;
         try (ServiceProcess agent = ServiceProcess.start("agent", "agent", config)) {
@@ -46,6 +48,14 @@ class AgentProcessIT {
                     "rw-------",
                     PosixFilePermissions.toString(Files.getPosixFilePermissions(stateDir.resolve("identity.json"))));
             await().atMost(REACH).until(() -> Files.exists(stateDir.resolve("target-state.json")));
+            // The agent reports what the device runs; the registry keeps it as the device's reported state.
+            await().atMost(REACH)
+                    .untilAsserted(() -> given().auth()
+                            .oauth2(token)
+                            .get(stack.registryA.url() + "/devices/" + uuid)
+                            .then()
+                            .body("reported_state.agent_version", org.hamcrest.Matchers.equalTo("rigfleet-agent/0.1"))
+                            .body("reported_state.lifecycle_state", org.hamcrest.Matchers.equalTo("ready")));
             // The device's credential, as the agent kept it, also reaches the owner's git key (made and sealed
             // by the registry on first use).
             String credential = new ObjectMapper()

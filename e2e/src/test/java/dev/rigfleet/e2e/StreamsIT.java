@@ -62,7 +62,10 @@ class StreamsIT {
                         "rigfleet.agent.provisioning-key", fleet.provisioningKey(),
                         "rigfleet.agent.state-dir", stateDir.toString(),
                         "rigfleet.agent.session-user", SESSION_USER,
-                        "rigfleet.agent.pty-idle-timeout", "1m"));
+                        "rigfleet.agent.pty-idle-timeout", "1m",
+                        "rigfleet.agent.iofog-port", "0",
+                        "rigfleet.agent.iofog-key-file",
+                                stateDir.resolve("local-api").toString()));
         uuid = await().atMost(REACH)
                 .until(
                         () -> {

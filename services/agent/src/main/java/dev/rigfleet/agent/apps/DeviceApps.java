@@ -183,6 +183,11 @@ public final class DeviceApps {
         return runtime.status(service.uuid());
     }
 
+    /** Starts every service of the app that is not running (as after the device booted). */
+    public void startAll() {
+        current.services().forEach(this::start);
+    }
+
     /** Stops the services (the agent is stopping); they start again with the agent. */
     public void stopAll() {
         runtime.stopAll();

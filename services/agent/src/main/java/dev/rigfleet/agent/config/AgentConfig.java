@@ -69,9 +69,11 @@ public interface AgentConfig {
     @WithDefault("5s")
     Duration lockWait();
 
-    /** Where the supervisor API is reached by the device's apps; handed to them as *_SUPERVISOR_ADDRESS. */
-    @WithDefault("http://127.0.0.1:48484")
-    String supervisorAddress();
+    /**
+     * Where the device's apps reach the supervisor API, handed to them as *_SUPERVISOR_ADDRESS; by default
+     * {@code http://127.0.0.1:<quarkus.http.port>}.
+     */
+    Optional<String> supervisorAddress();
 
     /** Where the ioFog-compatible API listens; loopback unless an owner opens it to, say, a container bridge. */
     @WithDefault("127.0.0.1")

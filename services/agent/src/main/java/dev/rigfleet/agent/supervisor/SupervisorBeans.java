@@ -18,6 +18,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Wires the device-facing parts of the agent from its configuration. */
 @ApplicationScoped
@@ -47,14 +48,19 @@ public class SupervisorBeans {
 
     @Produces
     @ApplicationScoped
-    DeviceApps deviceApps(AgentConfig config, Vertx vertx, SupervisorKey key) {
+    DeviceApps deviceApps(
+            AgentConfig config,
+            Vertx vertx,
+            SupervisorKey key,
+            @ConfigProperty(name = "quarkus.http.port") int apiPort) {
+        String address = config.supervisorAddress().orElse("http://127.0.0.1:" + apiPort);
         Path appsDir = config.stateDir().resolve("apps");
         UpdateLocks locks = new UpdateLocks(appsDir, config.lockWait());
         return new DeviceApps(
                 new ProcessRuntime(vertx),
                 locks,
                 appsDir,
-                service -> environment(service, config, key, locks.lockDir(service.uuid())));
+                service -> environment(service, address, key, locks.lockDir(service.uuid())));
     }
 
     void stopApps(@Observes ShutdownEvent stopping, DeviceApps apps) {
@@ -62,16 +68,16 @@ public class SupervisorBeans {
     }
 
     /** What every service gets besides its own variables: how to reach the agent's APIs, its key and its lock. */
-    static Map<String, String> environment(ServiceSpec service, AgentConfig config, SupervisorKey key, Path lockDir) {
+    static Map<String, String> environment(ServiceSpec service, String address, SupervisorKey key, Path lockDir) {
         Map<String, String> environment = new HashMap<>();
         environment.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         environment.put("LANG", "C.UTF-8");
-        URI address = URI.create(config.supervisorAddress());
+        URI uri = URI.create(address);
         for (String prefix : new String[] {"RIGFLEET", "BALENA", "RESIN"}) {
             environment.put(prefix + "_SUPERVISOR_API_KEY", key.current());
-            environment.put(prefix + "_SUPERVISOR_ADDRESS", config.supervisorAddress());
-            environment.put(prefix + "_SUPERVISOR_HOST", address.getHost());
-            environment.put(prefix + "_SUPERVISOR_PORT", Integer.toString(address.getPort()));
+            environment.put(prefix + "_SUPERVISOR_ADDRESS", address);
+            environment.put(prefix + "_SUPERVISOR_HOST", uri.getHost());
+            environment.put(prefix + "_SUPERVISOR_PORT", Integer.toString(uri.getPort()));
             environment.put(prefix + "_APP_ID", Long.toString(service.appId()));
             environment.put(prefix + "_SERVICE_NAME", service.name());
         }

@@ -79,11 +79,22 @@ public class SupervisorV1Resource {
                 : Response.accepted().build();
     }
 
+    /** With the recording host control nothing reboots, so the apps start again as they would after a reboot. */
     @POST
     @Path("/reboot")
     @Produces(MediaType.APPLICATION_JSON)
     public Response reboot(String raw) {
-        return hostAction(raw, "reboot", host::reboot);
+        return hostAction(raw, "reboot", () -> {
+            host.reboot();
+            if (!host.acts()) {
+                vertx.executeBlocking(
+                        () -> {
+                            apps.startAll();
+                            return null;
+                        },
+                        false);
+            }
+        });
     }
 
     @POST

@@ -19,6 +19,7 @@ import dev.rigfleet.agent.host.HostControl;
 import dev.rigfleet.agent.host.RecordingHostControl;
 import io.quarkus.arc.ClientProxy;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
@@ -163,6 +164,14 @@ class SupervisorApiTest {
         await().atMost(WAIT).until(() -> hostActions().size() == before + 2);
         assertEquals(List.of("reboot", "shutdown"), hostActions().subList(before, before + 2));
         assertFalse(host.acts());
+    }
+
+    @Test
+    void afterARecordedRebootTheAppsRunAgain() throws Exception {
+        String pidBefore = pid();
+        withKey().post("/v1/reboot").then().statusCode(202);
+        await().atMost(WAIT).until(() -> !pid().equals(pidBefore));
+        withKey().get("/v2/applications/state").then().body("lab.services.main.status", equalTo("Running"));
     }
 
     @Test
@@ -451,8 +460,10 @@ class SupervisorApiTest {
         String environment = Files.readString(appDir.resolve("data/environment"));
         for (String prefix : List.of("RIGFLEET", "BALENA", "RESIN")) {
             assertTrue(environment.contains(prefix + "_SUPERVISOR_API_KEY=" + key.current()), environment);
-            assertTrue(environment.contains(prefix + "_SUPERVISOR_ADDRESS=http://127.0.0.1:48484"), environment);
-            assertTrue(environment.contains(prefix + "_SUPERVISOR_PORT=48484"), environment);
+            assertTrue(
+                    environment.contains(prefix + "_SUPERVISOR_ADDRESS=http://127.0.0.1:" + RestAssured.port),
+                    environment);
+            assertTrue(environment.contains(prefix + "_SUPERVISOR_PORT=" + RestAssured.port), environment);
         }
         String lock = appDir.resolve("lock/updates.lock").toString();
         assertTrue(environment.contains("BALENA_APP_LOCK_PATH=" + lock), environment);

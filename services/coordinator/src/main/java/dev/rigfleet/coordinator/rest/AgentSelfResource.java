@@ -33,8 +33,6 @@ import java.util.Set;
 @RolesAllowed(DeviceIdentityProvider.DEVICE_ROLE)
 public class AgentSelfResource {
 
-    static final Set<String> HEALTHS = Set.of("disabled", "initializing", "healthy", "unhealthy");
-
     /** Coder's agent sends Go field names; Go decodes JSON case-insensitively, and so do these. */
     @JsonFormat(with = JsonFormat.Feature.ACCEPT_CASE_INSENSITIVE_PROPERTIES)
     public record AppHealths(Map<String, String> healths) {}
@@ -88,7 +86,7 @@ public class AgentSelfResource {
             throw ApiException.badRequest("healths must name at least one app");
         }
         request.healths().forEach((app, health) -> {
-            if (health == null || !HEALTHS.contains(health)) {
+            if (health == null || !AgentReports.HEALTHS.contains(health)) {
                 throw ApiException.badRequest(
                         "health of app " + app + " must be one of disabled, initializing, healthy, unhealthy");
             }

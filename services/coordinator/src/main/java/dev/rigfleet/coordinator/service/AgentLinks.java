@@ -348,7 +348,9 @@ public class AgentLinks {
 
     private Uni<Void> stateReport(Link link, StateReport report) {
         // Acknowledged only once stored: the agent re-sends until then.
-        return registry.reportedState(link.device.uuid(), report.getJson().toStringUtf8())
+        String state = report.getJson().toStringUtf8();
+        return registry.reportedState(link.device.uuid(), state)
+                .call(() -> appHealth(link, state))
                 .chain(() -> send(
                         link,
                         ServerFrame.newBuilder()
@@ -360,6 +362,22 @@ public class AgentLinks {
                         report.getSequence(), link.device.uuid(), e.getMessage()))
                 .onFailure()
                 .recoverWithNull();
+    }
+
+    /** The report's {@code app_health}, by service uuid, is kept as {@code POST /me/app-health} keeps it. */
+    private Uni<Void> appHealth(Link link, String state) {
+        Map<String, String> health = new java.util.HashMap<>();
+        try {
+            json.readTree(state).path("app_health").fields().forEachRemaining(app -> {
+                String value = app.getValue().asText();
+                if (AgentReports.HEALTHS.contains(value)) {
+                    health.put(app.getKey(), value);
+                }
+            });
+        } catch (Exception e) {
+            return Uni.createFrom().voidItem(); // the registry took it; it is just not ours to read
+        }
+        return health.isEmpty() ? Uni.createFrom().voidItem() : reports.storeHealth(link.device.uuid(), health);
     }
 
     private Uni<Void> pushTargetState(Link link) {

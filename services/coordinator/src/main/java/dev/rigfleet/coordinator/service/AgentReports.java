@@ -10,6 +10,7 @@ import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What agents report about themselves between target states: their latest stats and their apps' health. Kept in
@@ -17,6 +18,9 @@ import java.util.Map;
  */
 @ApplicationScoped
 public class AgentReports {
+
+    /** The healths an app may report (Coder's). */
+    public static final Set<String> HEALTHS = Set.of("disabled", "initializing", "healthy", "unhealthy");
 
     private final Redis redis;
     private final String prefix;

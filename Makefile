@@ -6,7 +6,7 @@ export RIGFLEET_PORT MVN
 
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build run stop test fmt
+.PHONY: help deps build run stop test bench bench-smoke fmt
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -23,8 +23,18 @@ run: deps build ## Start the platform behind one entry point on 127.0.0.1:$(RIGF
 stop: ## Stop everything `make run` started
 	@scripts/stop.sh
 
-test: deps ## Run every test, unit and e2e, against real PostgreSQL and Redis
+test: deps ## Run every test, unit and e2e, against real PostgreSQL and Redis, and each benchmark briefly
 	$(MVN) verify
+	@$(MAKE) --no-print-directory bench-smoke BENCH_BUILT=1
+
+BENCH_CP := bench/target/classes
+
+bench: build ## Run the benchmarks (minutes); tables on the terminal, JSON in bench/results/
+	java -cp $(BENCH_CP) dev.rigfleet.bench.AgentFootprint --runs 3 --idle-seconds $(or $(IDLE),120)
+
+bench-smoke: ## Run each benchmark for a few seconds: does it run and print its table (part of make test)
+	@[ -n "$(BENCH_BUILT)" ] || $(MAKE) --no-print-directory build
+	java -cp $(BENCH_CP) dev.rigfleet.bench.AgentFootprint --runs 1 --idle-seconds 2 --results bench/target/smoke-results
 
 fmt: ## Format the Java code (the build checks it)
 	$(MVN) spotless:apply

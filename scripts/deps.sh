@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs (Debian packages) and starts what rigfleet needs: PostgreSQL with a `rigfleet` role that may create
-# databases, Redis, nginx (the entry proxy of `make run`), openssl (dev JWT keys), curl and jq (the demo data). Starts only what is not
+# databases, Redis, nginx (the entry proxy of `make run`), openssl (dev JWT keys), curl and jq (the demo data),
+# util-linux's script (terminal sessions), podman with runc and busybox-static (the agent's container runtime is
+# tested against Podman's Docker Engine API, with an image made from busybox). Starts only what is not
 # already running, and records what it started so that `make stop` stops exactly that.
 source "$(dirname "$0")/lib.sh"
 
@@ -11,6 +13,10 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
 command -v jq >/dev/null || missing+=(jq)
+command -v script >/dev/null || missing+=(util-linux)
+command -v podman >/dev/null || missing+=(podman)
+command -v runc >/dev/null || [ -x /usr/sbin/runc ] || missing+=(runc)
+[ -x /usr/bin/busybox ] || missing+=(busybox-static)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "Installing ${missing[*]} from Debian's packages"
   as_root apt-get update -qq

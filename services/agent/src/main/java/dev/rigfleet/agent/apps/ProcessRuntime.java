@@ -111,17 +111,6 @@ public final class ProcessRuntime implements AppRuntime {
         services.keySet().forEach(this::stop);
     }
 
-    /** Forgets services no longer in the target state, after stopping them. */
-    public void retainOnly(java.util.Set<String> serviceUuids) {
-        services.keySet().stream()
-                .filter(uuid -> !serviceUuids.contains(uuid))
-                .toList()
-                .forEach(uuid -> {
-                    stop(uuid);
-                    services.remove(uuid);
-                });
-    }
-
     private void launch(Supervised supervised) {
         ProcessBuilder builder = new ProcessBuilder(supervised.spec.command())
                 .directory(supervised.dataDir.toFile())

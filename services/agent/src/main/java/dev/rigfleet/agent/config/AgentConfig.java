@@ -88,4 +88,19 @@ public interface AgentConfig {
      */
     @WithDefault("/etc/iofog-agent/local-api")
     Path iofogKeyFile();
+
+    /**
+     * How services run: {@code process} (local processes, the default) or {@code engine} (containers, through the
+     * Docker Engine API of Docker, balenaEngine or Podman).
+     */
+    @WithDefault("process")
+    String runtime();
+
+    /** The container engine's API socket (runtime {@code engine}). */
+    @WithDefault("/var/run/docker.sock")
+    Path engineSocket();
+
+    /** The network containers join (runtime {@code engine}): {@code host} reaches the agent's loopback APIs. */
+    @WithDefault("host")
+    String engineNetwork();
 }

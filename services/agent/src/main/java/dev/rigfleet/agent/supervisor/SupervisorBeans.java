@@ -1,6 +1,8 @@
 package dev.rigfleet.agent.supervisor;
 
+import dev.rigfleet.agent.apps.AppRuntime;
 import dev.rigfleet.agent.apps.DeviceApps;
+import dev.rigfleet.agent.apps.EngineRuntime;
 import dev.rigfleet.agent.apps.ProcessRuntime;
 import dev.rigfleet.agent.apps.ServiceSpec;
 import dev.rigfleet.agent.apps.UpdateLocks;
@@ -56,11 +58,15 @@ public class SupervisorBeans {
         String address = config.supervisorAddress().orElse("http://127.0.0.1:" + apiPort);
         Path appsDir = config.stateDir().resolve("apps");
         UpdateLocks locks = new UpdateLocks(appsDir, config.lockWait());
+        AppRuntime runtime = switch (config.runtime()) {
+            case "process" -> new ProcessRuntime(vertx);
+            case "engine" -> new EngineRuntime(config.engineSocket(), config.engineNetwork());
+            default ->
+                throw new IllegalArgumentException(
+                        "rigfleet.agent.runtime must be process or engine, not " + config.runtime());
+        };
         return new DeviceApps(
-                new ProcessRuntime(vertx),
-                locks,
-                appsDir,
-                service -> environment(service, address, key, locks.lockDir(service.uuid())));
+                runtime, locks, appsDir, service -> environment(service, address, key, locks.lockDir(service.uuid())));
     }
 
     void stopApps(@Observes ShutdownEvent stopping, DeviceApps apps) {

@@ -2,16 +2,21 @@ package dev.rigfleet.agent.apps;
 
 import static org.awaitility.Awaitility.await;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The container runtime against the runtime contract, through the Docker Engine API that a private {@code podman
@@ -36,7 +41,7 @@ class EngineRuntimeTest extends AppRuntimeContract {
         Files.createDirectories(home.resolve("rootfs/tmp"));
         Files.createDirectories(home.resolve("rootfs/etc"));
         Files.copy(Path.of("/usr/bin/busybox"), rootfs.resolve("busybox"));
-        for (String tool : List.of("sh", "sleep", "cat", "echo", "env", "date", "dirname")) {
+        for (String tool : List.of("sh", "sleep", "cat", "echo", "env", "date", "dirname", "wget")) {
             Files.createSymbolicLink(rootfs.resolve(tool), Path.of("busybox"));
         }
         run(
@@ -94,6 +99,37 @@ class EngineRuntimeTest extends AppRuntimeContract {
         String output = new String(process.getInputStream().readAllBytes());
         if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
             throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+        }
+    }
+
+    @Test
+    void aContainerReachesTheAgentsLoopbackApis() throws Exception {
+        HttpServer api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        api.createContext("/ping", exchange -> {
+            byte[] ok = "OK".getBytes();
+            exchange.sendResponseHeaders(200, ok.length);
+            exchange.getResponseBody().write(ok);
+            exchange.close();
+        });
+        api.start();
+        try {
+            Path root = Files.createTempDirectory("rigfleet-runtime");
+            Path data = root.resolve("data");
+            String uuid = UUID.randomUUID().toString();
+            runtime.start(
+                    service(uuid, "no"),
+                    Map.of(
+                            "SCRIPT",
+                            "wget -qO answer http://127.0.0.1:"
+                                    + api.getAddress().getPort() + "/ping"),
+                    data,
+                    Files.createDirectories(root.resolve("lock")));
+            await().atMost(WAIT)
+                    .until(() -> Files.exists(data.resolve("answer"))
+                            && Files.readString(data.resolve("answer")).equals("OK"));
+            runtime.stop(uuid);
+        } finally {
+            api.stop(0);
         }
     }
 

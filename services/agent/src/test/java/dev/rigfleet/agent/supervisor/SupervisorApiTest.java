@@ -215,6 +215,7 @@ class SupervisorApiTest {
         await().atMost(WAIT).until(() -> !pid().equals(pidBefore));
         assertFalse(Files.exists(appDir.resolve("lock/updates.lock")), "force removed the app's lock");
 
+        String beforeReboot = pid();
         lock();
         withKey()
                 .contentType(ContentType.JSON)
@@ -223,6 +224,33 @@ class SupervisorApiTest {
                 .then()
                 .statusCode(202);
         await().atMost(WAIT).until(() -> hostActions().size() == before + 1);
+        await().atMost(WAIT).until(() -> !pid().equals(beforeReboot)); // started again after the recorded reboot
+
+        lock();
+        withKey()
+                .contentType(ContentType.JSON)
+                .body("{\"appId\":" + APP_ID + ",\"force\":true}")
+                .post("/v1/purge")
+                .then()
+                .statusCode(200)
+                .body("Data", equalTo("OK"));
+        lock();
+        withKey()
+                .contentType(ContentType.JSON)
+                .body("{\"force\":true}")
+                .post("/v1/apps/" + APP_ID + "/stop")
+                .then()
+                .statusCode(200)
+                .body("containerId", startsWith("process-"));
+        lock();
+        withKey()
+                .contentType(ContentType.JSON)
+                .body("{\"force\":true}")
+                .post("/v1/shutdown")
+                .then()
+                .statusCode(202);
+        await().atMost(WAIT).until(() -> hostActions().size() == before + 2);
+        assertEquals("shutdown", hostActions().get(before + 1));
     }
 
     @Test

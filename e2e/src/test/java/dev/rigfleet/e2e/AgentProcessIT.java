@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -43,7 +42,7 @@ class AgentProcessIT {
 
         String uuid;
         try (ServiceProcess agent = ServiceProcess.start("agent", "agent", config)) {
-            uuid = awaitOnline(token, appId);
+            uuid = Fleets.awaitOnlyDeviceOnline(stack, token, appId, REACH);
             assertEquals(
                     "rw-------",
                     PosixFilePermissions.toString(Files.getPosixFilePermissions(stateDir.resolve("identity.json"))));
@@ -81,7 +80,7 @@ class AgentProcessIT {
 
         // The key is used up: a restarted agent must come back with the identity it kept.
         try (ServiceProcess agent = ServiceProcess.start("agent", "agent-restarted", config)) {
-            assertEquals(uuid, awaitOnline(token, appId));
+            assertEquals(uuid, Fleets.awaitOnlyDeviceOnline(stack, token, appId, REACH));
         }
         given().auth()
                 .oauth2(token)
@@ -90,27 +89,5 @@ class AgentProcessIT {
                 .then()
                 .body("devices.size()", org.hamcrest.Matchers.equalTo(1))
                 .body("devices[0].name", org.hamcrest.Matchers.equalTo("bench-arm"));
-    }
-
-    /** Waits until the fleet's one device is online; answers its uuid. */
-    private String awaitOnline(String token, long appId) {
-        return await().atMost(REACH)
-                .until(
-                        () -> {
-                            List<Map<String, Object>> devices = given().auth()
-                                    .oauth2(token)
-                                    .queryParam("appId", appId)
-                                    .get(stack.registryA.url() + "/devices")
-                                    .then()
-                                    .extract()
-                                    .jsonPath()
-                                    .getList("devices");
-                            return devices.size() == 1
-                                            && Boolean.TRUE.equals(
-                                                    devices.get(0).get("online"))
-                                    ? (String) devices.get(0).get("uuid")
-                                    : null;
-                        },
-                        uuid -> uuid != null);
     }
 }

@@ -1,8 +1,11 @@
 package dev.rigfleet.e2e;
 
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 
 import io.restassured.http.ContentType;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /** A fleet and its provisioning key, made through a registry replica as an owner would. */
@@ -30,5 +33,27 @@ record Fleets(long appId, String provisioningKey) {
                 .extract()
                 .path("provisioning_key");
         return new Fleets(appId, key);
+    }
+
+    /** Waits until the fleet's one device is online (an agent dialled home); answers its uuid. */
+    static String awaitOnlyDeviceOnline(Stack stack, String ownerToken, long appId, Duration within) {
+        return await().atMost(within)
+                .until(
+                        () -> {
+                            List<Map<String, Object>> devices = given().auth()
+                                    .oauth2(ownerToken)
+                                    .queryParam("appId", appId)
+                                    .get(stack.registryA.url() + "/devices")
+                                    .then()
+                                    .extract()
+                                    .jsonPath()
+                                    .getList("devices");
+                            return devices.size() == 1
+                                            && Boolean.TRUE.equals(
+                                                    devices.get(0).get("online"))
+                                    ? (String) devices.get(0).get("uuid")
+                                    : null;
+                        },
+                        uuid -> uuid != null);
     }
 }

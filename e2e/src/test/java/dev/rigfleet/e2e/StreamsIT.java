@@ -16,7 +16,6 @@ import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
@@ -66,24 +65,7 @@ class StreamsIT {
                         "rigfleet.agent.iofog-port", "0",
                         "rigfleet.agent.iofog-key-file",
                                 stateDir.resolve("local-api").toString()));
-        uuid = await().atMost(REACH)
-                .until(
-                        () -> {
-                            List<Map<String, Object>> devices = given().auth()
-                                    .oauth2(token)
-                                    .queryParam("appId", fleet.appId())
-                                    .get(stack.registryA.url() + "/devices")
-                                    .then()
-                                    .extract()
-                                    .jsonPath()
-                                    .getList("devices");
-                            return devices.size() == 1
-                                            && Boolean.TRUE.equals(
-                                                    devices.get(0).get("online"))
-                                    ? (String) devices.get(0).get("uuid")
-                                    : null;
-                        },
-                        found -> found != null);
+        uuid = Fleets.awaitOnlyDeviceOnline(stack, token, fleet.appId(), REACH);
     }
 
     @AfterAll

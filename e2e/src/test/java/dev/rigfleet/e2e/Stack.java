@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -26,6 +27,8 @@ final class Stack {
     static final String ADMIN_PASSWORD = "e2e-admin-password";
     /** GET /fleets allowance per user and window on the registries, small enough to exhaust in a test. */
     static final int FLEETS_LIMIT = 5;
+    /** How long the supervisor proxy waits for a device: short, so that a frozen device's test ends soon. */
+    static final Duration PROXY_TIMEOUT = Duration.ofSeconds(5);
 
     private static final String POSTGRES = System.getProperty("rigfleet.test.postgres", "127.0.0.1:5432");
     private static final String PG_USER = System.getProperty("rigfleet.test.postgres.user", "rigfleet");
@@ -95,6 +98,7 @@ final class Stack {
         registryConfig.put("rigfleet.registry.secrets-key", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
         registryConfig.put("rigfleet.rate-limit.classes.fleets.path-prefixes", "/fleets");
         registryConfig.put("rigfleet.rate-limit.classes.fleets.limit", String.valueOf(FLEETS_LIMIT));
+        registryConfig.put("rigfleet.registry.proxy-timeout", PROXY_TIMEOUT.toSeconds() + "s");
         registryA = ServiceProcess.start("registry", "registry-a", registryConfig);
         registryB = ServiceProcess.start("registry", "registry-b", registryConfig);
 

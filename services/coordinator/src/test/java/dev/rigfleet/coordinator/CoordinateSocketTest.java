@@ -35,6 +35,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 
@@ -179,6 +180,23 @@ class CoordinateSocketTest {
             assertEquals(200, response.getStatus());
             assertEquals("OK", response.getBody().toStringUtf8());
         }
+    }
+
+    @Test
+    void anAgentThatClosesWithACommandUnansweredDroppedItAndIsNotCalledOffline() throws Exception {
+        String[] device = enrolledDevice();
+        CompletableFuture<CommandResponse> answer;
+        try (TestAgent agent = connected(device[0], device[1])) {
+            answer = commands.send(
+                            device[0],
+                            CommandRequest.newBuilder().setPath("/v1/reboot").build(),
+                            WAIT)
+                    .subscribeAsCompletionStage();
+            assertEquals("/v1/reboot", agent.next(WAIT).getCommandRequest().getPath());
+        }
+        ExecutionException failure = assertThrows(ExecutionException.class, answer::get);
+        // The agent had the command: whether it ran is unknown, so no caller may take it as "never delivered".
+        assertInstanceOf(DeviceCommands.DeviceDropped.class, failure.getCause());
     }
 
     @Test

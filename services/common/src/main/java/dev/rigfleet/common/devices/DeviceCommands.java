@@ -13,8 +13,9 @@ import java.util.UUID;
 
 /**
  * Sends a command to a device's agent, from any service: presence names the coordinator replica that holds the
- * device, and the bus carries the command to its inbox. A device nobody holds fails at once with {@link
- * DeviceOffline}; one that does not answer fails with the bus's time-out.
+ * device, and the bus carries the command to its inbox. A command that reached no agent fails with {@link
+ * DeviceOffline} (sending it again is safe); one whose connection closed before the agent answered fails with {@link
+ * DeviceDropped} (it may have run); one that gets no answer in time fails with the bus's time-out.
  */
 @ApplicationScoped
 public class DeviceCommands {
@@ -22,6 +23,8 @@ public class DeviceCommands {
     public static final String TYPE = "device.command";
     /** The failure code a coordinator answers when it does not hold the device at the routed epoch. */
     public static final String OFFLINE = "offline";
+    /** The failure code a coordinator answers when the agent's connection closed with the command unanswered. */
+    public static final String DROPPED = "dropped";
 
     private final Presence presence;
     private final Bus bus;
@@ -46,19 +49,33 @@ public class DeviceCommands {
                     .build();
             return bus.request(bus.inboxOf(holder.get().replica()), TYPE, command, CommandResponse.parser(), timeout)
                     .onFailure(BusException.class)
-                    .transform(failure -> offline((BusException) failure) ? new DeviceOffline(deviceUuid) : failure);
+                    .transform(failure -> named(deviceUuid, (BusException) failure));
         });
     }
 
-    private static boolean offline(BusException failure) {
-        return failure.reason() == BusException.Reason.NO_RESPONDER || OFFLINE.equals(failure.remoteCode());
+    private static RuntimeException named(String deviceUuid, BusException failure) {
+        if (failure.reason() == BusException.Reason.NO_RESPONDER || OFFLINE.equals(failure.remoteCode())) {
+            return new DeviceOffline(deviceUuid);
+        }
+        if (DROPPED.equals(failure.remoteCode())) {
+            return new DeviceDropped(deviceUuid);
+        }
+        return failure;
     }
 
-    /** No coordinator holds the device: it is not connected. */
+    /** No coordinator holds the device at the epoch the command was routed with: no agent got the command. */
     public static class DeviceOffline extends RuntimeException {
 
         public DeviceOffline(String deviceUuid) {
             super("device " + deviceUuid + " is offline", null, false, false);
+        }
+    }
+
+    /** The agent had the command, or may have had it, when its connection closed: whether it ran is unknown. */
+    public static class DeviceDropped extends RuntimeException {
+
+        public DeviceDropped(String deviceUuid) {
+            super("device " + deviceUuid + " dropped its connection before it answered", null, false, false);
         }
     }
 }

@@ -166,6 +166,22 @@ class DeviceCommandsTest {
                         .atMost(WAIT));
     }
 
+    @Test
+    void aConnectionThatClosedWithTheCommandUnansweredIsADropNotAnOfflineDevice() {
+        String device = newDevice();
+        presence.claim(device, coordinator.replicaId(), TTL).await().atMost(WAIT);
+        coordinator.onRequest(
+                DeviceCommands.TYPE,
+                envelope -> Uni.createFrom()
+                        .failure(new BusException(
+                                BusException.Reason.REMOTE_FAILURE, DeviceCommands.DROPPED, "connection closed")));
+        assertThrows(
+                DeviceCommands.DeviceDropped.class,
+                () -> commands.send(device, ping(), Duration.ofSeconds(30))
+                        .await()
+                        .atMost(WAIT));
+    }
+
     private static DeviceCommand parse(ByteString payload) {
         try {
             return DeviceCommand.parseFrom(payload);

@@ -235,7 +235,7 @@ public class AgentLinks {
                 if (waiting != null) {
                     waiting.fail(new BusException(
                             BusException.Reason.REMOTE_FAILURE,
-                            DeviceCommands.OFFLINE,
+                            DeviceCommands.DROPPED,
                             "the agent's connection closed"));
                 }
                 return true;
@@ -436,7 +436,13 @@ public class AgentLinks {
                                             .setCommandRequest(request)
                                             .build())
                             .subscribe()
-                            .with(sent -> {}, emitter::fail);
+                            // A failed write may still have left part of the frame: the agent may have the command.
+                            .with(
+                                    sent -> {},
+                                    failure -> emitter.fail(new BusException(
+                                            BusException.Reason.REMOTE_FAILURE,
+                                            DeviceCommands.DROPPED,
+                                            "could not send the command to the agent: " + failure.getMessage())));
                 })
                 .ifNoItem()
                 .after(timeout)

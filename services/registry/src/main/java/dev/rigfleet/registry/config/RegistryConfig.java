@@ -29,4 +29,11 @@ public interface RegistryConfig {
     /** Online/offline transitions kept per device; older ones are dropped as new ones come. */
     @WithDefault("500")
     int historyPerDevice();
+
+    /**
+     * How long the supervisor proxy waits for each device's answer; a device that takes longer is reported as timed
+     * out (its command may still run). The reference proxy waits 50 s.
+     */
+    @WithDefault("50s")
+    Duration proxyTimeout();
 }

@@ -138,4 +138,34 @@ public final class Views {
     public record History(
             List<Transition> transitions,
             @JsonProperty("page_count") int pageCount) {}
+
+    /** One request through the supervisor proxy, as the audit lists it. */
+    public record SupervisorCommandView(
+            long id,
+            @JsonProperty("request_id") String requestId,
+            UUID user,
+            UUID owner,
+            String method,
+            String url,
+            List<SupervisorCommand.DeviceOutcome> devices,
+            @JsonProperty("duration_ms") long durationMs,
+            @JsonProperty("created_at") Instant createdAt) {
+
+        public static SupervisorCommandView of(SupervisorCommand command) {
+            return new SupervisorCommandView(
+                    command.id,
+                    command.requestId,
+                    command.userId,
+                    command.ownerId,
+                    command.method,
+                    command.url,
+                    command.devices.items(),
+                    command.durationMs,
+                    command.createdAt);
+        }
+    }
+
+    public record SupervisorCommandList(
+            List<SupervisorCommandView> commands,
+            @JsonProperty("page_count") int pageCount) {}
 }

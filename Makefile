@@ -27,14 +27,12 @@ test: deps ## Run every test, unit and e2e, against real PostgreSQL and Redis, a
 	$(MVN) verify
 	@$(MAKE) --no-print-directory bench-smoke BENCH_BUILT=1
 
-BENCH_CP := bench/target/classes
-
-bench: build ## Run the benchmarks (minutes); tables on the terminal, JSON in bench/results/
-	java -cp $(BENCH_CP) dev.rigfleet.bench.AgentFootprint --runs 3 --idle-seconds $(or $(IDLE),120)
+bench: deps build ## Run the benchmarks (minutes; stop a running platform first); tables on the terminal, JSON in bench/results/
+	@scripts/bench.sh
 
 bench-smoke: ## Run each benchmark for a few seconds: does it run and print its table (part of make test)
 	@[ -n "$(BENCH_BUILT)" ] || $(MAKE) --no-print-directory build
-	java -cp $(BENCH_CP) dev.rigfleet.bench.AgentFootprint --runs 1 --idle-seconds 2 --results bench/target/smoke-results
+	@scripts/bench.sh --smoke
 
 fmt: ## Format the Java code (the build checks it)
 	$(MVN) spotless:apply

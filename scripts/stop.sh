@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Stops what `make run` and `make deps` started, and nothing else.
+# Stops what `make run` and `make deps` started, and nothing else. With --platform-only, only what `make run`
+# started (the benchmarks stop their platform so, leaving PostgreSQL and Redis to the tests that follow).
 source "$(dirname "$0")/lib.sh"
+PLATFORM_ONLY="${1:-}"
 
 stop_pid_file() {
   local name="$1" file="$2"
@@ -19,6 +21,10 @@ stop_pid_file nginx "$RUN_DIR/nginx/nginx.pid"
 for file in "$RUN_DIR"/pids/*.pid; do
   [ -e "$file" ] && stop_pid_file "$(basename "$file" .pid)" "$file"
 done
+if [ "$PLATFORM_ONLY" = --platform-only ]; then
+  say "Stopped the platform"
+  exit 0
+fi
 stop_pid_file Redis "$RUN_DIR/started/redis.pid"
 if [ -s "$RUN_DIR/started/postgresql" ]; then
   say "Stopping PostgreSQL"

@@ -35,9 +35,9 @@ public final class AgentFootprint {
     record Run(double firstAnswerMs, double readyMs, double idleRssMb, double maxRssMb, double heapUsedMb) {}
 
     public static void main(String[] args) throws Exception {
-        int runs = intArg(args, "--runs", 3);
-        int idleSeconds = intArg(args, "--idle-seconds", 120);
-        Path results = Path.of(stringArg(args, "--results", "bench/results"));
+        int runs = Args.integer(args, "--runs", 3);
+        int idleSeconds = Args.integer(args, "--idle-seconds", 120);
+        Path results = Path.of(Args.string(args, "--results", "bench/results"));
         Path jar = Path.of("services/agent/target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: package the agent first (make bench does)");
@@ -183,18 +183,5 @@ public final class AgentFootprint {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
-    }
-
-    static int intArg(String[] args, String name, int otherwise) {
-        return Integer.parseInt(stringArg(args, name, Integer.toString(otherwise)));
-    }
-
-    static String stringArg(String[] args, String name, String otherwise) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return otherwise;
     }
 }

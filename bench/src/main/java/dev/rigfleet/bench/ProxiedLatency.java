@@ -1,0 +1,272 @@
+package dev.rigfleet.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Benchmark 1: the latency of a proxied command, {@code POST /supervisor/ping} by uuid, against its floor, in one run.
+ * rigfleet is measured twice — at the registry's own port (registry → bus → coordinator → agent and back) and through
+ * the entry proxy (nginx in front of that) — and the floor ({@link FloorChain}: the same hops as minimal Vert.x
+ * programs) once, each open-loop ({@link OpenLoop}) at the same fixed rates for the same time, then at rising rates
+ * to find the highest each sustains. Expects a running platform ({@code make run}) with the demo agent online.
+ *
+ * <p>Usage: {@code ProxiedLatency [--seconds S] [--rates 100,1000] [--no-search] [--results DIR]}.
+ */
+public final class ProxiedLatency {
+
+    /** A rate is sustained when this share of it is achieved, nearly nothing fails and p99 stays under this. */
+    private static final double SUSTAINED_SHARE = 0.95;
+
+    private static final double SUSTAINED_P99_MS = 500;
+    private static final double SUSTAINED_FAILED_SHARE = 0.001;
+
+    record Target(String name, Supplier<Future<?>> call) {}
+
+    public static void main(String[] args) throws Exception {
+        Duration seconds = Duration.ofSeconds(Args.integer(args, "--seconds", 30));
+        List<Double> rates = Arrays.stream(
+                        Args.string(args, "--rates", "100,1000").split(","))
+                .map(Double::parseDouble)
+                .toList();
+        boolean search = !Args.flag(args, "--no-search");
+        Path results = Path.of(Args.string(args, "--results", "bench/results"));
+        String api = Args.string(args, "--api", "http://127.0.0.1:8080");
+        String registry = Args.string(args, "--registry", "http://127.0.0.1:8083");
+        String token = Files.readString(Path.of(Args.string(args, "--token-file", ".run/token")))
+                .trim();
+        String device = Files.readString(Path.of(Args.string(args, "--device-file", ".run/device-uuid")))
+                .trim();
+        int redisPort = Args.integer(args, "--redis-port", 6379);
+
+        Vertx vertx = Vertx.vertx();
+        HttpClient http = vertx.createHttpClient(
+                new HttpClientOptions().setKeepAlive(true).setConnectTimeout(2000),
+                new PoolOptions().setHttp1MaxSize(256).setMaxWaitQueueSize(-1));
+        String body = "{\"uuid\":\"" + device + "\",\"method\":\"GET\"}";
+        int floorPort = AgentFootprint.freePort();
+        try (FloorProcesses floor = FloorProcesses.start(floorPort, redisPort)) {
+            List<Target> targets = List.of(
+                    new Target("floor", () -> ping(http, "http://127.0.0.1:" + floorPort + "/ping", null, "ping")),
+                    new Target(
+                            "rigfleet (registry port)", () -> ping(http, registry + "/supervisor/ping", token, body)),
+                    new Target("rigfleet (entry proxy)", () -> ping(http, api + "/supervisor/ping", token, body)));
+            for (Target target : targets) {
+                awaitAnswer(target);
+                // Warm the JITs of both ends before anything counts.
+                OpenLoop.run(vertx, target.call(), 200, seconds.dividedBy(3), Duration.ofSeconds(10));
+            }
+            Map<String, List<OpenLoop.Result>> measured = new LinkedHashMap<>();
+            for (double rate : rates) {
+                for (Target target : targets) {
+                    OpenLoop.Result result = OpenLoop.run(vertx, target.call(), rate, seconds, Duration.ofSeconds(10));
+                    System.out.println(target.name() + ": " + result.summary());
+                    measured.computeIfAbsent(target.name(), name -> new ArrayList<>())
+                            .add(result);
+                }
+            }
+            Map<String, OpenLoop.Result> highest = new LinkedHashMap<>();
+            if (search) {
+                for (Target target : targets.subList(0, 2)) {
+                    highest.put(target.name(), highestSustained(vertx, target, seconds));
+                }
+            }
+            report(measured, highest, rates, seconds, results);
+        } finally {
+            vertx.close();
+        }
+    }
+
+    private static Future<?> ping(HttpClient http, String url, String token, String body) {
+        URI uri = URI.create(url);
+        RequestOptions options = new RequestOptions()
+                .setMethod(HttpMethod.POST)
+                .setHost(uri.getHost())
+                .setPort(uri.getPort())
+                .setURI(uri.getRawPath())
+                .putHeader("Content-Type", "application/json");
+        if (token != null) {
+            options.putHeader("Authorization", "Bearer " + token);
+        }
+        return http.request(options)
+                .compose(request -> request.send(Buffer.buffer(body)))
+                .compose(response -> response.body()
+                        .compose(answer -> response.statusCode() == 200
+                                        && answer.toString().equals("OK")
+                                ? Future.succeededFuture()
+                                : Future.failedFuture(response.statusCode() + " " + answer)));
+    }
+
+    private static void awaitAnswer(Target target) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            try {
+                target.call().get().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                return;
+            } catch (Exception e) {
+                last = e.getMessage();
+                Thread.sleep(250);
+            }
+        }
+        throw new IllegalStateException(target.name() + " does not answer OK: " + last);
+    }
+
+    /** Doubles the rate from 2,000 a second until it is no longer sustained; answers the last sustained run. */
+    private static OpenLoop.Result highestSustained(Vertx vertx, Target target, Duration seconds) throws Exception {
+        OpenLoop.Result best = null;
+        for (double rate = 2000; rate <= 64000; rate *= 2) {
+            OpenLoop.Result result = OpenLoop.run(vertx, target.call(), rate, seconds, Duration.ofSeconds(10));
+            System.out.println(target.name() + " (search): " + result.summary());
+            boolean sustained = result.achievedRate() >= SUSTAINED_SHARE * rate
+                    && result.failed() <= SUSTAINED_FAILED_SHARE * result.sent()
+                    && result.percentileMs(99) <= SUSTAINED_P99_MS;
+            if (!sustained) {
+                break;
+            }
+            best = result;
+        }
+        return best;
+    }
+
+    private static void report(
+            Map<String, List<OpenLoop.Result>> measured,
+            Map<String, OpenLoop.Result> highest,
+            List<Double> rates,
+            Duration seconds,
+            Path results)
+            throws IOException {
+        Table table = new Table("Proxied command latency, POST /supervisor/ping, open loop, " + seconds.toSeconds()
+                + " s per rate (ms)");
+        measured.forEach((name, runs) -> runs.forEach(
+                run -> table.row(String.format(Locale.ROOT, "%s @ %.0f/s", name, run.targetRate()), row(run))));
+        highest.forEach((name, run) -> table.row(
+                name + " highest sustained",
+                run == null ? "below 2000/s" : String.format(Locale.ROOT, "%.0f/s: ", run.achievedRate()) + row(run)));
+        List<OpenLoop.Result> floor = measured.get("floor");
+        List<OpenLoop.Result> direct = measured.get("rigfleet (registry port)");
+        StringBuilder ratios = new StringBuilder();
+        for (int i = 0; i < rates.size(); i++) {
+            double p50 = direct.get(i).percentileMs(50) / floor.get(i).percentileMs(50);
+            double p99 = direct.get(i).percentileMs(99) / floor.get(i).percentileMs(99);
+            table.row(
+                    String.format(Locale.ROOT, "rigfleet/floor @ %.0f/s", rates.get(i)),
+                    String.format(Locale.ROOT, "p50 %.2fx (goal <= 2x), p99 %.2fx (goal <= 3x)", p50, p99));
+            ratios.append(i == 0 ? "" : ",")
+                    .append(String.format(
+                            Locale.ROOT,
+                            "{\"rate\":%.0f,\"p50_ratio\":%.3f,\"p99_ratio\":%.3f}",
+                            rates.get(i),
+                            p50,
+                            p99));
+        }
+        table.print();
+
+        StringBuilder runs = new StringBuilder();
+        measured.forEach((name, list) ->
+                list.forEach(run -> runs.append(runs.isEmpty() ? "" : ",").append(json(name, run))));
+        highest.forEach((name, run) -> {
+            if (run != null) {
+                runs.append(runs.isEmpty() ? "" : ",").append(json(name + " highest sustained", run));
+            }
+        });
+        Files.createDirectories(results);
+        Path out = results.resolve("proxied-latency-" + Instant.now().toString().replace(':', '-') + ".json");
+        Files.writeString(
+                out,
+                "{\"benchmark\":\"proxied-latency\",\"seconds_per_rate\":" + seconds.toSeconds() + ",\"runs\":[" + runs
+                        + "],\"ratios\":[" + ratios + "]}\n");
+        System.out.println("results: " + out);
+    }
+
+    private static String row(OpenLoop.Result run) {
+        return String.format(
+                Locale.ROOT,
+                "p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  achieved %.0f/s  failed %d",
+                run.percentileMs(50),
+                run.percentileMs(90),
+                run.percentileMs(99),
+                run.percentileMs(99.9),
+                run.achievedRate(),
+                run.failed());
+    }
+
+    private static String json(String name, OpenLoop.Result run) {
+        return String.format(
+                Locale.ROOT,
+                "{\"target\":\"%s\",\"rate\":%.0f,\"achieved\":%.1f,\"sent\":%d,\"failed\":%d,"
+                        + "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"p999_ms\":%.3f}",
+                name,
+                run.targetRate(),
+                run.achievedRate(),
+                run.sent(),
+                run.failed(),
+                run.percentileMs(50),
+                run.percentileMs(90),
+                run.percentileMs(99),
+                run.percentileMs(99.9));
+    }
+
+    /** The floor's three processes, started with this JVM's class path and stopped together. */
+    private record FloorProcesses(List<Process> processes) implements AutoCloseable {
+
+        static FloorProcesses start(int frontPort, int redisPort) throws Exception {
+            String channel = "rigfleet-bench-floor-" + UUID.randomUUID();
+            int relayPort = AgentFootprint.freePort();
+            List<Process> started = new ArrayList<>();
+            FloorProcesses floor = new FloorProcesses(started);
+            started.add(role("front", frontPort, redisPort, channel));
+            started.add(role("relay", relayPort, redisPort, channel));
+            started.add(role("device", relayPort, redisPort, channel));
+            return floor;
+        }
+
+        private static Process role(String role, int port, int redisPort, String channel) throws IOException {
+            Path log = Path.of("bench/target/floor-" + role + ".log");
+            Files.createDirectories(log.getParent());
+            return new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-Xmx128m",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            FloorChain.class.getName(),
+                            "--role",
+                            role,
+                            "--port",
+                            Integer.toString(port),
+                            "--redis-port",
+                            Integer.toString(redisPort),
+                            "--channel",
+                            channel)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+        }
+
+        @Override
+        public void close() {
+            processes.forEach(Process::destroy);
+        }
+    }
+}

@@ -48,7 +48,9 @@ public final class FloorChain {
                 vertx,
                 new RedisOptions()
                         .setConnectionString("redis://127.0.0.1:" + redisPort)
-                        .setMaxPoolSize(16));
+                        // As the services' pool is configured (quarkus.redis.max-pool-size, max-pool-waiting).
+                        .setMaxPoolSize(16)
+                        .setMaxPoolWaiting(2048));
         Future<?> started = switch (role) {
             case "front" -> front(vertx, redis, channel, port);
             case "relay" -> relay(vertx, redis, channel, port);

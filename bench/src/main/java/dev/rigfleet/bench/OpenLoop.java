@@ -5,7 +5,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.HdrHistogram.Histogram;
@@ -19,7 +21,14 @@ import org.HdrHistogram.Histogram;
 final class OpenLoop {
 
     /** What one run at one rate measured; latencies in microseconds. */
-    record Result(double targetRate, double achievedRate, long sent, long ok, long failed, Histogram latencies) {
+    record Result(
+            double targetRate,
+            double achievedRate,
+            long sent,
+            long ok,
+            long failed,
+            Histogram latencies,
+            Map<String, Integer> failures) {
 
         double percentileMs(double percentile) {
             return latencies.getValueAtPercentile(percentile) / 1000.0;
@@ -28,14 +37,15 @@ final class OpenLoop {
         String summary() {
             return String.format(
                     Locale.ROOT,
-                    "%6.0f/s target, %6.0f/s achieved, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, %d failed",
+                    "%6.0f/s target, %6.0f/s achieved, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, %d failed %s",
                     targetRate,
                     achievedRate,
                     percentileMs(50),
                     percentileMs(90),
                     percentileMs(99),
                     percentileMs(99.9),
-                    failed);
+                    failed,
+                    failures.isEmpty() ? "" : failures.toString());
         }
     }
 
@@ -54,6 +64,7 @@ final class OpenLoop {
         Histogram latencies = new Histogram(TimeUnit.MINUTES.toMicros(2), 3);
         long[] counts = new long[3]; // sent, ok, failed
         long[] lastDone = new long[1];
+        Map<String, Integer> failures = new LinkedHashMap<>();
         Promise<Long> started = Promise.promise();
         Promise<Void> finished = Promise.promise();
         // One context for the schedule, the answers and the final read: every count and the histogram stay on it.
@@ -82,6 +93,11 @@ final class OpenLoop {
                                     Math.max(0, TimeUnit.NANOSECONDS.toMicros(now - intended))));
                         } else {
                             counts[2]++;
+                            // The first few kinds of failure, to tell a refusal from a time-out.
+                            String kind = String.valueOf(done.cause().getMessage());
+                            if (failures.size() < 5 || failures.containsKey(kind)) {
+                                failures.merge(kind.length() > 80 ? kind.substring(0, 80) : kind, 1, Integer::sum);
+                            }
                         }
                         if (counts[1] + counts[2] == total) {
                             finished.tryComplete();
@@ -106,7 +122,8 @@ final class OpenLoop {
         context.runOnContext(ignored -> {
             long ok = counts[1];
             double seconds = Math.max(duration.toMillis() / 1000.0, (lastDone[0] - start) / 1e9);
-            read.complete(new Result(rate, ok / seconds, counts[0], ok, total - ok, latencies.copy()));
+            read.complete(
+                    new Result(rate, ok / seconds, counts[0], ok, total - ok, latencies.copy(), Map.copyOf(failures)));
         });
         return read.future().toCompletionStage().toCompletableFuture().get();
     }

@@ -35,22 +35,26 @@ public class DeviceCommands {
     }
 
     public Uni<CommandResponse> send(String deviceUuid, CommandRequest request, Duration timeout) {
+        return presence.holder(deviceUuid)
+                .chain(holder -> holder.isEmpty()
+                        ? Uni.createFrom().failure(new DeviceOffline(deviceUuid))
+                        : send(deviceUuid, holder.get(), request, timeout));
+    }
+
+    /** Sends to the holder the caller read from presence already (one Redis round trip less per device). */
+    public Uni<CommandResponse> send(
+            String deviceUuid, Presence.Holder holder, CommandRequest request, Duration timeout) {
         CommandRequest identified = request.getCommandId().isEmpty()
                 ? request.toBuilder().setCommandId(UUID.randomUUID().toString()).build()
                 : request;
-        return presence.holder(deviceUuid).chain(holder -> {
-            if (holder.isEmpty()) {
-                return Uni.createFrom().failure(new DeviceOffline(deviceUuid));
-            }
-            DeviceCommand command = DeviceCommand.newBuilder()
-                    .setDeviceUuid(deviceUuid)
-                    .setEpoch(holder.get().epoch())
-                    .setRequest(identified.toBuilder().setEpoch(holder.get().epoch()))
-                    .build();
-            return bus.request(bus.inboxOf(holder.get().replica()), TYPE, command, CommandResponse.parser(), timeout)
-                    .onFailure(BusException.class)
-                    .transform(failure -> named(deviceUuid, (BusException) failure));
-        });
+        DeviceCommand command = DeviceCommand.newBuilder()
+                .setDeviceUuid(deviceUuid)
+                .setEpoch(holder.epoch())
+                .setRequest(identified.toBuilder().setEpoch(holder.epoch()))
+                .build();
+        return bus.request(bus.inboxOf(holder.replica()), TYPE, command, CommandResponse.parser(), timeout)
+                .onFailure(BusException.class)
+                .transform(failure -> named(deviceUuid, (BusException) failure));
     }
 
     private static RuntimeException named(String deviceUuid, BusException failure) {

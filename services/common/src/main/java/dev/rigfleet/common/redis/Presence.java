@@ -7,8 +7,9 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -50,8 +51,13 @@ public class Presence {
 
     /** The online ones among these devices; empty when Redis cannot tell (then nobody knows). */
     public Uni<Optional<Set<String>>> online(List<String> deviceUuids) {
+        return holders(deviceUuids).map(holders -> holders.map(Map::keySet));
+    }
+
+    /** Who holds each of these devices that is online, in one round trip; empty when Redis cannot tell. */
+    public Uni<Optional<Map<String, Holder>>> holders(List<String> deviceUuids) {
         if (deviceUuids.isEmpty()) {
-            return Uni.createFrom().item(Optional.of(Set.of()));
+            return Uni.createFrom().item(Optional.of(Map.of()));
         }
         Request mget = Request.cmd(Command.MGET);
         deviceUuids.forEach(uuid -> mget.arg(key(uuid)));
@@ -59,7 +65,7 @@ public class Presence {
                 .ifNoItem()
                 .after(TIMEOUT)
                 .fail()
-                .map(values -> Optional.of(onlineOnes(deviceUuids, values)))
+                .map(values -> Optional.of(heldOnes(deviceUuids, values)))
                 .onFailure()
                 .recoverWithItem(Optional.empty());
     }
@@ -128,13 +134,13 @@ public class Presence {
         return new Holder(value.substring(0, space), Long.parseLong(value.substring(space + 1)));
     }
 
-    private static Set<String> onlineOnes(List<String> deviceUuids, Response values) {
-        Set<String> online = new HashSet<>();
+    private static Map<String, Holder> heldOnes(List<String> deviceUuids, Response values) {
+        Map<String, Holder> held = new HashMap<>();
         for (int i = 0; i < deviceUuids.size(); i++) {
             if (values.get(i) != null) {
-                online.add(deviceUuids.get(i));
+                held.put(deviceUuids.get(i), parse(values.get(i).toString()));
             }
         }
-        return online;
+        return held;
     }
 }

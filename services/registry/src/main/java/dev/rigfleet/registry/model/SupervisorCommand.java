@@ -9,6 +9,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
@@ -34,7 +35,12 @@ public class SupervisorCommand {
         TIMED_OUT,
         /** The device link could not be reached (Redis): the command was not sent. */
         @JsonProperty("unreachable")
-        UNREACHABLE
+        UNREACHABLE;
+
+        /** The name the audit stores and lists. */
+        public String json() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     public record DeviceOutcome(

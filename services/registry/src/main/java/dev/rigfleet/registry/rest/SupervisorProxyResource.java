@@ -141,6 +141,6 @@ public class SupervisorProxyResource {
     }
 
     private static String code(Outcome outcome) {
-        return "device_" + outcome.name().toLowerCase(Locale.ROOT);
+        return "device_" + outcome.json();
     }
 }

@@ -13,28 +13,30 @@ import dev.rigfleet.common.redis.Presence;
 import dev.rigfleet.proto.agent.CommandRequest;
 import dev.rigfleet.proto.agent.CommandResponse;
 import dev.rigfleet.registry.config.RegistryConfig;
-import dev.rigfleet.registry.model.Device;
 import dev.rigfleet.registry.model.SupervisorCommand;
-import dev.rigfleet.registry.model.SupervisorCommand.DeviceOutcome;
 import dev.rigfleet.registry.model.SupervisorCommand.Outcome;
-import dev.rigfleet.registry.repository.DeviceRepository;
 import dev.rigfleet.registry.repository.SupervisorCommandRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
-import io.quarkus.panache.common.Parameters;
 import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * {@code POST /supervisor/<url>}: sends one supervisor API call to every online device of the caller's that the
@@ -64,7 +66,12 @@ public class SupervisorProxy {
 
     private static final Sort NEWEST_FIRST = Sort.descending("id");
 
-    private final DeviceRepository devices;
+    /** A device the call may go to: whose it is, and who holds it once presence was read. */
+    private record Target(String uuid, UUID owner, Presence.Holder holder) {}
+
+    private final Pool sql;
+    private final String matchingDevices;
+    private final String insertAudit;
     private final SupervisorCommandRepository audit;
     private final Presence presence;
     private final DeviceCommands commands;
@@ -72,13 +79,21 @@ public class SupervisorProxy {
     private final MeterRegistry meters;
 
     public SupervisorProxy(
-            DeviceRepository devices,
+            Pool sql,
+            @ConfigProperty(name = "quarkus.hibernate-orm.database.default-schema") String schema,
             SupervisorCommandRepository audit,
             Presence presence,
             DeviceCommands commands,
             RegistryConfig config,
             MeterRegistry meters) {
-        this.devices = devices;
+        this.sql = sql;
+        // Every filter that is given must match; a null parameter is a filter not given.
+        this.matchingDevices = "SELECT uuid, owner_id FROM " + schema + ".devices"
+                + " WHERE ($1::uuid IS NULL OR owner_id = $1) AND ($2::text IS NULL OR uuid = $2)"
+                + " AND ($3::bigint IS NULL OR id = $3) AND ($4::bigint IS NULL OR fleet_id = $4)";
+        this.insertAudit = "INSERT INTO " + schema + ".supervisor_commands"
+                + " (request_id, user_id, owner_id, method, url, devices, duration_ms, created_at)"
+                + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
         this.audit = audit;
         this.presence = presence;
         this.commands = commands;
@@ -92,17 +107,14 @@ public class SupervisorProxy {
      */
     public Uni<List<DeviceAnswer>> send(Caller caller, ProxyRequest request, String path, String requestId) {
         Instant started = Instant.now();
-        // Hibernate Reactive must write the audit on the request's own context, not on the bus's.
-        Context requestContext = Vertx.currentContext();
         CommandRequest command = command(request, path, requestId);
-        return Panache.withSession(() -> matching(caller, request))
+        return matching(caller, request)
                 .chain(matched -> online(matched)
                         .chain(targets -> Uni.join()
                                 .all(targets.stream()
-                                        .map(device -> ask(device.uuid, command))
+                                        .map(target -> ask(target.uuid(), target.holder(), command))
                                         .toList())
                                 .andFailFast()
-                                .emitOn(task -> requestContext.runOnContext(ignored -> task.run()))
                                 .call(answers -> record(caller, targets, request, path, requestId, started, answers))));
     }
 
@@ -120,56 +132,49 @@ public class SupervisorProxy {
         return command.build();
     }
 
-    private Uni<List<Device>> matching(Caller caller, ProxyRequest request) {
-        StringBuilder where = new StringBuilder("1 = 1");
-        Parameters parameters = new Parameters();
-        if (!caller.admin()) {
-            where.append(" and ownerId = :owner");
-            parameters.and("owner", caller.userId());
-        }
-        if (request.uuid() != null) {
-            where.append(" and uuid = :uuid");
-            parameters.and("uuid", request.uuid());
-        }
-        if (request.deviceId() != null) {
-            where.append(" and id = :id");
-            parameters.and("id", request.deviceId());
-        }
-        if (request.appId() != null) {
-            where.append(" and fleetId = :fleet");
-            parameters.and("fleet", request.appId());
-        }
-        return devices.list(where.toString(), parameters);
-    }
-
-    private Uni<List<Device>> online(List<Device> matched) {
-        return presence.online(matched.stream().map(device -> device.uuid).toList())
-                .map(online -> {
-                    Set<String> onlineUuids = online.orElseThrow(
-                            () -> ApiException.unavailable("cannot tell which devices are online; try again"));
-                    List<Device> targets = matched.stream()
-                            .filter(device -> onlineUuids.contains(device.uuid))
-                            .toList();
-                    if (targets.isEmpty()) {
-                        throw ApiException.notFound("No online device(s) found");
-                    }
-                    return targets;
+    /**
+     * The caller's devices that match every filter. Plain SQL on the reactive pool rather than a Hibernate session:
+     * this runs for every proxied call, and a session's set-up was most of the registry's time per call
+     * (docs/benchmarks.md).
+     */
+    private Uni<List<Target>> matching(Caller caller, ProxyRequest request) {
+        return sql.preparedQuery(matchingDevices)
+                .execute(Tuple.from(Arrays.<Object>asList(
+                        caller.admin() ? null : caller.userId(), request.uuid(), request.deviceId(), request.appId())))
+                .map(rows -> {
+                    List<Target> matched = new ArrayList<>();
+                    rows.forEach(row -> matched.add(new Target(row.getString(0), row.getUUID(1), null)));
+                    return matched;
                 });
     }
 
-    private Uni<DeviceAnswer> ask(String uuid, CommandRequest command) {
-        return commands.send(uuid, command, config.proxyTimeout())
+    private Uni<List<Target>> online(List<Target> matched) {
+        return presence.holders(matched.stream().map(Target::uuid).toList()).map(online -> {
+            Map<String, Presence.Holder> holders = online.orElseThrow(
+                    () -> ApiException.unavailable("cannot tell which devices are online; try again"));
+            List<Target> targets = matched.stream()
+                    .filter(device -> holders.containsKey(device.uuid()))
+                    .map(device -> new Target(device.uuid(), device.owner(), holders.get(device.uuid())))
+                    .toList();
+            if (targets.isEmpty()) {
+                throw ApiException.notFound("No online device(s) found");
+            }
+            return targets;
+        });
+    }
+
+    private Uni<DeviceAnswer> ask(String uuid, Presence.Holder holder, CommandRequest command) {
+        return commands.send(uuid, holder, command, config.proxyTimeout())
                 // Refused unsent: the device reconnected since presence was read; its new holder may take it.
                 .onFailure(DeviceOffline.class)
-                .retry()
-                .atMost(1)
+                .recoverWithUni(() -> commands.send(uuid, command, config.proxyTimeout()))
                 .map(response -> DeviceAnswer.answered(uuid, response))
                 .onFailure()
                 .recoverWithItem(failure -> failed(uuid, command, failure))
                 .invoke(answer -> meters.counter(
                                 "rigfleet.proxy.device.answers",
                                 "outcome",
-                                answer.outcome().name().toLowerCase())
+                                answer.outcome().json())
                         .increment());
     }
 
@@ -191,30 +196,35 @@ public class SupervisorProxy {
         }
         Log.warnf(
                 "Proxied %s %s to device %s: %s (%s)",
-                command.getMethod(), command.getPath(), uuid, outcome.name().toLowerCase(), failure.getMessage());
+                command.getMethod(), command.getPath(), uuid, outcome.json(), failure.getMessage());
         return DeviceAnswer.failed(uuid, outcome, status);
     }
 
+    /** Writes the audit row; plain SQL for the same reason as {@link #matching}. */
     private Uni<Void> record(
             Caller caller,
-            List<Device> targets,
+            List<Target> targets,
             ProxyRequest request,
             String path,
             String requestId,
             Instant started,
             List<DeviceAnswer> answers) {
-        SupervisorCommand entry = new SupervisorCommand();
-        entry.requestId = requestId;
-        entry.userId = caller.userId();
-        entry.ownerId = targets.get(0).ownerId;
-        entry.method = request.method();
-        entry.url = path;
-        entry.devices = new SupervisorCommand.Devices(answers.stream()
-                .map(answer -> new DeviceOutcome(answer.uuid(), answer.status(), answer.outcome()))
-                .toList());
-        entry.createdAt = started;
-        entry.durationMs = Duration.between(started, Instant.now()).toMillis();
-        return Panache.withTransaction(() -> audit.persist(entry)).replaceWithVoid();
+        JsonArray outcomes = new JsonArray();
+        answers.forEach(answer -> outcomes.add(new JsonObject()
+                .put("uuid", answer.uuid())
+                .put("statusCode", answer.status())
+                .put("outcome", answer.outcome().json())));
+        return sql.preparedQuery(insertAudit)
+                .execute(Tuple.from(Arrays.<Object>asList(
+                        requestId,
+                        caller.userId(),
+                        targets.get(0).owner(),
+                        request.method(),
+                        path,
+                        new JsonObject().put("items", outcomes),
+                        Duration.between(started, Instant.now()).toMillis(),
+                        started.atOffset(ZoneOffset.UTC))))
+                .replaceWithVoid();
     }
 
     /** The proxied requests the caller sent or that went to the caller's devices, newest first. */

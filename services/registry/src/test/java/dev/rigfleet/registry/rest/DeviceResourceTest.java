@@ -194,7 +194,7 @@ class DeviceResourceTest {
         // What the device link does while it holds the agent's connection.
         redis.send(Request.cmd(Command.SET)
                         .arg(presence.key(uuid))
-                        .arg("coordinator-test")
+                        .arg("coordinator-test 1")
                         .arg("EX")
                         .arg(60))
                 .await()

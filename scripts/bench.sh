@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the benchmarks (docs/benchmarks.md): starts the platform with the load runs' rate limits, runs each driver,
-# stops the platform again. Expects `make deps build` to have run (make bench does both).
+# Runs the benchmarks (docs/benchmarks.md) against a platform of their own: its state in .run/bench and a fresh
+# database rigfleet_bench, started with the load runs' rate limits, stopped again at the end. Your `make run`
+# platform and its data are left alone. Expects `make deps build` to have run (make bench does both).
 #   --smoke  each benchmark for a few seconds, results in bench/target/smoke-results (part of `make test`); a
-#            platform that is running already is used as it is.
+#            `make run` platform that is running already is used as it is.
 source "$(dirname "$0")/lib.sh"
 
 SMOKE=""
@@ -16,24 +17,33 @@ running() {
 }
 
 if running; then
-  [ -n "$SMOKE" ] || fail "rigfleet is running; \`make stop\` first: the benchmarks start it with their own rate limits"
+  [ -n "$SMOKE" ] || fail "rigfleet is running; \`make stop\` first: the benchmarks need its ports"
   say "Using the running platform for the smoke run"
 else
-  # The load runs' rate limit: high enough that they measure the platform rather than 429s. Benchmark 3 sets the
-  # limiter on and off itself.
-  export RIGFLEET_RATE_LIMIT_LIMIT=1000000000
-  say "Starting the platform for the benchmarks (log: .run/logs/bench-run.log)"
+  export RIGFLEET_RUN_DIR="$ROOT/.run/bench" RIGFLEET_DB=rigfleet_bench
+  RUN_DIR="$RIGFLEET_RUN_DIR"
+  rm -rf "$RUN_DIR"
   mkdir -p "$RUN_DIR/logs"
-  scripts/run.sh > "$RUN_DIR/logs/bench-run.log" 2>&1 || { tail -20 "$RUN_DIR/logs/bench-run.log"; fail "the platform did not start"; }
+  as_postgres psql -q -c "DROP DATABASE IF EXISTS $RIGFLEET_DB WITH (FORCE)"
+  # The load runs' rate limits: high enough that they measure the platform rather than 429s. The API throughput
+  # benchmark sets the limiter on and off itself. The environment reaches every service, and a class needs its
+  # prefixes wherever it is defined: these are workspaces' own (its application.properties).
+  export RIGFLEET_RATE_LIMIT_LIMIT=1000000000 RIGFLEET_RATE_LIMIT_CLASSES_AUTH_LIMIT=1000000000 \
+    RIGFLEET_RATE_LIMIT_CLASSES_AUTH_PATH_PREFIXES=/token,/revoke,/purge,/users
+  say "Starting the benchmarks' platform (state in .run/bench, log: .run/bench/logs/run.log)"
   trap 'scripts/stop.sh --platform-only > /dev/null' EXIT
+  scripts/run.sh > "$RUN_DIR/logs/run.log" 2>&1 || { tail -20 "$RUN_DIR/logs/run.log"; fail "the platform did not start"; }
 fi
-wait_for 60 "the demo device" grep -q . "$RUN_DIR/device-uuid"
+FILES=(--token-file "$RUN_DIR/token")
+DEVICE=(--device-file "$RUN_DIR/device-uuid")
 
 if [ -n "$SMOKE" ]; then
   RESULTS=bench/target/smoke-results
-  java -cp "$CP" dev.rigfleet.bench.ProxiedLatency --seconds 2 --rates 20 --no-search --results "$RESULTS"
+  java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds 2 --rates 20 --no-search --results "$RESULTS"
+  java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 3 --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.AgentFootprint --runs 1 --idle-seconds 2 --results "$RESULTS"
 else
-  java -cp "$CP" dev.rigfleet.bench.ProxiedLatency --seconds "${SECONDS_PER_RATE:-30}"
+  java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds "${SECONDS_PER_RATE:-30}"
+  java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 200
   java -cp "$CP" dev.rigfleet.bench.AgentFootprint --runs 3 --idle-seconds "${IDLE:-120}"
 fi

@@ -2,7 +2,10 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-RUN_DIR="$ROOT/.run"
+# Where a platform's state lives (keys, tokens, pids, logs, the demo agent) and its database: the benchmarks run a
+# platform of their own (scripts/bench.sh), so both can be chosen.
+RUN_DIR="${RIGFLEET_RUN_DIR:-$ROOT/.run}"
+RIGFLEET_DB="${RIGFLEET_DB:-rigfleet}"
 RIGFLEET_PORT="${RIGFLEET_PORT:-8080}"
 # The role the services use; with Debian's default pg_hba (scram on 127.0.0.1) the password matters,
 # with trust it is ignored.

@@ -24,9 +24,9 @@ if [ ! -s "$RUN_DIR/admin-password" ]; then
   openssl rand -hex 16 > "$RUN_DIR/admin-password"
 fi
 
-if [ "$(as_postgres psql -tAc "SELECT 1 FROM pg_database WHERE datname = 'rigfleet'")" != 1 ]; then
-  say "Creating the PostgreSQL database rigfleet"
-  as_postgres psql -q -c "CREATE DATABASE rigfleet OWNER $PG_USER"
+if [ "$(as_postgres psql -tAc "SELECT 1 FROM pg_database WHERE datname = '$RIGFLEET_DB'")" != 1 ]; then
+  say "Creating the PostgreSQL database $RIGFLEET_DB"
+  as_postgres psql -q -c "CREATE DATABASE $RIGFLEET_DB OWNER $PG_USER"
 fi
 
 start() {
@@ -35,6 +35,8 @@ start() {
   nohup java -Xmx256m \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="${PORTS[$service]}" \
     -Dquarkus.datasource.username="$PG_USER" -Dquarkus.datasource.password="$PG_PASSWORD" \
+    -Dquarkus.datasource.reactive.url="postgresql://127.0.0.1:5432/$RIGFLEET_DB" \
+    -Dquarkus.datasource.jdbc.url="jdbc:postgresql://127.0.0.1:5432/$RIGFLEET_DB" \
     -Dmp.jwt.verify.publickey.location="file:$RUN_DIR/keys/public.pem" \
     -Dsmallrye.jwt.sign.key.location="file:$RUN_DIR/keys/private.pem" \
     -Dquarkus.rest-client.revocations.url="http://127.0.0.1:${PORTS[workspaces]}" \

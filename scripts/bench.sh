@@ -42,8 +42,17 @@ if [ -n "$SMOKE" ]; then
   java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds 2 --rates 20 --no-search --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 3 --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.AgentFootprint --runs 1 --idle-seconds 2 --results "$RESULTS"
+  # The limiter-off half needs a restart with the limiter off; the smoke run checks the driver with it on.
+  java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on --seconds 2 \
+    --connections 8 --results "$RESULTS"
 else
   java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds "${SECONDS_PER_RATE:-30}"
   java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 200
   java -cp "$CP" dev.rigfleet.bench.AgentFootprint --runs 3 --idle-seconds "${IDLE:-120}"
+  java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on
+  say "Restarting the benchmarks' platform with the rate limiter off"
+  scripts/stop.sh --platform-only > /dev/null
+  RIGFLEET_RATE_LIMIT_ENABLED=false scripts/run.sh >> "$RUN_DIR/logs/run.log" 2>&1 \
+    || { tail -20 "$RUN_DIR/logs/run.log"; fail "the platform did not start again"; }
+  java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter off
 fi

@@ -110,8 +110,11 @@ device_online() {
   api GET "/devices?appId=$APP_ID" | jq -e '.devices[] | select(.name == "demo-device" and .online)' > /dev/null
 }
 wait_for 30 "the demo device's connection" device_online
-# What scripts and the walkthrough need to call the demo agent's local APIs.
+# What scripts and the walkthrough need to call the demo agent's local APIs. The agent makes its supervisor API key
+# on first use (its first app or call), which may come a moment after its link is up.
 jq -r .uuid "$RUN_DIR/agent/identity.json" > "$RUN_DIR/device-uuid"
+wait_for 30 "the demo agent's supervisor API key" test -s "$RUN_DIR/agent/supervisor-api-key"
+wait_for 30 "the demo agent's ioFog API key" test -s "$RUN_DIR/agent/local-api"
 cp "$RUN_DIR/agent/supervisor-api-key" "$RUN_DIR/agent-apikey"
 head -n 1 "$RUN_DIR/agent/local-api" > "$RUN_DIR/iofog-key"
 chmod 600 "$RUN_DIR/agent-apikey" "$RUN_DIR/iofog-key"

@@ -16,6 +16,7 @@ import dev.rigfleet.registry.config.RegistryConfig;
 import dev.rigfleet.registry.model.SupervisorCommand;
 import dev.rigfleet.registry.model.SupervisorCommand.Outcome;
 import dev.rigfleet.registry.repository.SupervisorCommandRepository;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.logging.Log;
@@ -32,6 +33,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -76,7 +78,7 @@ public class SupervisorProxy {
     private final Presence presence;
     private final DeviceCommands commands;
     private final RegistryConfig config;
-    private final MeterRegistry meters;
+    private final Map<Outcome, Counter> answersByOutcome = new EnumMap<>(Outcome.class);
 
     public SupervisorProxy(
             Pool sql,
@@ -98,7 +100,9 @@ public class SupervisorProxy {
         this.presence = presence;
         this.commands = commands;
         this.config = config;
-        this.meters = meters;
+        for (Outcome outcome : Outcome.values()) {
+            answersByOutcome.put(outcome, meters.counter("rigfleet.proxy.device.answers", "outcome", outcome.json()));
+        }
     }
 
     /**
@@ -171,11 +175,7 @@ public class SupervisorProxy {
                 .map(response -> DeviceAnswer.answered(uuid, response))
                 .onFailure()
                 .recoverWithItem(failure -> failed(uuid, command, failure))
-                .invoke(answer -> meters.counter(
-                                "rigfleet.proxy.device.answers",
-                                "outcome",
-                                answer.outcome().json())
-                        .increment());
+                .invoke(answer -> answersByOutcome.get(answer.outcome()).increment());
     }
 
     private DeviceAnswer failed(String uuid, CommandRequest command, Throwable failure) {
@@ -224,7 +224,15 @@ public class SupervisorProxy {
                         new JsonObject().put("items", outcomes),
                         Duration.between(started, Instant.now()).toMillis(),
                         started.atOffset(ZoneOffset.UTC))))
-                .replaceWithVoid();
+                .replaceWithVoid()
+                // The devices have run the call: their answers still reach the caller when the audit cannot be written.
+                .onFailure()
+                .recoverWithUni(failure -> {
+                    Log.errorf(
+                            "Could not audit proxied %s %s (request %s) to %d device(s): %s",
+                            request.method(), path, requestId, answers.size(), failure.getMessage());
+                    return Uni.createFrom().voidItem();
+                });
     }
 
     /** The proxied requests the caller sent or that went to the caller's devices, newest first. */

@@ -370,7 +370,18 @@ class SupervisorProxyTest {
         post(owner, "/", "{\"uuid\": \"" + uuid + "\"}")
                 .statusCode(400)
                 .body("error_message", equalTo("Supervisor API url must be specified"));
+        // Over the body limit (64 KiB in tests): the common JSON 413, before anything is looked up.
+        post(owner, "/v1/reboot", "{\"uuid\": \"" + uuid + "\", \"data\": {\"pad\": \"" + "x".repeat(70_000) + "\"}}")
+                .statusCode(413)
+                .body("error", equalTo("request_entity_too_large"));
         assertEquals(before, delivered.size(), "nothing was sent");
+        owner.call().get("/supervisor-commands").then().statusCode(200).body("commands", hasSize(0));
+        owner.call()
+                .queryParam("max_per_page", "many")
+                .get("/supervisor-commands")
+                .then()
+                .statusCode(400)
+                .body("error", equalTo("bad_request"));
 
         // The older spec's update example ends with a stray quote; the reference reads it, and so does rigfleet.
         post(owner, "/v1/update", "{\"uuid\": \"" + uuid + "\", \"data\": {\"force\": true}}\"")

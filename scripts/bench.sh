@@ -27,9 +27,12 @@ else
   as_postgres psql -q -c "DROP DATABASE IF EXISTS $RIGFLEET_DB WITH (FORCE)"
   # The load runs' rate limits: high enough that they measure the platform rather than 429s. The API throughput
   # benchmark sets the limiter on and off itself. The environment reaches every service, and a class needs its
-  # prefixes wherever it is defined: these are workspaces' own (its application.properties).
+  # prefixes wherever it is defined: these are workspaces' and the registry's own (their application.properties).
   export RIGFLEET_RATE_LIMIT_LIMIT=1000000000 RIGFLEET_RATE_LIMIT_CLASSES_AUTH_LIMIT=1000000000 \
-    RIGFLEET_RATE_LIMIT_CLASSES_AUTH_PATH_PREFIXES=/token,/revoke,/purge,/users
+    RIGFLEET_RATE_LIMIT_CLASSES_AUTH_PATH_PREFIXES=/token,/revoke,/purge,/users \
+    RIGFLEET_RATE_LIMIT_CLASSES_PROVISIONING_LIMIT=1000000000 RIGFLEET_RATE_LIMIT_CLASSES_PROVISIONING_PATH_PREFIXES=/provision
+  # The agents-per-replica benchmark holds 10,000 agents on the coordinator; its goal is a heap of at most 1 GiB.
+  export RIGFLEET_COORDINATOR_HEAP=1g
   say "Starting the benchmarks' platform (state in .run/bench, log: .run/bench/logs/run.log)"
   trap 'scripts/stop.sh --platform-only > /dev/null' EXIT
   scripts/run.sh > "$RUN_DIR/logs/run.log" 2>&1 || { tail -20 "$RUN_DIR/logs/run.log"; fail "the platform did not start"; }
@@ -37,19 +40,27 @@ fi
 FILES=(--token-file "$RUN_DIR/token")
 DEVICE=(--device-file "$RUN_DIR/device-uuid")
 
+COORDINATOR=(--coordinator-pid-file "$RUN_DIR/pids/coordinator.pid")
+
 if [ -n "$SMOKE" ]; then
   RESULTS=bench/target/smoke-results
   java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds 2 --rates 20 --no-search --results "$RESULTS"
-  java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 3 --results "$RESULTS"
-  java -cp "$CP" dev.rigfleet.bench.AgentFootprint --runs 1 --idle-seconds 2 --results "$RESULTS"
+  java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 3 --deprovision-rounds 3 --results "$RESULTS"
+  java -cp "$CP" dev.rigfleet.bench.TunnelThroughput "${DEVICE[@]}" --megabytes 8 --runs 1 --streams 1 --results "$RESULTS"
+  java -cp "$CP" dev.rigfleet.bench.AgentFootprint "${FILES[@]}" --runs 1 --idle-seconds 2 --commands 10 --results "$RESULTS"
   # The limiter-off half needs a restart with the limiter off; the smoke run checks the driver with it on.
   java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on --seconds 2 \
     --connections 8 --results "$RESULTS"
+  java -cp "$CP" dev.rigfleet.bench.AgentsPerReplica "${FILES[@]}" "${COORDINATOR[@]}" --steps 10,30 --per-process 15 \
+    --settle-seconds 1 --idle-seconds 2 --rate 20 --seconds 3 --results "$RESULTS"
 else
   java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds "${SECONDS_PER_RATE:-30}"
-  java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 200
-  java -cp "$CP" dev.rigfleet.bench.AgentFootprint --runs 3 --idle-seconds "${IDLE:-120}"
+  java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 200 --deprovision-rounds 100
+  java -cp "$CP" dev.rigfleet.bench.TunnelThroughput "${DEVICE[@]}"
+  java -cp "$CP" dev.rigfleet.bench.AgentFootprint "${FILES[@]}" --runs 3 --idle-seconds "${IDLE:-120}"
   java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on
+  # Last on this platform: it leaves 10,000 more devices in the database (offline).
+  java -cp "$CP" dev.rigfleet.bench.AgentsPerReplica "${FILES[@]}" "${COORDINATOR[@]}"
   say "Restarting the benchmarks' platform with the rate limiter off"
   scripts/stop.sh --platform-only > /dev/null
   RIGFLEET_RATE_LIMIT_ENABLED=false scripts/run.sh >> "$RUN_DIR/logs/run.log" 2>&1 \

@@ -29,10 +29,13 @@ if [ "$(as_postgres psql -tAc "SELECT 1 FROM pg_database WHERE datname = '$RIGFL
   as_postgres psql -q -c "CREATE DATABASE $RIGFLEET_DB OWNER $PG_USER"
 fi
 
+# Each service's heap: 256 MB unless RIGFLEET_<SERVICE>_HEAP says otherwise (the benchmarks give the coordinator
+# room for 10,000 agents: RIGFLEET_COORDINATOR_HEAP=1g).
 start() {
   local service="$1"; shift
+  local heap="RIGFLEET_${service^^}_HEAP"
   say "Starting $service on 127.0.0.1:${PORTS[$service]} (log: .run/logs/$service.log)"
-  nohup java -Xmx256m \
+  nohup java -Xmx"${!heap:-256m}" \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="${PORTS[$service]}" \
     -Dquarkus.datasource.username="$PG_USER" -Dquarkus.datasource.password="$PG_PASSWORD" \
     -Dquarkus.datasource.reactive.url="postgresql://127.0.0.1:5432/$RIGFLEET_DB" \

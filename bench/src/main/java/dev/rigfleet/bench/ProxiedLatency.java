@@ -116,7 +116,8 @@ public final class ProxiedLatency {
         }
     }
 
-    private static Future<?> ping(HttpClient http, String url, String token, String body) {
+    /** One proxied ping; fails unless the device answered {@code 200 OK}. */
+    static Future<?> ping(HttpClient http, String url, String token, String body) {
         URI uri = URI.create(url);
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.POST)

@@ -22,6 +22,7 @@ import dev.rigfleet.proto.agent.StateReport;
 import dev.rigfleet.proto.bus.DeviceDeprovisioned;
 import dev.rigfleet.proto.bus.DeviceTarget;
 import dev.rigfleet.proto.bus.TargetStateChanged;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -62,6 +63,9 @@ class CoordinateSocketTest {
 
     @Inject
     io.vertx.mutiny.redis.client.Redis redis;
+
+    @Inject
+    MeterRegistry meters;
 
     /** A device the registry stand-in knows; answers its credential. */
     private static String[] enrolledDevice() {
@@ -123,10 +127,17 @@ class CoordinateSocketTest {
                     new Presence.Holder(bus.replicaId(), welcome.getWelcome().getEpoch()),
                     presence.holder(device[0]).await().atMost(WAIT).orElseThrow());
             await().atMost(WAIT).until(() -> RegistryStub.transitions().contains(device[0] + " online"));
+            assertTrue(heldAgents() >= 1, "the held agents gauge counts the welcomed agent");
         }
         await().atMost(WAIT)
                 .until(() -> presence.holder(device[0]).await().atMost(WAIT).isEmpty());
         await().atMost(WAIT).until(() -> RegistryStub.transitions().contains(device[0] + " offline"));
+        // Every other test closes its agents too: none is held once they are gone.
+        await().atMost(WAIT).until(() -> heldAgents() == 0);
+    }
+
+    private double heldAgents() {
+        return meters.get("rigfleet.agents.held").gauge().value();
     }
 
     @Test

@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,6 +36,9 @@ public final class RegistryStub {
     private static final Map<String, String> REPORTED = new ConcurrentHashMap<>();
     private static final AtomicInteger REPORT_FAILURES_TO_COME = new AtomicInteger();
     private static final AtomicInteger REPORT_ATTEMPTS = new AtomicInteger();
+    /** Devices whose target state is answered only once their latch opens (a slow registry). */
+    private static final Map<String, CountDownLatch> HELD_TARGET_STATES = new ConcurrentHashMap<>();
+
     private static HttpServer server;
 
     private RegistryStub() {}
@@ -44,6 +50,8 @@ public final class RegistryStub {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            // A thread per exchange, so that a held answer does not hold up the others.
+            server.setExecutor(Executors.newCachedThreadPool());
             server.createContext("/internal/devices/", RegistryStub::handle);
             server.createContext("/devices/", RegistryStub::handleOwner);
             server.createContext("/internal/owners/", exchange -> {
@@ -89,6 +97,13 @@ public final class RegistryStub {
                                 + "\"healthcheck\":{\"command\":[\"true\"],\"interval_seconds\":5,\"retries\":3},"
                                 + "\"restart\":\"always\"}]}",
                         serviceUuid, name));
+    }
+
+    /** Holds the answers to the device's target-state requests until the latch answered here opens. */
+    public static CountDownLatch holdTargetState(String uuid) {
+        CountDownLatch latch = new CountDownLatch(1);
+        HELD_TARGET_STATES.put(uuid, latch);
+        return latch;
     }
 
     public static void setTargetVersion(String uuid, long version) {
@@ -152,6 +167,14 @@ public final class RegistryStub {
                                 device.uuid(), device.deviceId(), device.appId(), device.owner()));
             }
         } else if (second.equals("target-state")) {
+            CountDownLatch held = HELD_TARGET_STATES.get(first);
+            if (held != null) {
+                try {
+                    held.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             answer(
                     exchange,
                     200,

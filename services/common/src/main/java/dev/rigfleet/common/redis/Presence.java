@@ -25,11 +25,19 @@ public class Presence {
     /** Where a device is held, and by which of its connections. */
     public record Holder(String replica, long epoch) {}
 
+    /**
+     * A new connection's claim: its epoch, and whether another connection held the device just before (then the
+     * device did not come online, it moved).
+     */
+    public record Claim(long epoch, boolean wasHeld) {}
+
     private static final Duration TIMEOUT = Duration.ofMillis(500);
     // Renews or releases the key only while it still names this holder: a newer connection elsewhere wins.
-    // The next epoch and the claim in one step, so that two racing claims cannot leave the older epoch in place.
-    private static final String CLAIM = "local epoch = redis.call('INCR', KEYS[1]) "
-            + "redis.call('SET', KEYS[2], ARGV[1] .. ' ' .. epoch, 'EX', ARGV[2]) return epoch";
+    // The previous holder, the next epoch and the claim in one step: two racing claims cannot leave the older epoch
+    // in place, and exactly one of them finds the device unheld.
+    private static final String CLAIM = "local before = redis.call('GET', KEYS[2]) "
+            + "local epoch = redis.call('INCR', KEYS[1]) "
+            + "redis.call('SET', KEYS[2], ARGV[1] .. ' ' .. epoch, 'EX', ARGV[2]) return {epoch, before}";
     private static final String IF_HOLDER_EXPIRE =
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end return 0";
     private static final String IF_HOLDER_DELETE =
@@ -80,7 +88,7 @@ public class Presence {
     }
 
     /** Marks a new connection of the device as held by {@code replica}; answers its epoch. */
-    public Uni<Long> claim(String deviceUuid, String replica, Duration ttl) {
+    public Uni<Claim> claim(String deviceUuid, String replica, Duration ttl) {
         Request claim = Request.cmd(Command.EVAL)
                 .arg(CLAIM)
                 .arg(2)
@@ -88,7 +96,7 @@ public class Presence {
                 .arg(key(deviceUuid))
                 .arg(replica)
                 .arg(ttl.toSeconds());
-        return redis.send(claim).map(Response::toLong);
+        return redis.send(claim).map(answer -> new Claim(answer.get(0).toLong(), answer.get(1) != null));
     }
 
     /**

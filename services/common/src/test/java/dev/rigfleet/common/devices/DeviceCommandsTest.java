@@ -84,8 +84,15 @@ class DeviceCommandsTest {
     @Test
     void newerConnectionsTakeHigherEpochsAndOnlyTheHolderRenewsOrReleases() {
         String device = newDevice();
-        long first = presence.claim(device, "replica-a", TTL).await().atMost(WAIT);
-        long second = presence.claim(device, "replica-b", TTL).await().atMost(WAIT);
+        Presence.Claim firstClaim =
+                presence.claim(device, "replica-a", TTL).await().atMost(WAIT);
+        Presence.Claim secondClaim =
+                presence.claim(device, "replica-b", TTL).await().atMost(WAIT);
+        long first = firstClaim.epoch();
+        long second = secondClaim.epoch();
+
+        assertFalse(firstClaim.wasHeld(), "nobody held the device before its first connection");
+        assertTrue(secondClaim.wasHeld(), "the second connection took the device over from the first");
 
         assertTrue(second > first);
         assertEquals(
@@ -114,8 +121,10 @@ class DeviceCommandsTest {
     @Test
     void aCommandReachesTheHoldingReplicaWithTheEpochItWasRoutedWith() {
         String device = newDevice();
-        long epoch =
-                presence.claim(device, coordinator.replicaId(), TTL).await().atMost(WAIT);
+        long epoch = presence.claim(device, coordinator.replicaId(), TTL)
+                .await()
+                .atMost(WAIT)
+                .epoch();
         coordinator.onRequest(DeviceCommands.TYPE, envelope -> {
             DeviceCommand command = parse(envelope.getPayload());
             return Uni.createFrom()
@@ -145,7 +154,10 @@ class DeviceCommandsTest {
     @Test
     void aHolderThatIsGoneOrNoLongerHoldsTheDeviceMeansOffline() {
         String vanished = newDevice();
-        presence.claim(vanished, "replica-that-crashed", TTL).await().atMost(WAIT);
+        presence.claim(vanished, "replica-that-crashed", TTL)
+                .await()
+                .atMost(WAIT)
+                .epoch();
         assertThrows(
                 DeviceCommands.DeviceOffline.class,
                 () -> commands.send(vanished, ping(), Duration.ofSeconds(30))
@@ -153,7 +165,7 @@ class DeviceCommandsTest {
                         .atMost(WAIT));
 
         String moved = newDevice();
-        presence.claim(moved, coordinator.replicaId(), TTL).await().atMost(WAIT);
+        presence.claim(moved, coordinator.replicaId(), TTL).await().atMost(WAIT).epoch();
         coordinator.onRequest(
                 DeviceCommands.TYPE,
                 envelope -> Uni.createFrom()
@@ -169,7 +181,10 @@ class DeviceCommandsTest {
     @Test
     void aConnectionThatClosedWithTheCommandUnansweredIsADropNotAnOfflineDevice() {
         String device = newDevice();
-        presence.claim(device, coordinator.replicaId(), TTL).await().atMost(WAIT);
+        presence.claim(device, coordinator.replicaId(), TTL)
+                .await()
+                .atMost(WAIT)
+                .epoch();
         coordinator.onRequest(
                 DeviceCommands.TYPE,
                 envelope -> Uni.createFrom()

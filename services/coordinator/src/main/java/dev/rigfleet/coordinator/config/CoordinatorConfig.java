@@ -16,6 +16,21 @@ public interface CoordinatorConfig {
     @WithDefault("20s")
     Duration reportInterval();
 
+    /**
+     * Hellos this replica works on at once (presence, history, target state: registry calls); more wait their turn
+     * in order. After a restart or an outage thousands of agents dial at the same moment, and a welcome that waited
+     * inside a client pool until it timed out would only be dialled again.
+     */
+    @WithDefault("64")
+    int maxConcurrentWelcomes();
+
+    /**
+     * Hellos that may wait for their turn; past it an agent is closed with 1013 "try again later" at once, before
+     * any work, and dials again after its back-off.
+     */
+    @WithDefault("2048")
+    int maxWaitingWelcomes();
+
     /** How long a command waits for the agent's answer when its sender set no deadline. */
     @WithDefault("30s")
     Duration commandTimeout();

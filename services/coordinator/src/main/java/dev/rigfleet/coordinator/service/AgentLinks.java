@@ -28,6 +28,9 @@ import dev.rigfleet.proto.bus.DeviceConnection;
 import dev.rigfleet.proto.bus.DeviceDeprovisioned;
 import dev.rigfleet.proto.bus.Envelope;
 import dev.rigfleet.proto.bus.TargetStateChanged;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.CloseReason;
@@ -63,6 +66,8 @@ public class AgentLinks {
     public static final int DEPROVISIONED = 4003;
     /** Close code for an agent that sent nothing for longer than {@code silence-limit}. */
     public static final int SILENT = 4004;
+    /** RFC 6455's "Try Again Later": as many hellos wait to be welcomed as this replica lets wait. */
+    public static final int TRY_AGAIN_LATER = 1013;
 
     private static final String SERVER_VERSION = "rigfleet-coordinator/0.1";
     public static final String DEVICES_CHANNEL = "devices";
@@ -93,6 +98,10 @@ public class AgentLinks {
     /** Commands sent and not yet answered, by connection id and command id: only that connection may answer. */
     private final Map<String, UniEmitter<? super CommandResponse>> pendingCommands = new ConcurrentHashMap<>();
 
+    private final WelcomeQueue welcomes;
+
+    private final Counter busyRefusals;
+
     private final Presence presence;
     private final Bus bus;
     private final RegistryClient registry;
@@ -110,7 +119,8 @@ public class AgentLinks {
             CoordinatorConfig config,
             ObjectMapper json,
             AgentReports reports,
-            HeldStreams streams) {
+            HeldStreams streams,
+            MeterRegistry meters) {
         this.presence = presence;
         this.bus = bus;
         this.registry = registry;
@@ -119,6 +129,16 @@ public class AgentLinks {
         this.json = json;
         this.reports = reports;
         this.streams = streams;
+        Gauge.builder("rigfleet.agents.held", byDevice, Map::size)
+                .description("Agent connections this replica holds (welcomed devices)")
+                .register(meters);
+        this.welcomes = new WelcomeQueue(config.maxConcurrentWelcomes(), config.maxWaitingWelcomes());
+        Gauge.builder("rigfleet.agents.welcomes.waiting", welcomes, WelcomeQueue::waiting)
+                .description("Hellos waiting for their turn to be welcomed")
+                .register(meters);
+        this.busyRefusals = Counter.builder("rigfleet.agents.busy.refusals")
+                .description("Hellos closed with 1013 because as many waited to be welcomed as the replica lets wait")
+                .register(meters);
     }
 
     void listen(@Observes StartupEvent started, Vertx vertx) {
@@ -280,10 +300,19 @@ public class AgentLinks {
             return Uni.createFrom().voidItem(); // one hello per connection; a repeat changes nothing
         }
         String uuid = link.device.uuid();
-        // Online is a transition only when nobody held the device: a replacement is not one.
-        return presence.holder(uuid)
-                .chain(before -> presence.claim(uuid, bus.replicaId(), config.presenceTtl())
-                        .chain(epoch -> welcome(link, hello, epoch, before.isEmpty())));
+        return welcomes.submit(
+                        // Online is a transition only when nobody held the device: a replacement is not one.
+                        () -> presence.claim(uuid, bus.replicaId(), config.presenceTtl())
+                                .chain(claim -> welcome(link, hello, claim.epoch(), !claim.wasHeld())),
+                        () -> !link.connection.isOpen())
+                .chain(admission -> {
+                    if (admission == WelcomeQueue.Admission.TAKEN) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    busyRefusals.increment();
+                    return link.connection.close(
+                            new CloseReason(TRY_AGAIN_LATER, "welcoming other agents; try again later"));
+                });
     }
 
     private Uni<Void> welcome(Link link, Hello hello, long epoch, boolean cameOnline) {

@@ -115,7 +115,7 @@ class SupervisorProxyTest {
                     behaviours.put(uuid, Behaviour.ECHO);
                     refusedUnsent.incrementAndGet();
                     yield presence.claim(uuid, coordinator.replicaId(), TTL)
-                            .chain(epoch -> Uni.createFrom()
+                            .chain(claim -> Uni.createFrom()
                                     .failure(new BusException(
                                             BusException.Reason.REMOTE_FAILURE,
                                             DeviceCommands.OFFLINE,

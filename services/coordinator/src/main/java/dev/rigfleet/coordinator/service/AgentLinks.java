@@ -221,19 +221,17 @@ public class AgentLinks {
                 }
                 yield Uni.createFrom().voidItem();
             }
-            case PING ->
-                keepPresence(link)
-                        .call(held -> held
-                                ? Uni.createFrom().voidItem()
-                                : link.connection.close(
-                                        new CloseReason(REPLACED, "another connection holds this device now")))
-                        .chain(held -> send(
-                                link,
-                                ServerFrame.newBuilder()
-                                        .setPong(Pong.newBuilder()
-                                                .setSentAtEpochMs(
-                                                        frame.getPing().getSentAtEpochMs()))
-                                        .build()));
+            case PING -> {
+                // The pong answers for the link alone: presence is renewed beside it, so that a slow Redis (a
+                // reconnection storm) does not make live links look dead to their agents, which would dial again.
+                renewPresence(link);
+                yield send(
+                        link,
+                        ServerFrame.newBuilder()
+                                .setPong(Pong.newBuilder()
+                                        .setSentAtEpochMs(frame.getPing().getSentAtEpochMs()))
+                                .build());
+            }
             case STREAM_OPENED, STREAM_DATA, STREAM_WINDOW, STREAM_CLOSE -> {
                 streams.fromDevice(link, frame);
                 yield Uni.createFrom().voidItem();
@@ -276,6 +274,24 @@ public class AgentLinks {
                         "Could not record that device %s went offline: %s", link.device.uuid(), e.getMessage()))
                 .onFailure()
                 .recoverWithNull();
+    }
+
+    /** Keeps the device's presence; a newer connection elsewhere holding it now closes this one. */
+    private void renewPresence(Link link) {
+        keepPresence(link)
+                .subscribe()
+                .with(
+                        held -> {
+                            if (!held) {
+                                link.connection
+                                        .close(new CloseReason(REPLACED, "another connection holds this device now"))
+                                        .subscribe()
+                                        .with(ok -> {}, e -> {});
+                            }
+                        },
+                        e -> Log.debugf(
+                                "Presence of %s not renewed (it lasts %s): %s",
+                                link.device.uuid(), config.presenceTtl(), e.getMessage()));
     }
 
     private Uni<Boolean> keepPresence(Link link) {

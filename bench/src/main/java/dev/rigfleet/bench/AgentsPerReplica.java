@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * over an idle window of heartbeats and stats reports, its heap in use (largest sampled, and live after a full
  * collection) and resident set. At the top step, the proxied-command latency to random simulated devices, open loop.
  *
- * <p>Usage: {@code AgentsPerReplica [--steps 1000,5000,10000] [--per-process 2500] [--settle-seconds 20]
+ * <p>Usage: {@code AgentsPerReplica [--steps 1000,5000,10000] [--per-process 2500] [--settle-seconds 60]
  * [--idle-seconds 60] [--rate 100] [--seconds 30] [--token-file F] [--coordinator-pid-file F] [--results DIR]};
  * expects a running platform ({@code make run}).
  */
@@ -62,7 +62,7 @@ public final class AgentsPerReplica {
                 .map(Integer::parseInt)
                 .toList();
         int perProcess = Args.integer(args, "--per-process", 2500);
-        Duration settle = Duration.ofSeconds(Args.integer(args, "--settle-seconds", 20));
+        Duration settle = Duration.ofSeconds(Args.integer(args, "--settle-seconds", 60));
         Duration idle = Duration.ofSeconds(Args.integer(args, "--idle-seconds", 60));
         double rate = Args.integer(args, "--rate", 100);
         Duration seconds = Duration.ofSeconds(Args.integer(args, "--seconds", 30));
@@ -157,7 +157,9 @@ public final class AgentsPerReplica {
         long until = began + idle.toNanos();
         while (System.nanoTime() < until) {
             maxHeap = Math.max(maxHeap, ProcessStats.heapUsedMb(coordinator));
-            Thread.sleep(1000); // a sampling interval, not a wait for a condition
+            // A sampling interval, not a wait for a condition; each scrape of /q/metrics costs the coordinator CPU
+            // itself (a snapshot of every open WebSocket's long-task timer), so not too often.
+            Thread.sleep(5000);
         }
         double cpuPercent = 100 * (ProcessStats.cpuSeconds(pid) - cpuBefore) / ((System.nanoTime() - began) / 1e9);
         ProcessStats.collectGarbage(pid);

@@ -35,6 +35,16 @@ import java.util.logging.Logger;
  */
 public final class SimulatedAgents {
 
+    /**
+     * Thousands of agents that lose their link, or are deprovisioned on purpose, all log it; the drivers' reports
+     * are what matters here. Held in a field: a logger nobody refers to may be collected, and its level with it.
+     */
+    static final Logger AGENT_LOG = Logger.getLogger(AgentConnection.class.getName());
+
+    static {
+        AGENT_LOG.setLevel(Level.OFF);
+    }
+
     private SimulatedAgents() {}
 
     public static void main(String[] args) throws Exception {
@@ -42,8 +52,6 @@ public final class SimulatedAgents {
         List<Enrolment.Device> all = Enrolment.read(Path.of(Args.string(args, "--devices", "devices.txt")));
         int from = Args.integer(args, "--from", 0);
         List<Enrolment.Device> devices = all.subList(from, from + Args.integer(args, "--count", all.size() - from));
-        // Thousands of agents that lose their link all log it; the driver's report is what matters here.
-        Logger.getLogger(AgentConnection.class.getName()).setLevel(Level.SEVERE);
 
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         List<AgentConnection> agents = new ArrayList<>();

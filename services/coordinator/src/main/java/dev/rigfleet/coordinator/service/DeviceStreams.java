@@ -58,11 +58,21 @@ public class DeviceStreams {
     private final Presence presence;
     private final Bus bus;
     private final CoordinatorConfig config;
+    private final HeldStreams held;
+    private final LocalStreamRelay local;
 
-    public DeviceStreams(Presence presence, Bus bus, CoordinatorConfig config, MeterRegistry meters) {
+    public DeviceStreams(
+            Presence presence,
+            Bus bus,
+            CoordinatorConfig config,
+            MeterRegistry meters,
+            HeldStreams held,
+            LocalStreamRelay local) {
         this.presence = presence;
         this.bus = bus;
         this.config = config;
+        this.held = held;
+        this.local = local;
         Gauge.builder("rigfleet.streams.open", streams, Map::size)
                 .description("Streams to devices this replica serves clients of (PTY sessions, tunnels)")
                 .register(meters);
@@ -123,6 +133,10 @@ public class DeviceStreams {
                 .setToDevice(frame)
                 .build();
         String id = HeldStreams.streamId(frame);
+        if (holderInbox.equals(bus.inbox())) {
+            local.handOver(() -> held.toDevice(relay));
+            return;
+        }
         bus.tell(holderInbox, HeldStreams.TO_DEVICE, relay).subscribe().with(ok -> {}, e -> {
             Opening opening = streams.get(id);
             if (opening != null) {
@@ -132,19 +146,22 @@ public class DeviceStreams {
     }
 
     private void fromDevice(Envelope envelope) {
-        StreamRelay relay;
         try {
-            relay = StreamRelay.parseFrom(envelope.getPayload());
+            fromDevice(StreamRelay.parseFrom(envelope.getPayload()));
         } catch (InvalidProtocolBufferException e) {
             Log.warnf("Dropped a malformed stream frame from %s", envelope.getSender());
-            return;
         }
+    }
+
+    /** A frame from the device's agent, by way of the bus or the local relay. */
+    void fromDevice(StreamRelay relay) {
         AgentFrame frame = relay.getFromDevice();
         Opening opening = streams.get(HeldStreams.streamId(frame));
         if (opening == null) {
             return;
         }
-        // Only the bus's one subscriber thread gets here, so the sequence check needs no lock.
+        // Only the bus's one subscriber thread or the local relay's one thread gets here (a stream uses one of them
+        // for its life), so the sequence check needs no lock.
         if (relay.getSequence() != opening.expectedSequence++) {
             end(opening, "frames were lost between coordinator replicas");
             opening.stream.close("frames lost");

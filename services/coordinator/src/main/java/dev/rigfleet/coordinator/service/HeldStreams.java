@@ -43,10 +43,14 @@ public class HeldStreams {
     private final Map<String, Held> streams = new ConcurrentHashMap<>();
     private final Bus bus;
     private final AgentLinks links;
+    private final DeviceStreams clients;
+    private final LocalStreamRelay local;
 
-    public HeldStreams(Bus bus, AgentLinks links) {
+    public HeldStreams(Bus bus, AgentLinks links, DeviceStreams clients, LocalStreamRelay local) {
         this.bus = bus;
         this.links = links;
+        this.clients = clients;
+        this.local = local;
     }
 
     void listen(@Observes StartupEvent started) {
@@ -59,13 +63,15 @@ public class HeldStreams {
     }
 
     private void toDevice(Envelope envelope) {
-        StreamRelay relay;
         try {
-            relay = StreamRelay.parseFrom(envelope.getPayload());
+            toDevice(StreamRelay.parseFrom(envelope.getPayload()));
         } catch (InvalidProtocolBufferException e) {
             Log.warnf("Dropped a malformed stream frame from %s", envelope.getSender());
-            return;
         }
+    }
+
+    /** A frame for the agent, by way of the bus or the local relay. */
+    void toDevice(StreamRelay relay) {
         ServerFrame frame = relay.getToDevice();
         String id = streamId(frame);
         if (id.isEmpty()) {
@@ -160,6 +166,10 @@ public class HeldStreams {
                 .setSequence(sequence)
                 .setFromDevice(frame)
                 .build();
+        if (clientInbox.equals(bus.inbox())) {
+            local.handOver(() -> clients.fromDevice(relay));
+            return;
+        }
         bus.tell(clientInbox, FROM_DEVICE, relay)
                 .subscribe()
                 .with(ok -> {}, e -> Log.debugf("Stream %s: the client's replica is gone (%s)", id, e.getMessage()));

@@ -49,7 +49,7 @@ if [ -n "$SMOKE" ]; then
   java -cp "$CP" dev.rigfleet.bench.TunnelThroughput "${DEVICE[@]}" --megabytes 8 --runs 1 --streams 1 --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.AgentFootprint "${FILES[@]}" --runs 1 --idle-seconds 2 --commands 10 --results "$RESULTS"
   # The limiter-off half needs a restart with the limiter off; the smoke run checks the driver with it on.
-  java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on --seconds 2 \
+  java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on --seconds 2 --warmup-seconds 1 \
     --connections 8 --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.AgentsPerReplica "${FILES[@]}" "${COORDINATOR[@]}" --steps 10,30 --per-process 15 \
     --settle-seconds 1 --idle-seconds 2 --rate 20 --seconds 3 --results "$RESULTS"
@@ -58,12 +58,17 @@ else
   java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 200 --deprovision-rounds 100
   java -cp "$CP" dev.rigfleet.bench.TunnelThroughput "${DEVICE[@]}"
   java -cp "$CP" dev.rigfleet.bench.AgentFootprint "${FILES[@]}" --runs 3 --idle-seconds "${IDLE:-120}"
-  java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on
-  # Last on this platform: it leaves 10,000 more devices in the database (offline).
   java -cp "$CP" dev.rigfleet.bench.AgentsPerReplica "${FILES[@]}" "${COORDINATOR[@]}"
+  # Both halves of the limiter's comparison on freshly started services, equally warmed by the driver.
+  restart() {
+    scripts/stop.sh --platform-only > /dev/null
+    "$@" scripts/run.sh >> "$RUN_DIR/logs/run.log" 2>&1 \
+      || { tail -20 "$RUN_DIR/logs/run.log"; fail "the platform did not start again"; }
+  }
+  say "Restarting the benchmarks' platform for the API throughput runs, the rate limiter on"
+  restart env
+  java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on
   say "Restarting the benchmarks' platform with the rate limiter off"
-  scripts/stop.sh --platform-only > /dev/null
-  RIGFLEET_RATE_LIMIT_ENABLED=false scripts/run.sh >> "$RUN_DIR/logs/run.log" 2>&1 \
-    || { tail -20 "$RUN_DIR/logs/run.log"; fail "the platform did not start again"; }
+  restart env RIGFLEET_RATE_LIMIT_ENABLED=false
   java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter off
 fi

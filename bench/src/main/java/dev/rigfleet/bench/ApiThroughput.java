@@ -25,10 +25,13 @@ import org.HdrHistogram.Histogram;
  * GET /devices/<uuid>}) through the entry proxy, at saturation: a closed loop of {@code --connections} callers, each
  * sending its next request when the last one answered, for {@code --seconds}. Requests per second and the latency
  * percentiles at that load. Run once with the rate limiter on and once with it off ({@code --limiter on|off} only
- * labels the run; scripts/bench.sh restarts the platform between them); the second run also prints the comparison
- * with the newest first one found in the results directory.
+ * labels the run; scripts/bench.sh starts the platform afresh for each, so that both halves meet equally warm
+ * services); the second run also prints the comparison with the newest first one found in the results directory.
+ * Each route is first loaded for {@code --warmup-seconds}: a freshly started service still compiles its paths for a
+ * minute or more, and a comparison of a cold half with a warm one measured the JIT, not the limiter.
  *
- * <p>Usage: {@code ApiThroughput --limiter on|off [--seconds S] [--connections N] [--results DIR]}.
+ * <p>Usage: {@code ApiThroughput --limiter on|off [--seconds S] [--warmup-seconds W] [--connections N]
+ * [--results DIR]}.
  */
 public final class ApiThroughput {
 
@@ -44,6 +47,7 @@ public final class ApiThroughput {
     public static void main(String[] args) throws Exception {
         String limiter = Args.string(args, "--limiter", "on");
         Duration seconds = Duration.ofSeconds(Args.integer(args, "--seconds", 30));
+        Duration warmup = Duration.ofSeconds(Args.integer(args, "--warmup-seconds", 60));
         int connections = Args.integer(args, "--connections", 64);
         Path results = Path.of(Args.string(args, "--results", "bench/results"));
         String api = Args.string(args, "--api", "http://127.0.0.1:8080");
@@ -62,7 +66,7 @@ public final class ApiThroughput {
             String appId = appIdOf(http, port, device, token);
             for (String route : List.of("/devices?appId=" + appId, "/devices/" + device)) {
                 // Warm both ends first; then measure.
-                saturate(vertx, http, port, route, token, connections, seconds.dividedBy(2), limiter);
+                saturate(vertx, http, port, route, token, connections, warmup, limiter);
                 Run run = saturate(vertx, http, port, route, token, connections, seconds, limiter);
                 System.out.printf(
                         Locale.ROOT,

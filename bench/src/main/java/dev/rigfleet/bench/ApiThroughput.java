@@ -14,8 +14,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
@@ -64,10 +66,22 @@ public final class ApiThroughput {
         List<Run> runs = new ArrayList<>();
         try {
             String appId = appIdOf(http, port, device, token);
-            for (String route : List.of("/devices?appId=" + appId, "/devices/" + device)) {
+            // Named without their ids, so that runs on platforms with other ids compare.
+            Map<String, String> routes = new LinkedHashMap<>();
+            routes.put("/devices?appId=<fleet>", "/devices?appId=" + appId);
+            routes.put("/devices/<uuid>", "/devices/" + device);
+            for (Map.Entry<String, String> named : routes.entrySet()) {
+                String route = named.getValue();
                 // Warm both ends first; then measure.
                 saturate(vertx, http, port, route, token, connections, warmup, limiter);
-                Run run = saturate(vertx, http, port, route, token, connections, seconds, limiter);
+                Run measured = saturate(vertx, http, port, route, token, connections, seconds, limiter);
+                Run run = new Run(
+                        named.getKey(),
+                        limiter,
+                        measured.perSecond(),
+                        measured.ok(),
+                        measured.failed(),
+                        measured.latencies());
                 System.out.printf(
                         Locale.ROOT,
                         "limiter %s, GET %s: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d failed%n",

@@ -32,7 +32,7 @@ import java.util.function.ToDoubleFunction;
  */
 public final class AgentFootprint {
 
-    /** The flags a small device runs the agent with (docs/agent.md). */
+    /** The flags a small device runs the agent with (docs/agent.md, "Running it"). */
     static final List<String> JVM_FLAGS = List.of(
             "-Xmx16m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=16m", "-Xss512k");
 

@@ -52,6 +52,21 @@ public final class AgentsPerReplica {
         double connectRate() {
             return added / connectSeconds;
         }
+
+        /** What the step measured, as printed in progress lines and in the table. */
+        String summary() {
+            return String.format(
+                    Locale.ROOT,
+                    "+%d welcomed in %.1f s (%.0f/s), idle CPU %.1f %% of a core, heap max %.0f MB / live %.0f MB,"
+                            + " RSS %.0f MB",
+                    added,
+                    connectSeconds,
+                    connectRate(),
+                    cpuPercent,
+                    maxHeapMb,
+                    liveHeapMb,
+                    rssMb);
+        }
     }
 
     private AgentsPerReplica() {}
@@ -118,18 +133,7 @@ public final class AgentsPerReplica {
                 Step step = idleWindow(
                         agents, agents - held, drivers.size(), connectSeconds, coordinator, coordinatorPid, idle);
                 measured.add(step);
-                System.out.printf(
-                        Locale.ROOT,
-                        "%d agents: %d welcomed in %.1f s (%.0f/s), idle CPU %.1f %% of a core, heap max %.0f MB,"
-                                + " live %.0f MB, RSS %.0f MB%n",
-                        agents,
-                        step.added(),
-                        step.connectSeconds(),
-                        step.connectRate(),
-                        step.cpuPercent(),
-                        step.maxHeapMb(),
-                        step.liveHeapMb(),
-                        step.rssMb());
+                System.out.println(agents + " agents: " + step.summary());
                 held = agents;
             }
             proxied = proxiedLatency(vertx, registry, token, devices.subList(0, held), rate, seconds);
@@ -224,19 +228,7 @@ public final class AgentsPerReplica {
                 String.format(
                         Locale.ROOT, "%d devices in %.1f s (%.0f/s)", enrolled, enrolSeconds, enrolled / enrolSeconds));
         for (Step step : steps) {
-            table.row(
-                    step.agents() + " agents",
-                    String.format(
-                            Locale.ROOT,
-                            "+%d welcomed in %.1f s (%.0f/s), idle CPU %.1f %% of a core, heap max %.0f MB /"
-                                    + " live %.0f MB, RSS %.0f MB",
-                            step.added(),
-                            step.connectSeconds(),
-                            step.connectRate(),
-                            step.cpuPercent(),
-                            step.maxHeapMb(),
-                            step.liveHeapMb(),
-                            step.rssMb()));
+            table.row(step.agents() + " agents", step.summary());
         }
         if (proxied != null) {
             table.row(

@@ -32,9 +32,7 @@ import io.vertx.mutiny.redis.client.Command;
 import io.vertx.mutiny.redis.client.Request;
 import jakarta.inject.Inject;
 import java.net.URI;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -68,16 +66,8 @@ class CoordinateSocketTest {
     @Inject
     MeterRegistry meters;
 
-    /** A device the registry stand-in knows; answers its credential. */
     private static String[] enrolledDevice() {
-        byte[] random = new byte[32];
-        new SecureRandom().nextBytes(random);
-        String credential = HexFormat.of().formatHex(random);
-        String uuid = UUID.randomUUID().toString().replace("-", "");
-        RegistryStub.enrol(
-                TokenHashes.sha256(credential),
-                new RegistryStub.Device(uuid, 7, 3, UUID.randomUUID().toString()));
-        return new String[] {uuid, credential};
+        return RegistryStub.enrolNewDevice();
     }
 
     private TestAgent connected(String uuid, String credential) throws Exception {

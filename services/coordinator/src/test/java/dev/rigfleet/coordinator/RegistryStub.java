@@ -2,13 +2,17 @@ package dev.rigfleet.coordinator;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.rigfleet.common.auth.TokenHashes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -65,6 +69,18 @@ public final class RegistryStub {
             server.start();
         }
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Enrols a new device with a random credential; answers its uuid and credential. */
+    public static String[] enrolNewDevice() {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String credential = HexFormat.of().formatHex(random);
+        String uuid = UUID.randomUUID().toString().replace("-", "");
+        enrol(
+                TokenHashes.sha256(credential),
+                new Device(uuid, 7, 3, UUID.randomUUID().toString()));
+        return new String[] {uuid, credential};
     }
 
     public static void enrol(String credentialSha256, Device device) {

@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rigfleet.common.auth.TokenHashes;
 import dev.rigfleet.proto.agent.ServerFrame;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
@@ -15,11 +14,8 @@ import io.quarkus.test.junit.TestProfile;
 import io.vertx.core.Vertx;
 import jakarta.inject.Inject;
 import java.net.URI;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
@@ -53,14 +49,7 @@ class WelcomeLimitTest {
     MeterRegistry meters;
 
     private static String[] enrolledDevice() {
-        byte[] random = new byte[32];
-        new SecureRandom().nextBytes(random);
-        String credential = HexFormat.of().formatHex(random);
-        String uuid = UUID.randomUUID().toString().replace("-", "");
-        RegistryStub.enrol(
-                TokenHashes.sha256(credential),
-                new RegistryStub.Device(uuid, 8, 4, UUID.randomUUID().toString()));
-        return new String[] {uuid, credential};
+        return RegistryStub.enrolNewDevice();
     }
 
     @Test

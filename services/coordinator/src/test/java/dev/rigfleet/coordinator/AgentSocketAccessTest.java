@@ -4,19 +4,25 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rigfleet.common.testing.TestTokens;
 import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.io.InputStream;
 import java.net.Socket;
+import java.net.URL;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Who may open a device's terminal or watch its agent, decided before any upgrade, with the common JSON errors; and
+ * Who may open a device's terminal or watch its agent, decided at the upgrade by the endpoints' own check, whatever
+ * shape the path takes, with the common JSON errors; and
  * the internal tunnel route's answers. Terminals and tunnels carrying bytes run against a real agent in e2e
  * (StreamsIT).
  */
@@ -38,38 +44,95 @@ class AgentSocketAccessTest {
         return new String[] {uuid, token};
     }
 
+    @TestHTTPResource("/")
+    URL server;
+
+    /** The shapes a path can take on its way to an endpoint; each must meet the endpoint's own check. */
+    private static List<String> variants(String uuid, String route) {
+        String dashed = uuid.substring(0, 8) + "-" + uuid.substring(8, 12) + "-" + uuid.substring(12, 16) + "-"
+                + uuid.substring(16, 20) + "-" + uuid.substring(20);
+        String encoded = uuid.chars().mapToObj(c -> String.format("%%%02X", c)).collect(Collectors.joining());
+        String base = "/api/v2/workspaceagents/";
+        return List.of(
+                base + uuid + route,
+                base + uuid + route + "/",
+                base + uuid + route + "//",
+                base + "/" + uuid + route,
+                "/" + base + uuid + route,
+                base + uuid + "/" + route,
+                base + uuid + route + ";x=1",
+                base + uuid + ";x=1" + route,
+                base + uuid + route + "/;x=1",
+                base + dashed + route,
+                base + uuid.toUpperCase() + route,
+                base + encoded + route,
+                base + uuid + route.replace("/", "%2F"),
+                base + uuid + route + "%2F",
+                base + "./" + uuid + route,
+                base + "x/../" + uuid + route,
+                base + uuid + route + "/.",
+                "/API/v2/workspaceagents/" + uuid + route,
+                base + uuid + route + "?x=1",
+                base + uuid + route + "/?command=id");
+    }
+
     @Test
-    void anotherOwnersTerminalOrAgentIsNotFound() {
+    void anotherOwnersSocketsAreNotFoundWhateverShapeThePathTakes() {
         String[] device = ownedDevice();
         String stranger = TestTokens.user(UUID.randomUUID().toString(), "user");
         for (String route : new String[] {"/pty", "/coordinate"}) {
-            given().auth()
-                    .oauth2(stranger)
-                    .get("/api/v2/workspaceagents/" + device[0] + route)
-                    .then()
-                    .statusCode(404)
-                    .contentType(ContentType.JSON)
-                    .body("error_message", equalTo("no agent " + device[0]))
-                    .body("status", equalTo(404));
+            for (String path : variants(device[0], route)) {
+                RawHttp.Answer answer = RawHttp.upgrade(server, path, stranger);
+                assertEquals(404, answer.status(), path + " answered " + answer.status() + " " + answer.body());
+            }
+            RawHttp.Answer canonical =
+                    RawHttp.upgrade(server, "/api/v2/workspaceagents/" + device[0] + route, stranger);
+            assertTrue(canonical.body().contains("\"error_message\":\"no agent " + device[0] + "\""), canonical.body());
+            assertTrue(canonical.body().contains("\"status\":404"), canonical.body());
         }
-        // The rerouted watch route checks on its own too.
-        given().auth()
-                .oauth2(stranger)
-                .get("/internal/agent-watch/" + device[0])
-                .then()
-                .statusCode(404)
-                .contentType(ContentType.JSON);
+        // The agent's own endpoint takes only a device's credential, and the old watch route is gone.
+        for (String path : List.of(
+                "/api/v2/workspaceagents/me/coordinate",
+                "/api/v2/workspaceagents/me/coordinate/",
+                "/api/v2/workspaceagents/me/link",
+                "/api/v2/workspaceagents/me/link/",
+                "/internal/agent-watch/" + device[0],
+                "/internal/agent-watch/" + device[0] + "/")) {
+            int status = RawHttp.upgrade(server, path, stranger).status();
+            assertTrue(status == 401 || status == 403 || status == 404, path + " answered " + status);
+        }
+    }
+
+    @Test
+    void anotherOwnersAgentViewsAreNotFoundWhateverShapeThePathTakes() {
+        String[] device = ownedDevice();
+        String stranger = TestTokens.user(UUID.randomUUID().toString(), "user");
+        for (String route : new String[] {"", "/connection", "/listening-ports"}) {
+            for (String path : variants(device[0], route)) {
+                RawHttp.Answer answer = RawHttp.get(server, path, stranger);
+                assertEquals(404, answer.status(), path + " answered " + answer.status() + " " + answer.body());
+            }
+        }
+    }
+
+    @Test
+    void theOwnerOpensTheSocketsAtTheirPathWithOrWithoutATrailingSlash() {
+        String[] device = ownedDevice();
+        for (String route : new String[] {"/pty", "/coordinate"}) {
+            for (String path : List.of(
+                    "/api/v2/workspaceagents/" + device[0] + route,
+                    "/api/v2/workspaceagents/" + device[0] + route + "/")) {
+                assertEquals(101, RawHttp.upgrade(server, path, device[1]).status(), path);
+            }
+        }
     }
 
     @Test
     void whatIsNotAnAgentIdIsNotFound() {
         String[] device = ownedDevice();
-        given().auth()
-                .oauth2(device[1])
-                .get("/api/v2/workspaceagents/not-an-agent/pty")
-                .then()
-                .statusCode(404)
-                .body("error_message", equalTo("no agent not-an-agent"));
+        RawHttp.Answer answer = RawHttp.upgrade(server, "/api/v2/workspaceagents/not-an-agent/pty", device[1]);
+        assertEquals(404, answer.status());
+        assertTrue(answer.body().contains("\"error_message\":\"no agent not-an-agent\""), answer.body());
     }
 
     @Test
@@ -80,14 +143,12 @@ class AgentSocketAccessTest {
                 "height", "lots",
                 "reconnect", "not-a-uuid",
                 "command", "x".repeat(3000));
-        bad.forEach((parameter, value) -> given().auth()
-                .oauth2(device[1])
-                .queryParam(parameter, value)
-                .get("/api/v2/workspaceagents/" + device[0] + "/pty")
-                .then()
-                .statusCode(400)
-                .contentType(ContentType.JSON)
-                .body("error_message", containsString(parameter)));
+        bad.forEach((parameter, value) -> {
+            RawHttp.Answer answer = RawHttp.upgrade(
+                    server, "/api/v2/workspaceagents/" + device[0] + "/pty?" + parameter + "=" + value, device[1]);
+            assertEquals(400, answer.status(), parameter);
+            assertTrue(answer.body().contains(parameter), answer.body());
+        });
     }
 
     @Test

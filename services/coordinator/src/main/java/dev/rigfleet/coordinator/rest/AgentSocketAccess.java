@@ -6,8 +6,11 @@ import dev.rigfleet.common.error.ErrorMappers;
 import dev.rigfleet.common.http.RequestIds;
 import dev.rigfleet.coordinator.client.RegistryClient;
 import io.quarkus.logging.Log;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.quarkus.websockets.next.HttpUpgradeCheck;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.Json;
@@ -16,14 +19,19 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.WebApplicationException;
+import java.util.Set;
 
 /**
- * Decides, before the upgrade, who may open the WebSockets {@code GET /{id}/pty} and {@code /{id}/coordinate}: the
- * device's owner and admins, as the registry sees the caller's token. Everyone else gets the 404 an unknown device
- * gets, and a bad query a 400, both with the common JSON error body (an upgrade refused later could carry none).
+ * Decides who may open the users' WebSockets {@code /{id}/pty} ({@link PtySocket}) and {@code /{id}/coordinate}
+ * ({@link AgentWatchSocket}): the device's owner and admins, as the registry sees the caller's token. The check is
+ * bound to those endpoints, so every path that reaches them (a trailing slash, a double slash) passes it; everyone
+ * else gets the 404 an unknown device gets, and a bad query a 400, both with the common JSON error body.
  */
 @ApplicationScoped
-public class AgentSocketAccess {
+public class AgentSocketAccess implements HttpUpgradeCheck {
+
+    private static final String SOCKETS = "/api/v2/workspaceagents/*";
+    private static final Set<String> CHECKED_ENDPOINTS = Set.of(PtySocket.ENDPOINT, AgentWatchSocket.ENDPOINT);
 
     private final RegistryClient registry;
 
@@ -31,54 +39,40 @@ public class AgentSocketAccess {
         this.registry = registry;
     }
 
-    /**
-     * Where {@code /{id}/coordinate} is served. WebSockets Next would match {@code /me/coordinate} (the agent's own
-     * route) with a {@code /{id}/coordinate} endpoint too, so the clients' route is rerouted here once access is
-     * decided. The ingress routes nothing under {@code /internal}.
-     */
-    static final String WATCH_PATH = "/internal/agent-watch/";
-
-    private static final String CHECKED = "rigfleet.agent-access-checked";
-
-    void install(@Observes Router router) {
-        // Just after the body limit, before the WebSocket routes and their security checks.
-        router.routeWithRegex(HttpMethod.GET, "/api/v2/workspaceagents/([^/]+)/(pty|coordinate)")
-                .order(Integer.MIN_VALUE + 1)
-                .handler(this::check);
-        router.routeWithRegex(HttpMethod.GET, WATCH_PATH + "([^/]+)")
-                .order(Integer.MIN_VALUE + 1)
-                .handler(this::check);
+    @Override
+    public boolean appliesTo(String endpointId) {
+        return CHECKED_ENDPOINTS.contains(endpointId);
     }
 
-    private void check(RoutingContext request) {
-        String id = request.pathParam("param0");
-        if ("me".equals(id) || request.get(CHECKED) != null) {
-            request.next(); // the agent's own connection, authenticated by its credential; or checked already
-            return;
-        }
+    @Override
+    public Uni<CheckResult> perform(HttpUpgradeContext upgrade) {
+        String id = upgrade.pathParam("id");
         String uuid;
         try {
             uuid = AgentIds.deviceUuid(id);
-            if ("pty".equals(request.pathParam("param1"))) {
-                PtyRequest.parse(request.request().query());
+            if (PtySocket.ENDPOINT.equals(upgrade.endpointId())) {
+                PtyRequest.parse(upgrade.httpRequest().query());
             }
         } catch (ApiException refused) {
-            answer(request, refused);
-            return;
+            return Uni.createFrom().failure(refused);
         }
-        Context context = Vertx.currentContext();
-        registry.deviceAsSeenBy(request.request().getHeader(HttpHeaders.AUTHORIZATION), uuid)
-                .subscribe()
-                .with(
-                        owned -> context.runOnContext(ignored -> {
-                            request.put(CHECKED, Boolean.TRUE);
-                            if ("coordinate".equals(request.pathParam("param1"))) {
-                                request.reroute(WATCH_PATH + uuid);
-                            } else {
-                                request.next();
-                            }
-                        }),
-                        failure -> context.runOnContext(ignored -> answer(request, refusal(id, failure))));
+        return registry.deviceAsSeenBy(upgrade.httpRequest().getHeader(HttpHeaders.AUTHORIZATION), uuid)
+                .onItemOrFailure()
+                .transformToUni((owned, failure) -> failure == null
+                        ? CheckResult.permitUpgrade()
+                        : Uni.createFrom().failure(refusal(id, failure)));
+    }
+
+    /**
+     * A refused upgrade fails its request; this answers the failure with the common error body, which a rejection
+     * of WebSockets Next cannot carry. The agent's own route is rerouted here too: {@code /me/coordinate} would also
+     * match the users' {@code /{id}/coordinate}, so the agent's endpoint is served under a path of its own.
+     */
+    void install(@Observes Router router) {
+        router.route(SOCKETS).order(Integer.MIN_VALUE).failureHandler(AgentSocketAccess::answerRefusal);
+        router.routeWithRegex(HttpMethod.GET, CoordinateSocket.PUBLIC_PATH + "/?")
+                .order(Integer.MIN_VALUE + 1)
+                .handler(request -> request.reroute(CoordinateSocket.PATH));
     }
 
     private static ApiException refusal(String id, Throwable failure) {
@@ -95,8 +89,29 @@ public class AgentSocketAccess {
         return ApiException.unavailable("the registry did not answer; try again");
     }
 
-    private static void answer(RoutingContext request, ApiException refused) {
+    private static ApiException asApiException(Throwable failure) {
+        if (failure instanceof ApiException api) {
+            return api;
+        }
+        if (failure instanceof AuthenticationFailedException || failure instanceof UnauthorizedException) {
+            return ApiException.unauthorized(ErrorMappers.WRONG_TOKEN);
+        }
+        if (failure instanceof ForbiddenException) {
+            return ApiException.forbidden("this token's scopes do not allow that");
+        }
+        return null;
+    }
+
+    private static void answerRefusal(RoutingContext request) {
+        ApiException refused = asApiException(request.failure());
+        if (refused == null || request.response().ended()) {
+            request.next();
+            return;
+        }
         String requestId = RequestIds.acceptable(request.request().getHeader(RequestIds.HEADER));
+        if (refused.status() == 401) {
+            request.response().putHeader("WWW-Authenticate", "Bearer");
+        }
         request.response()
                 .setStatusCode(refused.status())
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")

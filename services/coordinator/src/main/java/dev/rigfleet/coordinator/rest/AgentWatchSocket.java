@@ -27,11 +27,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code GET /api/v2/workspaceagents/{id}/coordinate}: where Coder's clients exchange mesh nodes with the agent.
  * rigfleet relays everything through the coordinator and has no mesh, so the route tells a client what it needs to
  * coordinate with the agent: a JSON message when it opens and one on every change, {@code {"id", "online", "epoch",
- * "at"}}. Access was decided, and the request rerouted here, before the upgrade ({@link AgentSocketAccess}).
+ * "at"}}. Access is decided at the upgrade ({@link AgentSocketAccess}).
  */
-@WebSocket(path = AgentSocketAccess.WATCH_PATH + "{id}")
+@WebSocket(path = "/api/v2/workspaceagents/{id}/coordinate", endpointId = AgentWatchSocket.ENDPOINT)
 @RolesAllowed(Caller.USER_SCOPE)
 public class AgentWatchSocket {
+
+    static final String ENDPOINT = "agent-watch";
 
     private final Map<String, Set<WebSocketConnection>> watchers = new ConcurrentHashMap<>();
     private final Presence presence;

@@ -15,9 +15,18 @@ import jakarta.annotation.security.RolesAllowed;
  * {@code GET /api/v2/workspaceagents/me/coordinate}: the agent's one connection home (101 Switching Protocols). The
  * upgrade needs a device credential; the frames are the protocol of {@code proto/rigfleet/agent/link.proto}.
  */
-@WebSocket(path = "/api/v2/workspaceagents/me/coordinate")
+@WebSocket(path = CoordinateSocket.PATH)
 @RolesAllowed(DeviceIdentityProvider.DEVICE_ROLE)
 public class CoordinateSocket {
+
+    /** Where agents dial. */
+    static final String PUBLIC_PATH = "/api/v2/workspaceagents/me/coordinate";
+
+    /**
+     * Where the endpoint is served: {@link #PUBLIC_PATH} is rerouted here ({@link AgentSocketAccess#install}), since
+     * it would also match the users' {@code /{id}/coordinate}.
+     */
+    static final String PATH = "/api/v2/workspaceagents/me/link";
 
     private final AgentLinks links;
     private final SecurityIdentity identity;

@@ -25,13 +25,15 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * {@code GET /api/v2/workspaceagents/{id}/pty}: a terminal on the device, relayed over its agent's link. As Coder's:
  * the client sends JSON {@code {"data": ..., "height": ..., "width": ...}} (text or binary frames; a non-zero
- * height and width resize the terminal), the device's output comes back as raw bytes in binary frames. Access was
- * decided before the upgrade ({@link AgentSocketAccess}); the session lives on the device and outlasts this socket,
+ * height and width resize the terminal), the device's output comes back as raw bytes in binary frames. Access is
+ * decided at the upgrade ({@link AgentSocketAccess}); the session lives on the device and outlasts this socket,
  * so the same {@code reconnect} id reattaches.
  */
-@WebSocket(path = "/api/v2/workspaceagents/{id}/pty")
+@WebSocket(path = "/api/v2/workspaceagents/{id}/pty", endpointId = PtySocket.ENDPOINT)
 @RolesAllowed(Caller.USER_SCOPE)
 public class PtySocket {
+
+    static final String ENDPOINT = "agent-pty";
 
     /** WebSocket close codes: "try again later" and "internal error". */
     private static final int UNAVAILABLE = 1013;

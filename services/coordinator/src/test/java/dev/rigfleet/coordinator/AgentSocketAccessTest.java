@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rigfleet.common.testing.InternalRoutes;
 import dev.rigfleet.common.testing.TestTokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -151,33 +152,54 @@ class AgentSocketAccessTest {
         });
     }
 
+    /** The one service that may open tunnels. */
+    private static final String INSTANCES = TestTokens.service("instances");
+
+    @Test
+    void onlyTheInstancesServiceMayUseTunnels() {
+        String body = "{\"device\":\"" + UUID.randomUUID() + "\",\"port\":22}";
+        InternalRoutes.refuseAllButTheirCallers("POST", "/internal/tunnels", body, "registry");
+        InternalRoutes.refuseAllButTheirCallers("GET", "/internal/tunnels/" + UUID.randomUUID(), null, "workspaces");
+        InternalRoutes.refuseAllButTheirCallers("DELETE", "/internal/tunnels/" + UUID.randomUUID(), null, "registry");
+    }
+
     @Test
     void aTunnelIsOpenedForAValidDeviceAndPortOnly() {
-        given().contentType(ContentType.JSON)
+        given().header("Authorization", INSTANCES)
+                .contentType(ContentType.JSON)
                 .body(Map.of("device", UUID.randomUUID().toString()))
                 .post("/internal/tunnels")
                 .then()
                 .statusCode(400)
                 .body("error_message", containsString("port"));
-        given().contentType(ContentType.JSON)
+        given().header("Authorization", INSTANCES)
+                .contentType(ContentType.JSON)
                 .body(Map.of("device", UUID.randomUUID().toString(), "port", 70000))
                 .post("/internal/tunnels")
                 .then()
                 .statusCode(400)
                 .body("error_message", containsString("port"));
-        given().contentType(ContentType.JSON)
+        given().header("Authorization", INSTANCES)
+                .contentType(ContentType.JSON)
                 .body(Map.of("device", "nobody", "port", 22))
                 .post("/internal/tunnels")
                 .then()
                 .statusCode(404);
-        given().delete("/internal/tunnels/" + UUID.randomUUID()).then().statusCode(404);
-        given().get("/internal/tunnels/" + UUID.randomUUID()).then().statusCode(404);
+        given().header("Authorization", INSTANCES)
+                .delete("/internal/tunnels/" + UUID.randomUUID())
+                .then()
+                .statusCode(404);
+        given().header("Authorization", INSTANCES)
+                .get("/internal/tunnels/" + UUID.randomUUID())
+                .then()
+                .statusCode(404);
     }
 
     @Test
     void aTunnelToAnOfflineDeviceClosesItsConnectionsAndCanBeClosed() throws Exception {
         String device = UUID.randomUUID().toString();
-        Map<String, Object> tunnel = given().contentType(ContentType.JSON)
+        Map<String, Object> tunnel = given().header("Authorization", INSTANCES)
+                .contentType(ContentType.JSON)
                 .body(Map.of("device", device, "port", 22))
                 .post("/internal/tunnels")
                 .then()
@@ -192,8 +214,17 @@ class AgentSocketAccessTest {
             InputStream in = socket.getInputStream();
             assertEquals(-1, in.read(), "a connection to an offline device is closed");
         }
-        given().get("/internal/tunnels/" + tunnel.get("id")).then().statusCode(200);
-        given().delete("/internal/tunnels/" + tunnel.get("id")).then().statusCode(204);
-        given().delete("/internal/tunnels/" + tunnel.get("id")).then().statusCode(404);
+        given().header("Authorization", INSTANCES)
+                .get("/internal/tunnels/" + tunnel.get("id"))
+                .then()
+                .statusCode(200);
+        given().header("Authorization", INSTANCES)
+                .delete("/internal/tunnels/" + tunnel.get("id"))
+                .then()
+                .statusCode(204);
+        given().header("Authorization", INSTANCES)
+                .delete("/internal/tunnels/" + tunnel.get("id"))
+                .then()
+                .statusCode(404);
     }
 }

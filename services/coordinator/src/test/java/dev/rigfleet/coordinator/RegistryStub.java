@@ -3,6 +3,7 @@ package dev.rigfleet.coordinator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.rigfleet.common.auth.TokenHashes;
+import dev.rigfleet.common.testing.TestTokens;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -59,6 +60,9 @@ public final class RegistryStub {
             server.createContext("/internal/devices/", RegistryStub::handle);
             server.createContext("/devices/", RegistryStub::handleOwner);
             server.createContext("/internal/owners/", exchange -> {
+                if (!fromCoordinator(exchange)) {
+                    return;
+                }
                 String owner = exchange.getRequestURI().getPath().split("/")[3];
                 answer(
                         exchange,
@@ -161,7 +165,22 @@ public final class RegistryStub {
         }
     }
 
+    /** As the registry does: its internal routes answer only the coordinator's service token. */
+    private static boolean fromCoordinator(HttpExchange exchange) throws IOException {
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        if (TestTokens.serviceCaller(authorization)
+                .filter("coordinator"::equals)
+                .isPresent()) {
+            return true;
+        }
+        answer(exchange, 401, "{\"error_message\":\"this route needs a service token\"}");
+        return false;
+    }
+
     private static void handle(HttpExchange exchange) throws IOException {
+        if (!fromCoordinator(exchange)) {
+            return;
+        }
         String[] parts = exchange.getRequestURI().getPath().split("/");
         // /internal/devices/{a}/{b}
         String first = parts[3];

@@ -4,7 +4,9 @@ import io.quarkus.arc.DefaultBean;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.HttpHeaders;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
@@ -17,14 +19,16 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 public class HttpRevocationSource implements RevocationSource {
 
     private final RevocationsApi api;
+    private final ServiceTokens serviceTokens;
 
-    public HttpRevocationSource(@RestClient RevocationsApi api) {
+    public HttpRevocationSource(@RestClient RevocationsApi api, ServiceTokens serviceTokens) {
         this.api = api;
+        this.serviceTokens = serviceTokens;
     }
 
     @Override
     public Uni<RevocationList> load() {
-        return api.list();
+        return api.list(serviceTokens.authorization());
     }
 
     @RegisterRestClient(configKey = "revocations")
@@ -32,6 +36,6 @@ public class HttpRevocationSource implements RevocationSource {
     interface RevocationsApi {
 
         @GET
-        Uni<RevocationList> list();
+        Uni<RevocationList> list(@HeaderParam(HttpHeaders.AUTHORIZATION) String serviceAuthorization);
     }
 }

@@ -288,7 +288,11 @@ class CommonHttpTest {
         given().get("/probe/secure").then().statusCode(401).header("X-RateLimit-Limit", notNullValue());
         given().get("/probe/nothing-here").then().statusCode(404).header("X-RateLimit-Limit", notNullValue());
         given().get("/q/health/live").then().header("X-RateLimit-Limit", nullValue());
-        given().get("/internal/probe").then().statusCode(200).header("X-RateLimit-Limit", nullValue());
+        given().header("Authorization", TestTokens.service("coordinator"))
+                .get("/internal/probe")
+                .then()
+                .statusCode(200)
+                .header("X-RateLimit-Limit", nullValue());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.rigfleet.common.http;
 
+import dev.rigfleet.common.auth.InternalApi;
 import dev.rigfleet.common.paging.Page;
 import dev.rigfleet.common.paging.PageRequest;
 import io.smallrye.mutiny.Uni;
@@ -22,6 +23,7 @@ public class ProbeResource {
 
     /** A service-to-service route, as the services' /internal routes are. */
     @Path("/internal/probe")
+    @InternalApi(callers = "coordinator")
     public static class InternalProbeResource {
 
         @GET

@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 
 /**
  * Stands in for the workspaces service's {@code GET /internal/revocations} in tests of one other service. The real
- * owner and the real path between services are tested in e2e.
+ * owner and the real path between services are tested in e2e. Like the owner, it wants a service token.
  */
 public final class RevocationOwnerStub {
 
@@ -29,6 +29,12 @@ public final class RevocationOwnerStub {
                 throw new UncheckedIOException(e);
             }
             server.createContext("/internal/revocations", exchange -> {
+                if (TestTokens.serviceCaller(exchange.getRequestHeaders().getFirst("Authorization"))
+                        .isEmpty()) {
+                    exchange.sendResponseHeaders(401, -1);
+                    exchange.close();
+                    return;
+                }
                 byte[] body = json().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().add("Content-Type", "application/json");
                 exchange.sendResponseHeaders(200, body.length);

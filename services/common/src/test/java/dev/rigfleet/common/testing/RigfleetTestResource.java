@@ -22,6 +22,7 @@ public class RigfleetTestResource implements QuarkusTestResourceLifecycleManager
                         TestKeys.publicKeyFile().toUri().toString(),
                 "smallrye.jwt.sign.key.location",
                         TestKeys.privateKeyFile().toUri().toString(),
+                "rigfleet.service-identity.key", TestKeys.serviceKey(),
                 "quarkus.rest-client.revocations.url", RevocationOwnerStub.start());
     }
 

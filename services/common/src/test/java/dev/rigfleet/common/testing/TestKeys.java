@@ -9,11 +9,15 @@ import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
- * An RSA key pair made once per test JVM and written as PEM files where the services' configuration finds them.
+ * An RSA key pair made once per test JVM and written as PEM files where the services' configuration finds them, and
+ * the services' shared key for service tokens.
  * Quarkus loads test resources and tests in different class loaders, so the pair is found again through a system
  * property rather than a static field.
  */
@@ -43,6 +47,19 @@ public final class TestKeys {
         }
     }
 
+    /** The services' shared key under test (base64), as {@code rigfleet.service-identity.key} takes it. */
+    public static String serviceKey() {
+        try {
+            return Files.readString(directory().resolve("service.key")).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static SecretKey serviceSecretKey() {
+        return new SecretKeySpec(Base64.getDecoder().decode(serviceKey()), "HmacSHA256");
+    }
+
     /** A private key nobody trusts, for forged signatures. */
     public static PrivateKey strangerKey() {
         return generate().getPrivate();
@@ -62,6 +79,10 @@ public final class TestKeys {
             Files.writeString(
                     directory.resolve("private.pem"),
                     pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+            byte[] serviceKey = new byte[32];
+            new SecureRandom().nextBytes(serviceKey);
+            Files.writeString(
+                    directory.resolve("service.key"), Base64.getEncoder().encodeToString(serviceKey));
             System.setProperty(DIRECTORY_PROPERTY, directory.toString());
             return directory;
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package dev.rigfleet.coordinator.client;
 
+import dev.rigfleet.common.auth.ServiceTokens;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.Consumes;
@@ -10,13 +11,17 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Instant;
 import java.util.UUID;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
-/** The registry's routes for the device link (its {@code /internal/devices}); REST client {@code registry}. */
+/**
+ * The registry's routes for the device link (its {@code /internal/devices} and {@code /internal/owners}, called with
+ * this service's token) and the user routes asked with the caller's token; REST client {@code registry}.
+ */
 @ApplicationScoped
 public class RegistryClient {
 
@@ -28,11 +33,17 @@ public class RegistryClient {
     private final Api api;
     private final UserApi userApi;
     private final OwnerApi ownerApi;
+    private final ServiceTokens serviceTokens;
 
-    public RegistryClient(@RestClient Api api, @RestClient UserApi userApi, @RestClient OwnerApi ownerApi) {
+    public RegistryClient(
+            @RestClient Api api,
+            @RestClient UserApi userApi,
+            @RestClient OwnerApi ownerApi,
+            ServiceTokens serviceTokens) {
         this.api = api;
         this.userApi = userApi;
         this.ownerApi = ownerApi;
+        this.serviceTokens = serviceTokens;
     }
 
     /**
@@ -49,30 +60,30 @@ public class RegistryClient {
     }
 
     public Uni<DeviceIdentity> identify(String credentialSha256) {
-        return api.identify(credentialSha256);
+        return api.identify(serviceTokens.authorization(), credentialSha256);
     }
 
     /** The enrolled, provisioned device on this cloud instance; 404 when there is none. */
     public Uni<DeviceIdentity> identifyInstance(String provider, String instanceId) {
-        return api.identifyInstance(provider, instanceId);
+        return api.identifyInstance(serviceTokens.authorization(), provider, instanceId);
     }
 
     /** The device owner's git SSH key pair ({@code public_key}, {@code private_key}), as the registry's JSON. */
     public Uni<String> gitSshKey(UUID owner) {
-        return ownerApi.gitSshKey(owner);
+        return ownerApi.gitSshKey(serviceTokens.authorization(), owner);
     }
 
     /** The device's target state, as the registry's JSON. */
     public Uni<String> targetState(String uuid) {
-        return api.targetState(uuid);
+        return api.targetState(serviceTokens.authorization(), uuid);
     }
 
     public Uni<Void> transition(String uuid, boolean online, Instant at) {
-        return api.transition(uuid, new Transition(online, at));
+        return api.transition(serviceTokens.authorization(), uuid, new Transition(online, at));
     }
 
     public Uni<Void> reportedState(String uuid, String json) {
-        return api.reportedState(uuid, json);
+        return api.reportedState(serviceTokens.authorization(), uuid, json);
     }
 
     @RegisterRestClient(configKey = "registry")
@@ -82,7 +93,7 @@ public class RegistryClient {
         @GET
         @Path("/{owner}/git-ssh-key")
         @Produces(MediaType.APPLICATION_JSON)
-        Uni<String> gitSshKey(@PathParam("owner") UUID owner);
+        Uni<String> gitSshKey(@HeaderParam(HttpHeaders.AUTHORIZATION) String service, @PathParam("owner") UUID owner);
     }
 
     @RegisterRestClient(configKey = "registry")
@@ -106,25 +117,32 @@ public class RegistryClient {
 
         @GET
         @Path("/by-credential/{sha256}")
-        Uni<DeviceIdentity> identify(@PathParam("sha256") String credentialSha256);
+        Uni<DeviceIdentity> identify(
+                @HeaderParam(HttpHeaders.AUTHORIZATION) String service, @PathParam("sha256") String credentialSha256);
 
         @GET
         @Path("/by-cloud-identity/{provider}/{instanceId}")
         Uni<DeviceIdentity> identifyInstance(
-                @PathParam("provider") String provider, @PathParam("instanceId") String instanceId);
+                @HeaderParam(HttpHeaders.AUTHORIZATION) String service,
+                @PathParam("provider") String provider,
+                @PathParam("instanceId") String instanceId);
 
         @GET
         @Path("/{uuid}/target-state")
         @Produces(MediaType.APPLICATION_JSON)
-        Uni<String> targetState(@PathParam("uuid") String uuid);
+        Uni<String> targetState(@HeaderParam(HttpHeaders.AUTHORIZATION) String service, @PathParam("uuid") String uuid);
 
         @POST
         @Path("/{uuid}/transitions")
-        Uni<Void> transition(@PathParam("uuid") String uuid, Transition transition);
+        Uni<Void> transition(
+                @HeaderParam(HttpHeaders.AUTHORIZATION) String service,
+                @PathParam("uuid") String uuid,
+                Transition transition);
 
         @PUT
         @Path("/{uuid}/reported-state")
         @Consumes(MediaType.APPLICATION_JSON)
-        Uni<Void> reportedState(@PathParam("uuid") String uuid, String json);
+        Uni<Void> reportedState(
+                @HeaderParam(HttpHeaders.AUTHORIZATION) String service, @PathParam("uuid") String uuid, String json);
     }
 }

@@ -1,5 +1,6 @@
 package dev.rigfleet.coordinator.rest;
 
+import dev.rigfleet.common.auth.InternalApi;
 import dev.rigfleet.common.error.ApiException;
 import dev.rigfleet.coordinator.service.Tunnels;
 import dev.rigfleet.coordinator.service.Tunnels.Tunnel;
@@ -16,10 +17,11 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.Response;
 
 /**
- * {@code /internal/tunnels}: for services inside the cluster (the instances service), never routed from outside. A
- * tunnel is a port on this replica that reaches a TCP port on the device's loopback interface.
+ * {@code /internal/tunnels}: for the instances service only, never routed from outside. A tunnel is a port on this
+ * replica that reaches a TCP port on the device's loopback interface.
  */
 @Path("/internal/tunnels")
+@InternalApi(callers = "instances")
 public class TunnelResource {
 
     public record TunnelRequest(

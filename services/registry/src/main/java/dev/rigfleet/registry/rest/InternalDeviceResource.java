@@ -1,5 +1,6 @@
 package dev.rigfleet.registry.rest;
 
+import dev.rigfleet.common.auth.InternalApi;
 import dev.rigfleet.registry.model.TargetState;
 import dev.rigfleet.registry.model.Views.Identity;
 import dev.rigfleet.registry.service.DeviceService;
@@ -16,10 +17,11 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * For the device link (the coordinator), not for users: the entry proxy does not route {@code /internal}. Which
- * device a credential belongs to, and what the device link observed of a device.
+ * For the device link (the coordinator), not for users: which device a credential belongs to, and what the device
+ * link observed of a device.
  */
 @Path("/internal/devices")
+@InternalApi(callers = "coordinator")
 public class InternalDeviceResource {
 
     /** {@code at} defaults to now. */

@@ -1,5 +1,6 @@
 package dev.rigfleet.registry.rest;
 
+import dev.rigfleet.common.auth.InternalApi;
 import dev.rigfleet.registry.service.GitSshKeys;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.GET;
@@ -7,8 +8,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import java.util.UUID;
 
-/** For the device link, not for users (the entry proxy does not route {@code /internal}): what device owners have. */
+/** For the device link (the coordinator), not for users: what device owners have. */
 @Path("/internal/owners/{owner}")
+@InternalApi(callers = "coordinator")
 public class InternalOwnerResource {
 
     private final GitSshKeys gitSshKeys;

@@ -4,13 +4,17 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.rigfleet.common.auth.TokenHashes;
 import dev.rigfleet.common.redis.Presence;
+import dev.rigfleet.common.testing.InternalRoutes;
 import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
+import dev.rigfleet.common.testing.TestTokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -210,7 +214,8 @@ class DeviceResourceTest {
         String uuid = (String) owner.enrol(owner.createFleet()).get("uuid");
         Instant start = Instant.parse("2026-11-01T10:00:00Z");
         for (int i = 0; i < 5; i++) {
-            given().contentType(ContentType.JSON)
+            given().header("Authorization", TestTokens.service("coordinator"))
+                    .contentType(ContentType.JSON)
                     .body(Map.of(
                             "online",
                             i % 2 == 0,
@@ -241,12 +246,14 @@ class DeviceResourceTest {
                 .body("first_seen", equalTo("2026-11-01T10:00:00Z"))
                 .body("last_seen", equalTo("2026-11-01T10:04:00Z"));
 
-        given().contentType(ContentType.JSON)
+        given().header("Authorization", TestTokens.service("coordinator"))
+                .contentType(ContentType.JSON)
                 .body(Map.of())
                 .post("/internal/devices/" + uuid + "/transitions")
                 .then()
                 .statusCode(400);
-        given().contentType(ContentType.JSON)
+        given().header("Authorization", TestTokens.service("coordinator"))
+                .contentType(ContentType.JSON)
                 .body(Map.of("online", true))
                 .post("/internal/devices/" + "f".repeat(32) + "/transitions")
                 .then()
@@ -259,7 +266,8 @@ class DeviceResourceTest {
         String uuid = (String) owner.enrol(owner.createFleet()).get("uuid");
         Map<String, Object> state = Map.of("status", "Idle", "commit", "v1", "services", Map.of("main", "Running"));
 
-        given().contentType(ContentType.JSON)
+        given().header("Authorization", TestTokens.service("coordinator"))
+                .contentType(ContentType.JSON)
                 .body(state)
                 .put("/internal/devices/" + uuid + "/reported-state")
                 .then()
@@ -270,6 +278,36 @@ class DeviceResourceTest {
                 .then()
                 .body("reported_state", equalTo(state))
                 .body("created_at", notNullValue());
+    }
+
+    @Test
+    void onlyTheCoordinatorMayUseTheDeviceLinkRoutesAndNothingElseChangesADevice() {
+        Api owner = Api.newUser();
+        Map<String, Object> device = owner.enrol(owner.createFleet());
+        String uuid = (String) device.get("uuid");
+        String internal = "/internal/devices/";
+        InternalRoutes.refuseAllButTheirCallers(
+                "GET",
+                internal + "by-credential/" + TokenHashes.sha256((String) device.get("credential")),
+                null,
+                "instances");
+        InternalRoutes.refuseAllButTheirCallers("GET", internal + "by-cloud-identity/aws/i-1", null, "instances");
+        InternalRoutes.refuseAllButTheirCallers("GET", internal + uuid + "/target-state", null, "workspaces");
+        InternalRoutes.refuseAllButTheirCallers(
+                "POST",
+                internal + uuid + "/transitions",
+                "{\"online\":true,\"at\":\"2030-01-01T00:00:00Z\"}",
+                "instances");
+        InternalRoutes.refuseAllButTheirCallers(
+                "PUT", internal + uuid + "/reported-state", "{\"status\":\"forged\"}", "instances");
+
+        owner.call()
+                .get("/devices/" + uuid)
+                .then()
+                .statusCode(200)
+                .body("last_seen", nullValue())
+                .body("first_seen", nullValue())
+                .body("reported_state.status", not(equalTo("forged")));
     }
 
     @Test

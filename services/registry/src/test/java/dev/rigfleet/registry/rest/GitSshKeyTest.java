@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rigfleet.common.testing.InternalRoutes;
 import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
+import dev.rigfleet.common.testing.TestTokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -30,7 +32,8 @@ import org.junit.jupiter.api.Test;
 class GitSshKeyTest {
 
     private static JsonPath key(UUID owner) {
-        return given().get("/internal/owners/" + owner + "/git-ssh-key")
+        return given().header("Authorization", TestTokens.service("coordinator"))
+                .get("/internal/owners/" + owner + "/git-ssh-key")
                 .then()
                 .statusCode(200)
                 .extract()
@@ -72,7 +75,17 @@ class GitSshKeyTest {
 
     @Test
     void aMalformedOwnerIsNotFound() {
-        given().get("/internal/owners/not-a-uuid/git-ssh-key").then().statusCode(404);
+        given().header("Authorization", TestTokens.service("coordinator"))
+                .get("/internal/owners/not-a-uuid/git-ssh-key")
+                .then()
+                .statusCode(404);
+    }
+
+    @Test
+    void onlyTheCoordinatorGetsAKeyAndNobodyElseMakesOne() {
+        UUID owner = UUID.randomUUID();
+        InternalRoutes.refuseAllButTheirCallers("GET", "/internal/owners/" + owner + "/git-ssh-key", null, "instances");
+        assertEquals(0, storedKeys(owner), "a refused call stores no key pair");
     }
 
     /** What the database holds, read as an attacker with a copy of it would. */
@@ -86,6 +99,22 @@ class GitSshKeyTest {
             try (ResultSet row = query.executeQuery()) {
                 assertTrue(row.next(), "a stored key");
                 return row.getString(1);
+            }
+        } catch (SQLException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static int storedKeys(UUID owner) {
+        String url = ConfigProvider.getConfig().getValue("quarkus.datasource.jdbc.url", String.class);
+        try (Connection connection =
+                        DriverManager.getConnection(url, PostgresTestResource.USER, PostgresTestResource.PASSWORD);
+                PreparedStatement query =
+                        connection.prepareStatement("SELECT count(*) FROM registry.git_ssh_keys WHERE owner_id = ?")) {
+            query.setObject(1, owner);
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                return row.getInt(1);
             }
         } catch (SQLException e) {
             throw new AssertionError(e);

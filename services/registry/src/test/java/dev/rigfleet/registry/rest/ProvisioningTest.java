@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import dev.rigfleet.common.auth.TokenHashes;
 import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
+import dev.rigfleet.common.testing.TestTokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -56,7 +57,8 @@ class ProvisioningTest {
         String uuid = enrolment.getString("uuid");
         String credential = enrolment.getString("credential");
 
-        given().get("/internal/devices/by-credential/" + TokenHashes.sha256(credential))
+        given().header("Authorization", TestTokens.service("coordinator"))
+                .get("/internal/devices/by-credential/" + TokenHashes.sha256(credential))
                 .then()
                 .statusCode(200)
                 .body("uuid", equalTo(uuid))
@@ -160,7 +162,10 @@ class ProvisioningTest {
         Map<String, Object> device = owner.enrol(appId);
         String uuid = (String) device.get("uuid");
         String hash = TokenHashes.sha256((String) device.get("credential"));
-        given().get("/internal/devices/by-credential/" + hash).then().statusCode(200);
+        given().header("Authorization", TestTokens.service("coordinator"))
+                .get("/internal/devices/by-credential/" + hash)
+                .then()
+                .statusCode(200);
 
         Api.newUser().call().post("/devices/" + uuid + "/deprovision").then().statusCode(404);
         owner.call()
@@ -169,7 +174,10 @@ class ProvisioningTest {
                 .statusCode(200)
                 .body("provisioned", equalTo(false));
 
-        given().get("/internal/devices/by-credential/" + hash).then().statusCode(404);
+        given().header("Authorization", TestTokens.service("coordinator"))
+                .get("/internal/devices/by-credential/" + hash)
+                .then()
+                .statusCode(404);
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> events.deprovisioned(uuid).size() == 1);
         assertEquals(hash, events.deprovisioned(uuid).get(0).getCredentialSha256());
@@ -194,12 +202,17 @@ class ProvisioningTest {
                 .body("cloud_identity.provider", equalTo("aws"))
                 .body("cloud_identity.instance_id", equalTo(identity.get("instance_id")));
 
-        given().get("/internal/devices/by-cloud-identity/aws/" + identity.get("instance_id"))
+        given().header("Authorization", TestTokens.service("coordinator"))
+                .get("/internal/devices/by-cloud-identity/aws/" + identity.get("instance_id"))
                 .then()
                 .statusCode(200)
                 .body("uuid", equalTo(uuid));
-        given().get("/internal/devices/by-cloud-identity/aws/i-unknown").then().statusCode(404);
-        given().get("/internal/devices/by-cloud-identity/google/" + identity.get("instance_id"))
+        given().header("Authorization", TestTokens.service("coordinator"))
+                .get("/internal/devices/by-cloud-identity/aws/i-unknown")
+                .then()
+                .statusCode(404);
+        given().header("Authorization", TestTokens.service("coordinator"))
+                .get("/internal/devices/by-cloud-identity/google/" + identity.get("instance_id"))
                 .then()
                 .statusCode(404);
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
+import dev.rigfleet.common.testing.TestTokens;
 import dev.rigfleet.proto.bus.DeviceTarget;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -367,12 +368,14 @@ class TargetStateTest {
         String uuid = (String) owner.enrol(owner.createFleet()).get("uuid");
 
         io.restassured.RestAssured.given()
+                .header("Authorization", TestTokens.service("coordinator"))
                 .get("/internal/devices/" + uuid + "/target-state")
                 .then()
                 .statusCode(200)
                 .body("uuid", equalTo(uuid))
                 .body("version", equalTo(1));
         io.restassured.RestAssured.given()
+                .header("Authorization", TestTokens.service("coordinator"))
                 .get("/internal/devices/" + "e".repeat(32) + "/target-state")
                 .then()
                 .statusCode(404);

@@ -8,8 +8,10 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 
 import dev.rigfleet.common.auth.TokenHashes;
+import dev.rigfleet.common.testing.InternalRoutes;
 import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
+import dev.rigfleet.common.testing.TestTokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -138,7 +140,10 @@ class TokenResourceTest {
                 .body("revoked", equalTo(1));
 
         refused(token);
-        given().get("/internal/revocations").then().body("revoked.sha256", hasItem(TokenHashes.sha256(token)));
+        given().header("Authorization", TestTokens.service("registry"))
+                .get("/internal/revocations")
+                .then()
+                .body("revoked.sha256", hasItem(TokenHashes.sha256(token)));
     }
 
     @Test
@@ -211,9 +216,21 @@ class TokenResourceTest {
     }
 
     @Test
+    void onlyTheServicesThatMirrorTheRevocationListMayReadIt() {
+        InternalRoutes.refuseAllButTheirCallers("GET", "/internal/revocations", null, "workspaces");
+        for (String mirror : new String[] {"registry", "instances", "coordinator"}) {
+            given().header("Authorization", TestTokens.service(mirror))
+                    .get("/internal/revocations")
+                    .then()
+                    .statusCode(200);
+        }
+    }
+
+    @Test
     void revocationsListOnlyRevokedTokens() {
         String live = Accounts.token(Accounts.newUser(), PASSWORD);
-        given().get("/internal/revocations")
+        given().header("Authorization", TestTokens.service("registry"))
+                .get("/internal/revocations")
                 .then()
                 .statusCode(200)
                 .body("revoked.sha256", not(hasItem(TokenHashes.sha256(live))));

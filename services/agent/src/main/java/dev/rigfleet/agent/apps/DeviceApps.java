@@ -29,6 +29,13 @@ public final class DeviceApps {
     public record Current(long appId, String appName, long releaseId, String commit, List<ServiceSpec> services) {
 
         static final Current NONE = new Current(0, "", 0, "", List.of());
+
+        /** The service with exactly this uuid (as the target state spells it), if the device runs one. */
+        public Optional<ServiceSpec> service(String uuid) {
+            return services.stream()
+                    .filter(service -> service.uuid().equals(uuid))
+                    .findFirst();
+        }
     }
 
     private final AppRuntime runtime;

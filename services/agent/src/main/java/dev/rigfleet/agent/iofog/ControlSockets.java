@@ -7,13 +7,15 @@ import io.vertx.core.http.WebSocketFrame;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.logging.Logger;
 
 /**
  * The ioFog control WebSockets, {@code /v2/control/socket/id/:id}, with the reference agent's framing: a PING whose
  * payload is {@code 0x09} gets a PONG with {@code 0x0A}; a new configuration for the app is signalled as the single
  * byte {@code 0x0C}, which the app acknowledges with {@code 0x0B}; a signal not acknowledged is sent again every
- * {@code resendMillis}, at most {@value #MAX_SIGNALS} times in all.
+ * {@code resendMillis}, at most {@value #MAX_SIGNALS} times in all. A socket for an id that is not a running
+ * service's is refused with 404 before it opens.
  */
 public final class ControlSockets {
 
@@ -33,15 +35,23 @@ public final class ControlSockets {
 
     private final Vertx vertx;
     private final long resendMillis;
+    private final Predicate<String> runs;
     private final Map<String, Set<ServerWebSocket>> byApp = new ConcurrentHashMap<>();
     private final Map<ServerWebSocket, Unacknowledged> waiting = new ConcurrentHashMap<>();
 
-    public ControlSockets(Vertx vertx, long resendMillis) {
+    /** @param runs whether an id is a running service's, the only ids a control socket opens for */
+    public ControlSockets(Vertx vertx, long resendMillis, Predicate<String> runs) {
         this.vertx = vertx;
         this.resendMillis = resendMillis;
+        this.runs = runs;
     }
 
+    /** Opens the socket for {@code appId} (what follows the route's prefix), or refuses it with 404. */
     public void accept(String appId, ServerWebSocket socket) {
+        if (!runs.test(appId)) {
+            socket.reject(404);
+            return;
+        }
         byApp.computeIfAbsent(appId, ignored -> ConcurrentHashMap.newKeySet()).add(socket);
         socket.frameHandler(frame -> frame(socket, frame));
         socket.closeHandler(closed -> {

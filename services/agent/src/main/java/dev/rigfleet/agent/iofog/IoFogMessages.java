@@ -72,8 +72,12 @@ public class IoFogMessages {
         return dropped.get();
     }
 
-    /** An app's message socket; the newest one per app wins. */
+    /** An app's message socket; the newest one per app wins. An id that is not a running service's: 404. */
     void accept(String appId, ServerWebSocket socket) {
+        if (!IoFogServer.runs(apps, appId)) {
+            socket.reject(404);
+            return;
+        }
         ServerWebSocket previous = sockets.put(appId, socket);
         if (previous != null && previous != socket) {
             previous.close((short) 1001, "a newer message socket took over");

@@ -54,7 +54,7 @@ public class IoFogServer {
         this.apps = apps;
         this.agentRoutes = agentRoutes;
         this.messages = messages;
-        this.control = new ControlSockets(vertx, CONTROL_RESEND_MS);
+        this.control = new ControlSockets(vertx, CONTROL_RESEND_MS, id -> runs(apps, id));
     }
 
     void start(@Observes StartupEvent started) {
@@ -69,6 +69,8 @@ public class IoFogServer {
                         IoFogAnswers.error(request, known(request.normalizedPath()) ? 405 : 404, "no such endpoint"));
         server = vertx.createHttpServer(new HttpServerOptions().setHost(config.iofogHost()))
                 .webSocketHandler(socket -> {
+                    // The raw path (not decoded, not normalised); each socket's accept refuses an id that is not
+                    // exactly a running service's, so encodings and dot segments never name one.
                     String path = socket.path();
                     if (path.startsWith("/v2/control/socket/id/")) {
                         control.accept(path.substring("/v2/control/socket/id/".length()), socket);
@@ -105,15 +107,22 @@ public class IoFogServer {
 
     private void configGet(RoutingContext request, JsonNode body) {
         String id = body.path("id").asText("");
-        Optional<ServiceSpec> service = apps.current().services().stream()
-                .filter(candidate -> candidate.uuid().equals(id))
-                .findFirst();
+        Optional<ServiceSpec> service = apps.current().service(id);
         if (service.isEmpty()) {
             IoFogAnswers.error(request, 400, "no microservice " + id + " runs on this device");
             return;
         }
         IoFogAnswers.json(
                 request, 200, Map.of("status", "okay", "config", service.get().config()));
+    }
+
+    /**
+     * Whether {@code id} is the uuid of a service of the release the device runs, exactly as its target state spells
+     * it (the registry's uuids are lower-case): the id an app may open its sockets with. Anything else — another case,
+     * a trailing slash, {@code ;params}, percent-encodings, dot segments — names no service.
+     */
+    static boolean runs(DeviceApps apps, String id) {
+        return !id.isEmpty() && apps.current().service(id).isPresent();
     }
 
     /** Wraps a handler that takes a JSON body: any other content type, or a body that is not an object, is 400. */

@@ -2,24 +2,31 @@ package dev.rigfleet.agent.iofog;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketFrame;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The control socket's framing, with a re-send interval short enough to watch it give up. */
+/**
+ * The control socket's framing, with a re-send interval short enough to watch it give up; only {@code app-1} runs.
+ */
 class ControlSocketsTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final String PREFIX = "/v2/control/socket/id/";
 
     private final Vertx vertx = Vertx.vertx();
 
@@ -30,15 +37,23 @@ class ControlSocketsTest {
 
     private record Client(WebSocket socket, List<Byte> signals, List<Buffer> pongs) {}
 
-    private Client connect(ControlSockets control) throws Exception {
-        HttpServer server = vertx.createHttpServer()
-                .webSocketHandler(socket -> control.accept("app-1", socket))
+    private static ControlSockets controlSockets(Vertx vertx, long resendMillis) {
+        return new ControlSockets(vertx, resendMillis, "app-1"::equals);
+    }
+
+    private HttpServer serve(ControlSockets control) throws Exception {
+        return vertx.createHttpServer()
+                .webSocketHandler(socket -> control.accept(socket.path().substring(PREFIX.length()), socket))
                 .listen(0, "127.0.0.1")
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
+    }
+
+    private Client connect(ControlSockets control) throws Exception {
+        HttpServer server = serve(control);
         WebSocketClient client = vertx.createWebSocketClient();
-        WebSocket socket = client.connect(server.actualPort(), "127.0.0.1", "/v2/control/socket/id/app-1")
+        WebSocket socket = client.connect(server.actualPort(), "127.0.0.1", PREFIX + "app-1")
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
@@ -56,7 +71,7 @@ class ControlSocketsTest {
 
     @Test
     void aNewConfigurationIsSignalledUntilAcknowledged() throws Exception {
-        ControlSockets control = new ControlSockets(vertx, 200);
+        ControlSockets control = controlSockets(vertx, 200);
         Client client = connect(control);
         control.configurationChanged("app-1");
         await().atMost(WAIT).until(() -> client.signals().size() >= 2); // unacknowledged: sent again
@@ -72,7 +87,7 @@ class ControlSocketsTest {
 
     @Test
     void anUnacknowledgedSignalIsSentTenTimesAtMost() throws Exception {
-        ControlSockets control = new ControlSockets(vertx, 50);
+        ControlSockets control = controlSockets(vertx, 50);
         Client client = connect(control);
         control.configurationChanged("app-1");
         // Ten, and then for six more intervals no more: it gave up.
@@ -84,10 +99,28 @@ class ControlSocketsTest {
 
     @Test
     void aPingOfNineGetsAPongOfTen() throws Exception {
-        Client client = connect(new ControlSockets(vertx, 20_000));
+        Client client = connect(controlSockets(vertx, 20_000));
         client.socket().writePing(Buffer.buffer(new byte[] {ControlSockets.OP_PING}));
         await().atMost(WAIT)
                 .until(() -> client.pongs().stream()
                         .anyMatch(pong -> pong.length() == 1 && pong.getByte(0) == ControlSockets.OP_PONG));
+    }
+
+    @Test
+    void aSocketForAnIdThatRunsNothingIsRefusedWith404() throws Exception {
+        ControlSockets control = controlSockets(vertx, 20_000);
+        HttpServer server = serve(control);
+        WebSocketClient client = vertx.createWebSocketClient();
+        ExecutionException failed = assertThrows(
+                ExecutionException.class,
+                () -> client.connect(server.actualPort(), "127.0.0.1", PREFIX + "app-2")
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(10, TimeUnit.SECONDS));
+        assertEquals(
+                404,
+                assertInstanceOf(UpgradeRejectedException.class, failed.getCause())
+                        .getStatus());
+        assertEquals(0, control.open("app-2"));
     }
 }

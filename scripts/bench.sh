@@ -39,6 +39,7 @@ else
 fi
 FILES=(--token-file "$RUN_DIR/token")
 DEVICE=(--device-file "$RUN_DIR/device-uuid")
+SERVICE_KEY=(--service-key-file "$RUN_DIR/keys/service.key")
 
 COORDINATOR=(--coordinator-pid-file "$RUN_DIR/pids/coordinator.pid")
 
@@ -46,7 +47,7 @@ if [ -n "$SMOKE" ]; then
   RESULTS=bench/target/smoke-results
   java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds 2 --rates 20 --no-search --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 3 --deprovision-rounds 3 --results "$RESULTS"
-  java -cp "$CP" dev.rigfleet.bench.TunnelThroughput "${DEVICE[@]}" --megabytes 8 --runs 1 --streams 1 --results "$RESULTS"
+  java -cp "$CP" dev.rigfleet.bench.TunnelThroughput "${DEVICE[@]}" "${SERVICE_KEY[@]}" --megabytes 8 --runs 1 --streams 1 --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.AgentFootprint "${FILES[@]}" --runs 1 --idle-seconds 2 --commands 10 --results "$RESULTS"
   # The limiter-off half needs a restart with the limiter off; the smoke run checks the driver with it on.
   java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on --seconds 2 --warmup-seconds 1 \
@@ -56,7 +57,7 @@ if [ -n "$SMOKE" ]; then
 else
   java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds "${SECONDS_PER_RATE:-30}"
   java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 200 --deprovision-rounds 100
-  java -cp "$CP" dev.rigfleet.bench.TunnelThroughput "${DEVICE[@]}"
+  java -cp "$CP" dev.rigfleet.bench.TunnelThroughput "${DEVICE[@]}" "${SERVICE_KEY[@]}"
   java -cp "$CP" dev.rigfleet.bench.AgentFootprint "${FILES[@]}" --runs 3 --idle-seconds "${IDLE:-120}"
   java -cp "$CP" dev.rigfleet.bench.AgentsPerReplica "${FILES[@]}" "${COORDINATOR[@]}"
   # Both halves of the limiter's comparison on freshly started services, equally warmed by the driver.

@@ -56,6 +56,8 @@ public final class TunnelThroughput {
         String coordinator = Args.string(args, "--coordinator", "http://127.0.0.1:8084");
         String device = Files.readString(Path.of(Args.string(args, "--device-file", ".run/device-uuid")))
                 .trim();
+        String instances = ServiceToken.authorization(
+                Path.of(Args.string(args, "--service-key-file", ".run/keys/service.key")), "instances");
 
         Vertx vertx = Vertx.vertx();
         NetServer echo = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1"))
@@ -64,7 +66,7 @@ public final class TunnelThroughput {
                 .toCompletionStage()
                 .toCompletableFuture()
                 .get();
-        JsonObject tunnel = openTunnel(coordinator, device, echo.actualPort());
+        JsonObject tunnel = openTunnel(coordinator, instances, device, echo.actualPort());
         StringBuilder json = new StringBuilder();
         Table table = new Table(String.format(
                 Locale.ROOT,
@@ -110,6 +112,7 @@ public final class TunnelThroughput {
         } finally {
             HTTP.send(
                     HttpRequest.newBuilder(URI.create(coordinator + "/internal/tunnels/" + tunnel.getString("id")))
+                            .header("Authorization", instances)
                             .DELETE()
                             .build(),
                     HttpResponse.BodyHandlers.discarding());
@@ -130,9 +133,11 @@ public final class TunnelThroughput {
         System.out.println("results: " + out);
     }
 
-    private static JsonObject openTunnel(String coordinator, String device, int port) throws Exception {
+    private static JsonObject openTunnel(String coordinator, String instances, String device, int port)
+            throws Exception {
         HttpResponse<String> answer = HTTP.send(
                 HttpRequest.newBuilder(URI.create(coordinator + "/internal/tunnels"))
+                        .header("Authorization", instances)
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject()
                                 .put("device", device)

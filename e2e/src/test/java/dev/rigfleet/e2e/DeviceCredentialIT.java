@@ -1,5 +1,6 @@
 package dev.rigfleet.e2e;
 
+import dev.rigfleet.common.testing.TestTokens;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -34,7 +35,8 @@ class DeviceCredentialIT {
         String uuid = enrolment.getString("uuid");
         String hash = Accounts.sha256(enrolment.getString("credential"));
         for (ServiceProcess registry : List.of(stack.registryA, stack.registryB)) {
-            given().get(registry.url() + "/internal/devices/by-credential/" + hash)
+            given().header("Authorization", TestTokens.service("coordinator"))
+                    .get(registry.url() + "/internal/devices/by-credential/" + hash)
                     .then()
                     .statusCode(200)
                     .body("uuid", equalTo(uuid));
@@ -48,7 +50,8 @@ class DeviceCredentialIT {
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             for (ServiceProcess registry : List.of(stack.registryA, stack.registryB)) {
-                given().get(registry.url() + "/internal/devices/by-credential/" + hash)
+                given().header("Authorization", TestTokens.service("coordinator"))
+                    .get(registry.url() + "/internal/devices/by-credential/" + hash)
                         .then()
                         .statusCode(404);
             }

@@ -72,6 +72,7 @@ final class Stack {
         shared.put(
                 "mp.jwt.verify.publickey.location",
                 TestKeys.publicKeyFile().toUri().toString());
+        shared.put("rigfleet.service-identity.key", TestKeys.serviceKey());
         shared.put("rigfleet.rate-limit.limit", "100000");
         // Reconnect fast after the Redis restart test; production waits up to 5 s.
         shared.put("rigfleet.bus.max-reconnect-delay", "1s");

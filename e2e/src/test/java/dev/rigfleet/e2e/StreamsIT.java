@@ -1,5 +1,6 @@
 package dev.rigfleet.e2e;
 
+import dev.rigfleet.common.testing.TestTokens;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -205,7 +206,8 @@ class StreamsIT {
     }
 
     private static Map<String, Object> openTunnel(int devicePort) {
-        return given().contentType(ContentType.JSON)
+        return given().header("Authorization", TestTokens.service("instances"))
+                .contentType(ContentType.JSON)
                 .body(Map.of("device", uuid, "port", devicePort))
                 .post(stack.coordinatorA.url() + "/internal/tunnels")
                 .then()
@@ -216,7 +218,8 @@ class StreamsIT {
     }
 
     private static void closeTunnel(Map<String, Object> tunnel) {
-        given().delete(stack.coordinatorA.url() + "/internal/tunnels/" + tunnel.get("id"))
+        given().header("Authorization", TestTokens.service("instances"))
+                .delete(stack.coordinatorA.url() + "/internal/tunnels/" + tunnel.get("id"))
                 .then()
                 .statusCode(204);
     }

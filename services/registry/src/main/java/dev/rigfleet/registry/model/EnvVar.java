@@ -12,6 +12,11 @@ import jakarta.persistence.Table;
 @Table(name = "env_vars")
 public class EnvVar {
 
+    /** How many variables one patch may set or remove; a larger change is several patches. */
+    public static final int MAX_CHANGES = 1000;
+
+    public static final String TOO_MANY_CHANGES = "may change at most " + MAX_CHANGES + " variables at once";
+
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     public Long id;

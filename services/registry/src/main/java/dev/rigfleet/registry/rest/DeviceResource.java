@@ -4,6 +4,7 @@ import dev.rigfleet.common.auth.Caller;
 import dev.rigfleet.common.error.ApiException;
 import dev.rigfleet.common.paging.PageRequest;
 import dev.rigfleet.common.paging.SortOrder;
+import dev.rigfleet.registry.model.EnvVar;
 import dev.rigfleet.registry.model.Names;
 import dev.rigfleet.registry.model.TargetState;
 import dev.rigfleet.registry.model.Views.DeviceList;
@@ -111,7 +112,7 @@ public class DeviceResource {
     @Path("/{uuid}/env")
     public Uni<Environment> patchEnvironment(
             @PathParam("uuid") String uuid,
-            @NotNull
+            @NotNull @Size(max = EnvVar.MAX_CHANGES, message = EnvVar.TOO_MANY_CHANGES)
                     Map<@Pattern(regexp = Names.ENV, message = Names.ENV_RULE) String, @Size(max = 4096) String>
                             patch) {
         return devices.patchEnvironment(caller(), uuid, patch).map(Environment::new);

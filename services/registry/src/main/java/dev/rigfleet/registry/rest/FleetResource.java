@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rigfleet.common.auth.Caller;
 import dev.rigfleet.common.paging.PageRequest;
 import dev.rigfleet.common.paging.SortOrder;
+import dev.rigfleet.registry.model.EnvVar;
 import dev.rigfleet.registry.model.Names;
 import dev.rigfleet.registry.model.ServiceSpec;
 import dev.rigfleet.registry.model.Views.Environment;
@@ -146,7 +147,7 @@ public class FleetResource {
     @Path("/{appId}/env")
     public Uni<Environment> patchEnvironment(
             @PathParam("appId") long appId,
-            @NotNull
+            @NotNull @Size(max = EnvVar.MAX_CHANGES, message = EnvVar.TOO_MANY_CHANGES)
                     Map<@Pattern(regexp = Names.ENV, message = Names.ENV_RULE) String, @Size(max = 4096) String>
                             patch) {
         return fleets.patchEnvironment(caller(), appId, patch).map(Environment::new);

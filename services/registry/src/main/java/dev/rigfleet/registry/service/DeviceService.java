@@ -174,7 +174,7 @@ public class DeviceService {
         return Panache.withTransaction(() -> lookups.device(caller, uuid)
                         .chain(device -> env.ofDevice(device.id)
                                 .chain(current -> Environments.apply(
-                                        env, current, patch, variable -> variable.deviceId = device.id))
+                                        env, EnvVarRepository.Scope.DEVICE, device.id, current, patch))
                                 .map(variables -> {
                                     if (!variables.changed()) {
                                         return new FleetService.Changed<>(variables.now(), List.<Device>of());
@@ -183,7 +183,7 @@ public class DeviceService {
                                     return new FleetService.Changed<>(variables.now(), List.of(device));
                                 })))
                 .call(changed -> targetStates.announce(changed.devices()))
-                .map(changed -> Environments.asMap(changed.subject()));
+                .map(FleetService.Changed::subject);
     }
 
     public Uni<TargetState> targetState(Caller caller, String uuid) {

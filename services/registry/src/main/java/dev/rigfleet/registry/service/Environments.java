@@ -7,13 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
 
 /** Environment variables of a fleet or a device, patched as JSON merge patches: a null value removes one. */
 final class Environments {
 
     /** The variables after a patch, and whether the patch changed anything. */
-    record Applied(List<EnvVar> now, boolean changed) {}
+    record Applied(Map<String, String> now, boolean changed) {}
 
     private Environments() {}
 
@@ -23,35 +22,34 @@ final class Environments {
         return map;
     }
 
-    /** Applies the patch within the caller's transaction; {@code scope} sets the new variable's fleet or device. */
+    /** Applies the patch within the caller's transaction: at most one statement for removals, one for the rest. */
     static Uni<Applied> apply(
-            EnvVarRepository repository, List<EnvVar> current, Map<String, String> patch, Consumer<EnvVar> scope) {
-        Map<String, EnvVar> byName = new TreeMap<>();
-        current.forEach(variable -> byName.put(variable.name, variable));
-        Uni<Void> work = Uni.createFrom().voidItem();
-        boolean changed = false;
-        for (Map.Entry<String, String> entry : patch.entrySet()) {
-            EnvVar existing = byName.get(entry.getKey());
-            if (entry.getValue() == null) {
-                if (existing != null) {
-                    byName.remove(entry.getKey());
-                    work = work.chain(() -> repository.delete(existing));
-                    changed = true;
+            EnvVarRepository repository,
+            EnvVarRepository.Scope scope,
+            long id,
+            List<EnvVar> current,
+            Map<String, String> patch) {
+        Map<String, String> now = asMap(current);
+        Map<String, String> set = new TreeMap<>();
+        List<String> removed = new ArrayList<>();
+        patch.forEach((name, value) -> {
+            if (value == null) {
+                if (now.remove(name) != null) {
+                    removed.add(name);
                 }
-            } else if (existing == null) {
-                EnvVar created = new EnvVar();
-                scope.accept(created);
-                created.name = entry.getKey();
-                created.value = entry.getValue();
-                byName.put(created.name, created);
-                work = work.chain(() -> repository.persist(created)).replaceWithVoid();
-                changed = true;
-            } else if (!existing.value.equals(entry.getValue())) {
-                existing.value = entry.getValue();
-                changed = true;
+            } else if (!value.equals(now.get(name))) {
+                set.put(name, value);
+                now.put(name, value);
             }
+        });
+        Uni<Void> work = Uni.createFrom().voidItem();
+        if (!removed.isEmpty()) {
+            work = work.call(() -> repository.remove(scope, id, removed));
         }
-        boolean anyChange = changed;
-        return work.map(ignored -> new Applied(new ArrayList<>(byName.values()), anyChange));
+        if (!set.isEmpty()) {
+            work = work.call(() -> repository.set(scope, id, set));
+        }
+        boolean changed = !removed.isEmpty() || !set.isEmpty();
+        return work.map(ignored -> new Applied(now, changed));
     }
 }

@@ -221,14 +221,14 @@ public class FleetService {
     public Uni<Map<String, String>> patchEnvironment(Caller caller, long appId, Map<String, String> patch) {
         return Panache.withTransaction(() -> lookups.fleet(caller, appId)
                         .chain(fleet -> env.ofFleet(fleet.id)
-                                .chain(current -> Environments.apply(
-                                        env, current, patch, variable -> variable.fleetId = fleet.id))
+                                .chain(current ->
+                                        Environments.apply(env, EnvVarRepository.Scope.FLEET, fleet.id, current, patch))
                                 .chain(variables -> (variables.changed()
                                                 ? devices.bumpFleet(fleet.id, false)
                                                 : Uni.createFrom().item(List.<Device>of()))
                                         .map(changed -> new Changed<>(variables.now(), changed)))))
                 .call(changed -> targetStates.announce(changed.devices()))
-                .map(changed -> Environments.asMap(changed.subject()));
+                .map(Changed::subject);
     }
 
     /** A new key, returned with its text: the only time the text exists outside the caller. */

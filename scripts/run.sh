@@ -6,6 +6,15 @@ source "$(dirname "$0")/lib.sh"
 declare -A PORTS=([workspaces]=8081 [instances]=8082 [registry]=8083 [coordinator]=8084 [agent]=48484)
 SERVICES=(workspaces registry instances coordinator agent)
 mkdir -p "$RUN_DIR"/{logs,pids,keys,nginx}
+# Secrets (the JWT private key, the registry's sealing key, the admin password, the token, the provisioning key)
+# are readable by their owner only, and the keys folder is the owner's alone.
+chmod 700 "$RUN_DIR/keys"
+
+# secret FILE: writes stdin into FILE, made 0600 (and made 0600 again if an older run left it readable to others).
+secret() {
+  (umask 077 && cat > "$1")
+  chmod 600 "$1"
+}
 
 if [ -s "$RUN_DIR/pids/workspaces.pid" ] && kill -0 "$(cat "$RUN_DIR/pids/workspaces.pid")" 2>/dev/null; then
   fail "rigfleet is running already; \`make stop\` first"
@@ -13,16 +22,22 @@ fi
 
 if [ ! -s "$RUN_DIR/keys/private.pem" ]; then
   say "Making a development JWT key pair in .run/keys (git-ignored)"
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$RUN_DIR/keys/private.pem" 2>/dev/null
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null | secret "$RUN_DIR/keys/private.pem"
   openssl pkey -in "$RUN_DIR/keys/private.pem" -pubout -out "$RUN_DIR/keys/public.pem"
 fi
 if [ ! -s "$RUN_DIR/keys/secrets.key" ]; then
   # Seals the secrets the registry keeps (owners' git SSH keys).
-  openssl rand -base64 32 > "$RUN_DIR/keys/secrets.key"
+  openssl rand -base64 32 | secret "$RUN_DIR/keys/secrets.key"
+fi
+if [ ! -s "$RUN_DIR/keys/service.key" ]; then
+  # Signs the services' own tokens for each other's /internal routes.
+  openssl rand -base64 32 | secret "$RUN_DIR/keys/service.key"
 fi
 if [ ! -s "$RUN_DIR/admin-password" ]; then
-  openssl rand -hex 16 > "$RUN_DIR/admin-password"
+  openssl rand -hex 16 | secret "$RUN_DIR/admin-password"
 fi
+# Kept from an earlier run, perhaps from before these were made private.
+chmod 600 "$RUN_DIR/keys/private.pem" "$RUN_DIR/keys/secrets.key" "$RUN_DIR/keys/service.key" "$RUN_DIR/admin-password"
 
 if [ "$(as_postgres psql -tAc "SELECT 1 FROM pg_database WHERE datname = '$RIGFLEET_DB'")" != 1 ]; then
   say "Creating the PostgreSQL database $RIGFLEET_DB"
@@ -52,13 +67,18 @@ ready() {
   curl -fsS "http://127.0.0.1:$1/q/health/ready"
 }
 
-start workspaces \
-  -Drigfleet.workspaces.bootstrap-admin.username=admin \
-  -Drigfleet.workspaces.bootstrap-admin.password="$(cat "$RUN_DIR/admin-password")"
+# Secrets reach the services in their environment, which only their owner can read, rather than on the command
+# line, which every user of the machine can (ps).
+# The services' key is given to each service, never to the agent, whose apps inherit its environment.
+SERVICE_KEY="$(cat "$RUN_DIR/keys/service.key")"
+RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" \
+  RIGFLEET_WORKSPACES_BOOTSTRAP_ADMIN_PASSWORD="$(cat "$RUN_DIR/admin-password")" \
+  start workspaces -Drigfleet.workspaces.bootstrap-admin.username=admin
 wait_for 90 workspaces ready "${PORTS[workspaces]}"
-start registry -Drigfleet.registry.secrets-key="$(cat "$RUN_DIR/keys/secrets.key")"
+RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" RIGFLEET_REGISTRY_SECRETS_KEY="$(cat "$RUN_DIR/keys/secrets.key")" \
+  start registry
 for service in instances coordinator; do
-  start "$service"
+  RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" start "$service"
 done
 for service in registry instances coordinator; do
   wait_for 90 "$service" ready "${PORTS[$service]}"
@@ -76,7 +96,7 @@ wait_for 10 nginx curl -sS -o /dev/null "http://127.0.0.1:$RIGFLEET_PORT/"
 API="http://127.0.0.1:$RIGFLEET_PORT"
 say "Getting a token for the demo admin"
 jq -n --arg password "$(cat "$RUN_DIR/admin-password")" '{user: "admin", password: $password}' \
-  | curl -fsS -H 'Content-Type: application/json' -d @- "$API/token" | jq -r .token > "$RUN_DIR/token"
+  | curl -fsS -H 'Content-Type: application/json' -d @- "$API/token" | jq -r .token | secret "$RUN_DIR/token"
 [ -s "$RUN_DIR/token" ] || fail "could not get a token; see .run/logs/workspaces.log"
 
 # api METHOD PATH [JSON]: calls the API as the demo admin.
@@ -94,18 +114,17 @@ api POST "/fleets/$APP_ID/releases" '{"commit": "demo-1", "services": [{"name": 
 RELEASE_ID="$(api GET "/fleets/$APP_ID/releases" | jq -r '.releases[] | select(.commit == "demo-1") | .releaseId')"
 api PUT "/fleets/$APP_ID/target-release" "{\"releaseId\": $RELEASE_ID}" > /dev/null
 api POST "/fleets/$APP_ID/provisioning-keys" '{"description": "make run demo", "max_uses": 10}' \
-  | jq -r .provisioning_key > "$RUN_DIR/provisioning-key"
+  | jq -r .provisioning_key | secret "$RUN_DIR/provisioning-key"
 [ -s "$RUN_DIR/provisioning-key" ] || fail "could not create a provisioning key; see .run/logs/registry.log"
 
 # A demo device on this machine: the agent enrols with the key once (its identity stays in .run/agent) and dials
 # home through the entry point. Its terminal sessions run as whoever ran `make run`, and as nobody rather than root.
 SESSION_USER="$(id -un)"
 [ "$SESSION_USER" != root ] || SESSION_USER=nobody
-start agent \
+RIGFLEET_AGENT_PROVISIONING_KEY="$(cat "$RUN_DIR/provisioning-key")" start agent \
   -Drigfleet.agent.servers="$API" \
   -Drigfleet.agent.session-user="$SESSION_USER" \
   -Drigfleet.agent.iofog-key-file="$RUN_DIR/agent/local-api" \
-  -Drigfleet.agent.provisioning-key="$(cat "$RUN_DIR/provisioning-key")" \
   -Drigfleet.agent.name=demo-device \
   -Drigfleet.agent.state-dir="$RUN_DIR/agent"
 wait_for 90 agent ready "${PORTS[agent]}"

@@ -77,6 +77,13 @@ spec:
               value: {{ $root.Values.jwt.issuer | quote }}
             - name: MP_JWT_VERIFY_PUBLICKEY_LOCATION
               value: file:/etc/rigfleet/jwt/public.pem
+            - name: RIGFLEET_SERVICE_IDENTITY_KEY
+              valueFrom:
+                secretKeyRef:
+                  name: {{ required "serviceIdentity.existingSecret: create a Secret with service-key (see values.yaml)" $root.Values.serviceIdentity.existingSecret }}
+                  key: service-key
+            - name: QUARKUS_HTTP_PROXY_TRUSTED_PROXIES
+              value: {{ required "trustedProxies: the Ingress controller's pod range (see values.yaml)" (join "," $root.Values.trustedProxies) | quote }}
             - name: QUARKUS_REST_CLIENT_REVOCATIONS_URL
               value: {{ include "rigfleet.workspacesUrl" $root | quote }}
             - name: QUARKUS_REST_CLIENT_REGISTRY_URL

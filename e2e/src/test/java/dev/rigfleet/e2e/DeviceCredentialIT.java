@@ -1,10 +1,10 @@
 package dev.rigfleet.e2e;
 
-import dev.rigfleet.common.testing.TestTokens;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.rigfleet.common.testing.TestTokens;
 import io.restassured.http.ContentType;
 import java.time.Duration;
 import java.util.List;
@@ -51,7 +51,7 @@ class DeviceCredentialIT {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             for (ServiceProcess registry : List.of(stack.registryA, stack.registryB)) {
                 given().header("Authorization", TestTokens.service("coordinator"))
-                    .get(registry.url() + "/internal/devices/by-credential/" + hash)
+                        .get(registry.url() + "/internal/devices/by-credential/" + hash)
                         .then()
                         .statusCode(404);
             }

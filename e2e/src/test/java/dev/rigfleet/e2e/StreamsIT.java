@@ -1,6 +1,5 @@
 package dev.rigfleet.e2e;
 
-import dev.rigfleet.common.testing.TestTokens;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -8,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rigfleet.common.testing.TestTokens;
 import io.restassured.http.ContentType;
 import java.net.ServerSocket;
 import java.net.Socket;

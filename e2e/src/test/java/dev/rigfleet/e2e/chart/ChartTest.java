@@ -2,6 +2,7 @@ package dev.rigfleet.e2e.chart;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,6 +37,27 @@ class ChartTest {
             Path.of(System.getProperty("rigfleet.root", "..")).toAbsolutePath().normalize();
     private static final Path CHART = ROOT.resolve("charts/rigfleet");
     private static final KubernetesSerialization YAML = new KubernetesSerialization();
+    /**
+     * The public prefixes and their services, as templates/ingress.yaml and deploy/nginx.conf.template list them
+     * (and e2e's EntryProxyIT tries them): the three change together.
+     */
+    private static final Map<String, String> ALLOW_LIST = Map.ofEntries(
+            Map.entry("/token", "workspaces"),
+            Map.entry("/revoke", "workspaces"),
+            Map.entry("/purge", "workspaces"),
+            Map.entry("/users", "workspaces"),
+            Map.entry("/fleets", "registry"),
+            Map.entry("/devices", "registry"),
+            Map.entry("/supervisor", "registry"),
+            Map.entry("/supervisor-commands", "registry"),
+            Map.entry("/provision", "registry"),
+            Map.entry("/new", "instances"),
+            Map.entry("/terminate", "instances"),
+            Map.entry("/instances", "instances"),
+            Map.entry("/instance", "instances"),
+            Map.entry("/firewall", "instances"),
+            Map.entry("/vpn", "instances"),
+            Map.entry("/api/v2/workspaceagents", "coordinator"));
 
     static Stream<Path> valuesFiles() throws IOException {
         return Files.list(CHART.resolve("ci"))
@@ -64,6 +86,13 @@ class ChartTest {
             assertTrue(env.get("QUARKUS_REDIS_HOSTS").getValue().startsWith("redis://"));
             assertTrue(env.get("QUARKUS_REST_CLIENT_REVOCATIONS_URL").getValue().endsWith("-workspaces:8081"));
             assertTrue(env.get("QUARKUS_REST_CLIENT_REGISTRY_URL").getValue().endsWith("-registry:8083"));
+            assertEquals(
+                    "service-key",
+                    env.get("RIGFLEET_SERVICE_IDENTITY_KEY")
+                            .getValueFrom()
+                            .getSecretKeyRef()
+                            .getKey());
+            assertTrue(env.get("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES").getValue().startsWith("10.42.0.0/16"));
             assertEquals(
                     deployment.getSpec().getSelector().getMatchLabels().get("app.kubernetes.io/component"),
                     deployment.getSpec().getTemplate().getMetadata().getLabels().get("app.kubernetes.io/component"));
@@ -148,17 +177,42 @@ class ChartTest {
     }
 
     @Test
+    void ingressRoutesExactlyTheAllowListedPrefixes() {
+        Ingress ingress = ofKind(render(CHART.resolve("ci/default-values.yaml")), Ingress.class)
+                .get(0);
+        List<HTTPIngressPath> paths =
+                ingress.getSpec().getRules().get(0).getHttp().getPaths();
+
+        assertEquals(ALLOW_LIST, routes(paths));
+        assertEquals(ALLOW_LIST.size(), paths.size(), "each prefix once");
+        assertNull(ingress.getSpec().getDefaultBackend(), "no catch-all backend");
+    }
+
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void ingressNeverRoutesTheRootInternalOrQuarkusPaths(Path values) {
+        for (Ingress ingress : ofKind(render(values), Ingress.class)) {
+            assertNull(ingress.getSpec().getDefaultBackend(), "no catch-all backend");
+            for (HTTPIngressPath path :
+                    ingress.getSpec().getRules().get(0).getHttp().getPaths()) {
+                String prefix = path.getPath();
+                // Prefix matches whole segments; ImplementationSpecific could be anything the controller likes.
+                assertEquals("Prefix", path.getPathType(), prefix);
+                assertTrue(ALLOW_LIST.containsKey(prefix), prefix + " is not allow-listed");
+                assertFalse(prefix.equals("/") || prefix.isEmpty(), "a catch-all path");
+                assertFalse(prefix.startsWith("/internal") || prefix.startsWith("/q"), prefix);
+            }
+        }
+    }
+
+    @Test
     void ingressRoutesExactlyAsTheLocalEntryProxy() throws IOException {
         Ingress ingress = ofKind(render(CHART.resolve("ci/default-values.yaml")), Ingress.class)
                 .get(0);
-        Map<String, String> chartRoutes = ingress.getSpec().getRules().get(0).getHttp().getPaths().stream()
-                .collect(Collectors.toMap(
-                        HTTPIngressPath::getPath,
-                        path -> component(path.getBackend().getService().getName())));
 
-        Map<String, String> nginxRoutes = nginxRoutes();
-
-        assertEquals(nginxRoutes, chartRoutes);
+        assertEquals(
+                nginxRoutes(),
+                routes(ingress.getSpec().getRules().get(0).getHttp().getPaths()));
     }
 
     @Test
@@ -170,8 +224,33 @@ class ChartTest {
                         .set("postgresql.host", "pg")
                         .set("postgresql.existingSecret", "db")
                         .set("redis.url", "redis://redis:6379")
+                        .set("serviceIdentity.existingSecret", "services")
+                        .set("trustedProxies", "{10.0.0.0/8}")
                         .call());
         assertTrue(noKeys.getMessage().contains("jwt.existingSecret"), noKeys.getMessage());
+
+        IllegalStateException noServiceKey = assertThrows(
+                IllegalStateException.class,
+                () -> new Helm(CHART)
+                        .template()
+                        .set("postgresql.host", "pg")
+                        .set("postgresql.existingSecret", "db")
+                        .set("redis.url", "redis://redis:6379")
+                        .set("jwt.existingSecret", "jwt")
+                        .call());
+        assertTrue(noServiceKey.getMessage().contains("serviceIdentity.existingSecret"), noServiceKey.getMessage());
+
+        IllegalStateException noProxies = assertThrows(
+                IllegalStateException.class,
+                () -> new Helm(CHART)
+                        .template()
+                        .set("postgresql.host", "pg")
+                        .set("postgresql.existingSecret", "db")
+                        .set("redis.url", "redis://redis:6379")
+                        .set("jwt.existingSecret", "jwt")
+                        .set("serviceIdentity.existingSecret", "services")
+                        .call());
+        assertTrue(noProxies.getMessage().contains("trustedProxies"), noProxies.getMessage());
 
         IllegalStateException noRedis = assertThrows(
                 IllegalStateException.class,
@@ -193,16 +272,30 @@ class ChartTest {
                 .toList();
     }
 
-    /** The `location <prefix> { proxy_pass http://<component>; ...` blocks of deploy/nginx.conf.template. */
+    /**
+     * The {@code location ~ ^<prefix>(/|$) { proxy_pass http://<component>; ...} blocks of deploy/nginx.conf.template,
+     * which must be its only routes to a service.
+     */
     private static Map<String, String> nginxRoutes() throws IOException {
         String template = Files.readString(ROOT.resolve("deploy/nginx.conf.template"));
-        Matcher route = Pattern.compile("location (/\\S*)\\s+\\{\\s*proxy_pass http://([a-z]+);")
+        Matcher route = Pattern.compile("location ~ \\^(/[^\\s(]+)\\(/\\|\\$\\)\\s+\\{\\s*proxy_pass http://([a-z]+);")
                 .matcher(template);
         Map<String, String> routes = new HashMap<>();
         while (route.find()) {
-            routes.put(route.group(1), route.group(2));
+            assertNull(routes.put(route.group(1), route.group(2)), "routed twice: " + route.group(1));
         }
+        assertEquals(
+                routes.size(),
+                template.split("proxy_pass", -1).length - 1,
+                "a proxy_pass outside the allow-list's form");
         return routes;
+    }
+
+    private static Map<String, String> routes(List<HTTPIngressPath> paths) {
+        return paths.stream()
+                .collect(Collectors.toMap(
+                        HTTPIngressPath::getPath,
+                        path -> component(path.getBackend().getService().getName())));
     }
 
     private static String component(String serviceName) {

@@ -33,10 +33,13 @@ final class ServiceToken {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(key, "HmacSHA256"));
         byte[] signature = mac.doFinal((header + "." + claims).getBytes(StandardCharsets.US_ASCII));
-        return "Bearer " + header + "." + claims + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(signature);
+        return "Bearer " + header + "." + claims + "."
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(signature);
     }
 
     private static String encode(JsonObject json) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.encode().getBytes(StandardCharsets.UTF_8));
+        return Base64.getUrlEncoder()
+                .withoutPadding()
+                .encodeToString(json.encode().getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,9 +1,13 @@
 package dev.rigfleet.common.error;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.rigfleet.common.http.RequestIds;
+import dev.rigfleet.common.json.UnacceptableTextException;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
@@ -14,8 +18,10 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
@@ -87,6 +93,10 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public Response mismatchedJson(MismatchedInputException e) {
         String field = fieldPath(e);
+        if (e instanceof UnacceptableTextException text) {
+            String where = field.isEmpty() ? "the request body" : "field '" + field + "'";
+            return response(400, "invalid_json", where + (text.inKey() ? " has a key that " : " ") + text.reason());
+        }
         String message = field.isEmpty()
                 ? "the request body does not have the expected shape"
                 : "field '" + field + "' is missing or has the wrong type";
@@ -98,11 +108,27 @@ public class ErrorMappers {
         if (e instanceof MismatchedInputException mismatched) {
             return mismatchedJson(mismatched);
         }
+        String duplicate = duplicateKey(e);
+        if (duplicate != null) {
+            String message = duplicate.isEmpty()
+                    ? "the request body has a key more than once"
+                    : "field '" + duplicate + "' is given more than once; give each field once";
+            return response(400, "invalid_json", message);
+        }
         String field = e instanceof JsonMappingException mapping ? fieldPath(mapping) : "";
         String message = field.isEmpty()
                 ? "the request body is not valid JSON"
                 : "field '" + field + "' has a value that cannot be used";
         return response(400, "invalid_json", message);
+    }
+
+    /**
+     * A Java type that Jackson cannot read into is a bug of ours, not of the request; Quarkus's own mapper for it
+     * answers an empty 500.
+     */
+    @ServerExceptionMapper
+    public Response undeserializable(InvalidDefinitionException e) {
+        return unexpected(e);
     }
 
     @ServerExceptionMapper
@@ -112,7 +138,8 @@ public class ErrorMappers {
     }
 
     private static String describe(ConstraintViolation<?> violation) {
-        String path = violation.getPropertyPath().toString();
+        // Container elements show as "scopes[].<iterable element>" or "patch<K>[x].<map key>": keep "scopes[]".
+        String path = violation.getPropertyPath().toString().replaceAll("\\.?<[^>]*>", "");
         // Method parameter paths look like "create.body.username": keep the field's own part.
         String[] parts = path.split("\\.");
         String field = parts.length > 2
@@ -126,6 +153,38 @@ public class ErrorMappers {
                 .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
                 .collect(Collectors.joining("."))
                 .replace(".[", "[");
+    }
+
+    /**
+     * The path of a key given twice ({@code items[1].env.X}), "" when it is unknown, or null when the failure is
+     * something else. The parser refuses duplicates ({@code StrictJson}) and stops on the second one, so its context
+     * still points at it.
+     */
+    private static String duplicateKey(JsonProcessingException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof JsonProcessingException json
+                    && json.getOriginalMessage() != null
+                    && json.getOriginalMessage().startsWith("Duplicate field '")) {
+                return json.getProcessor() instanceof JsonParser parser ? path(parser.getParsingContext()) : "";
+            }
+        }
+        return null;
+    }
+
+    private static String path(JsonStreamContext context) {
+        Deque<JsonStreamContext> chain = new ArrayDeque<>();
+        for (JsonStreamContext at = context; at != null && !at.inRoot(); at = at.getParent()) {
+            chain.addFirst(at);
+        }
+        StringBuilder path = new StringBuilder();
+        for (JsonStreamContext at : chain) {
+            if (at.inArray()) {
+                path.append('[').append(Math.max(at.getCurrentIndex(), 0)).append(']');
+            } else if (at.getCurrentName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(at.getCurrentName());
+            }
+        }
+        return path.toString();
     }
 
     private static String code(int status) {

@@ -1,6 +1,5 @@
 package dev.rigfleet.workspaces.rest;
 
-import com.fasterxml.jackson.annotation.JsonAlias;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rigfleet.common.error.ApiException;
 import dev.rigfleet.common.error.ErrorMappers;
@@ -14,6 +13,7 @@ import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -31,19 +31,36 @@ public class TokenResource {
 
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
-    /** A user and password pair, or nothing when the caller presents a token instead. */
-    public record Credentials(@JsonAlias("username") String user, String password) {
+    /**
+     * A user and password pair, or nothing when the caller presents a token instead. The name may be given as {@code
+     * user} or {@code username}, not as both.
+     */
+    public record Credentials(String user, String username, String password) {
 
         boolean given() {
-            return user != null || password != null;
+            return user != null || username != null || password != null;
+        }
+
+        /** The user's name, or a failure when it is given twice. */
+        String name() {
+            if (user != null && username != null) {
+                throw ApiException.badRequest("give the user name as user or as username, not both");
+            }
+            return user != null ? user : username;
         }
     }
 
     public record TokenRequest(
-            @JsonAlias("username") String user,
+            String user,
+            String username,
             String password,
-            Set<String> scopes,
-            @JsonProperty("expires_in") @Positive Long expiresIn) {}
+            Set<@NotNull String> scopes,
+            @JsonProperty("expires_in") @Positive Long expiresIn) {
+
+        Credentials credentials() {
+            return new Credentials(user, username, password);
+        }
+    }
 
     private final AccountService accounts;
     private final TokenService tokens;
@@ -58,8 +75,8 @@ public class TokenResource {
     @POST
     @Path("/token")
     public Uni<IssuedToken> issue(@Valid TokenRequest request) {
-        TokenRequest asked = request == null ? new TokenRequest(null, null, null, null) : request;
-        Credentials pair = new Credentials(asked.user(), asked.password());
+        TokenRequest asked = request == null ? new TokenRequest(null, null, null, null, null) : request;
+        Credentials pair = asked.credentials();
         if (pair.given()) {
             return authenticate(pair)
                     .chain(user -> tokens.issue(user, user.grantableScopes(), asked.scopes(), asked.expiresIn()));
@@ -98,11 +115,12 @@ public class TokenResource {
     }
 
     private Uni<User> authenticate(Credentials pair) {
-        if (pair.user() == null || pair.password() == null) {
+        String name = pair.name();
+        if (name == null || pair.password() == null) {
             return Uni.createFrom()
                     .failure(ApiException.badRequest("give both user and password, or neither and a token"));
         }
-        return accounts.authenticate(pair.user(), pair.password());
+        return accounts.authenticate(name, pair.password());
     }
 
     private Uni<JsonWebToken> presentedToken() {

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 
 import dev.rigfleet.common.auth.TokenHashes;
 import dev.rigfleet.common.testing.InternalRoutes;
@@ -15,8 +16,10 @@ import dev.rigfleet.common.testing.TestTokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -125,6 +128,138 @@ class TokenResourceTest {
                 .statusCode(400)
                 .body("error_message", equalTo("give both user and password, or neither and a token"));
         given().post("/token").then().statusCode(401);
+    }
+
+    /**
+     * A caller with an allowance of its own: the body is refused before any token matters, but the rate limiter
+     * counts a caller with a valid token by its user, and anonymous ones by address (60 a minute on /token, which
+     * the suite spends from 127.0.0.1).
+     */
+    private static RequestSpecification someone() {
+        return given().auth()
+                .oauth2(TestTokens.user(UUID.randomUUID().toString(), "user"))
+                .contentType(ContentType.JSON);
+    }
+
+    private static void refused(RequestSpecification caller, String body, String error, String message) {
+        caller.body(body)
+                .post("/token")
+                .then()
+                .statusCode(400)
+                .contentType(ContentType.JSON)
+                .body("error", equalTo(error))
+                .body("error_message", equalTo(message))
+                .body("status", equalTo(400))
+                .body("request_id", notNullValue())
+                .body("token", nullValue());
+    }
+
+    private static void refused(String body, String error, String message) {
+        refused(someone(), body, error, message);
+    }
+
+    @Test
+    void anonymousRequestsThatEndedAs500sAreBadRequests() {
+        // A NUL reached PostgreSQL, which refuses it; bcrypt cannot encode a lone surrogate; a null scope failed
+        // in the sorting of the scopes.
+        refused(
+                given().contentType(ContentType.JSON),
+                "{\"user\": \"ad\\u0000min\", \"password\": \"admin-password\"}",
+                "invalid_json",
+                "field 'user' contains U+0000 (NUL), which is not accepted");
+        refused(
+                given().contentType(ContentType.JSON),
+                "{\"user\": \"nobody-at-all\", \"password\": \"pass\\ud800word\"}",
+                "invalid_json",
+                "field 'password' contains an unpaired UTF-16 surrogate (U+D800), which is not accepted");
+        refused(
+                given().contentType(ContentType.JSON),
+                "{\"scopes\": [null]}",
+                "invalid_request",
+                "scopes[] must not be null");
+    }
+
+    @Test
+    void textThatCannotBeStoredIsRefusedBeforeAnyLookUp() {
+        refused(
+                "{\"username\": \"\\u0000\", \"password\": \"x\"}",
+                "invalid_json",
+                "field 'username' contains U+0000 (NUL), which is not accepted");
+        refused(
+                "{\"user\": \"nobody-at-all\", \"password\": \"\\udc00\"}",
+                "invalid_json",
+                "field 'password' contains an unpaired UTF-16 surrogate (U+DC00), which is not accepted");
+        refused(
+                "{\"user\": \"admin\", \"password\": \"admin-password\", \"scopes\": [\"user\\u0000\"]}",
+                "invalid_json",
+                "field 'scopes[0]' contains U+0000 (NUL), which is not accepted");
+    }
+
+    @Test
+    void nullOrWrongTypedElementsAreRefused() {
+        refused("{\"scopes\": [\"user\", null]}", "invalid_request", "scopes[] must not be null");
+        refused(
+                "{\"user\": \"admin\", \"password\": \"admin-password\", \"scopes\": [\"user\", null]}",
+                "invalid_request",
+                "scopes[] must not be null");
+        refused(
+                "{\"user\": \"admin\", \"password\": \"admin-password\", \"scopes\": [1]}",
+                "invalid_json",
+                "field 'scopes[0]' is missing or has the wrong type");
+        refused(
+                "{\"user\": \"admin\", \"password\": \"admin-password\", \"scopes\": \"user\"}",
+                "invalid_json",
+                "field 'scopes' is missing or has the wrong type");
+        refused(
+                "{\"user\": true, \"password\": \"admin-password\"}",
+                "invalid_json",
+                "field 'user' is missing or has the wrong type");
+        refused(
+                "{\"user\": \"admin\", \"password\": \"admin-password\", \"expires_in\": \"60\"}",
+                "invalid_json",
+                "field 'expires_in' is missing or has the wrong type");
+        refused(
+                "{\"user\": \"admin\", \"password\": \"admin-password\", \"expires_in\": 60.5}",
+                "invalid_json",
+                "field 'expires_in' is missing or has the wrong type");
+    }
+
+    @Test
+    void aFieldGivenTwiceIsRefused() {
+        // The last one used to win: this pair authenticated with the second password.
+        refused(
+                "{\"user\": \"admin\", \"password\": \"wrong\", \"password\": \"admin-password\"}",
+                "invalid_json",
+                "field 'password' is given more than once; give each field once");
+        refused(
+                "{\"user\": \"nobody-at-all\", \"username\": \"admin\", \"password\": \"admin-password\"}",
+                "bad_request",
+                "give the user name as user or as username, not both");
+        someone()
+                .body("{\"password\": \"wrong\", \"user\": \"admin\", \"username\": \"admin\"}")
+                .post("/purge")
+                .then()
+                .statusCode(400)
+                .body("error_message", equalTo("give the user name as user or as username, not both"));
+        // The alias alone still works.
+        someone()
+                .body(Map.of("username", "admin", "password", "admin-password"))
+                .post("/token")
+                .then()
+                .statusCode(200);
+    }
+
+    @Test
+    void aBodyMustBeDeclaredAsJson() {
+        given().auth()
+                .oauth2(TestTokens.user(UUID.randomUUID().toString(), "user"))
+                .contentType(ContentType.TEXT)
+                .body("{\"user\": \"admin\", \"password\": \"admin-password\"}")
+                .post("/token")
+                .then()
+                .statusCode(415)
+                .body("error", equalTo("unsupported_media_type"))
+                .body("token", nullValue());
     }
 
     @Test

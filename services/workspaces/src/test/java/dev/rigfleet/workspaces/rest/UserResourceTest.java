@@ -5,17 +5,20 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
 import dev.rigfleet.common.testing.ServiceBasicsContract;
+import dev.rigfleet.common.testing.TestTokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -127,6 +130,82 @@ class UserResourceTest implements ServiceBasicsContract {
                 .then()
                 .statusCode(400)
                 .body("error_message", equalTo("password must be at most 72 bytes"));
+    }
+
+    private static void refused(String admin, String body, String message) {
+        given().auth()
+                .oauth2(admin)
+                .contentType(ContentType.JSON)
+                .body(body)
+                .post("/users")
+                .then()
+                .statusCode(400)
+                .contentType(ContentType.JSON)
+                .body("error", equalTo("invalid_json"))
+                .body("error_message", equalTo(message))
+                .body("status", equalTo(400))
+                .body("request_id", notNullValue())
+                .body("id", nullValue());
+    }
+
+    /**
+     * An admin's token with an allowance of its own: the rate limiter counts a caller by the token's user, and the
+     * suite spends the bootstrap admin's (60 a minute on /users and /token).
+     */
+    private static String admin() {
+        return TestTokens.user(UUID.randomUUID().toString(), "user", "admin");
+    }
+
+    /** No user of that name has that password: none was made. */
+    private static void noSuchUser(String username) {
+        given().auth()
+                .oauth2(TestTokens.user(UUID.randomUUID().toString(), "user"))
+                .contentType(ContentType.JSON)
+                .body(Map.of("user", username, "password", "long-enough-password"))
+                .post("/token")
+                .then()
+                .statusCode(401)
+                .body("error_message", equalTo("wrong user or password"));
+    }
+
+    @Test
+    void wrongTypesAreRefusedAndCreateNoUser() {
+        String admin = admin();
+        // This made a user named "true".
+        refused(
+                admin,
+                "{\"username\": true, \"password\": \"long-enough-password\"}",
+                "field 'username' is missing or has the wrong type");
+        refused(
+                admin,
+                "{\"username\": \"one-admin\", \"password\": \"long-enough-password\", \"admin\": 1}",
+                "field 'admin' is missing or has the wrong type");
+        refused(
+                admin,
+                "{\"username\": \"numbered\", \"password\": 12345678}",
+                "field 'password' is missing or has the wrong type");
+        noSuchUser("true");
+        noSuchUser("one-admin");
+    }
+
+    @Test
+    void textThatCannotBeStoredOrKeysGivenTwiceCreateNoUser() {
+        String admin = admin();
+        refused(
+                admin,
+                "{\"username\": \"nul\\u0000name\", \"password\": \"long-enough-password\"}",
+                "field 'username' contains U+0000 (NUL), which is not accepted");
+        refused(
+                admin,
+                "{\"username\": \"surrogate\", \"password\": \"long-enough-\\udfffpassword\"}",
+                "field 'password' contains an unpaired UTF-16 surrogate (U+DFFF), which is not accepted");
+        refused(
+                admin,
+                "{\"username\": \"first-name\", \"password\": \"long-enough-password\", \"username\":"
+                        + " \"second-name\"}",
+                "field 'username' is given more than once; give each field once");
+        noSuchUser("first-name");
+        noSuchUser("second-name");
     }
 
     @Test

@@ -2,16 +2,17 @@ package dev.rigfleet.e2e;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rigfleet.common.testing.RawRequests;
 import dev.rigfleet.common.testing.TestTokens;
 import io.restassured.http.ContentType;
+import java.net.MalformedURLException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.file.Files;
@@ -110,24 +111,27 @@ class StreamsIT {
     @Order(2)
     void aTerminalIsOnlyForTheDevicesOwner() {
         String stranger = Accounts.newUserToken(stack);
-        given().auth()
-                .oauth2(stranger)
-                .get(stack.coordinatorA.url() + "/api/v2/workspaceagents/" + uuid + "/pty")
-                .then()
-                .statusCode(404)
-                .contentType(ContentType.JSON)
-                .body("error_message", containsString("no agent"));
-        given().auth()
-                .oauth2(token)
-                .queryParam("width", "0")
-                .get(stack.coordinatorA.url() + "/api/v2/workspaceagents/" + uuid + "/pty")
-                .then()
-                .statusCode(400)
-                .body("error_message", containsString("width"));
-        given().get(stack.coordinatorA.url() + "/api/v2/workspaceagents/" + uuid + "/pty")
-                .then()
-                .statusCode(401)
-                .body("error_message", equalTo("wrong authorization token"));
+        URL coordinator = url(stack.coordinatorA.url());
+        String pty = "/api/v2/workspaceagents/" + uuid + "/pty";
+        for (String path : new String[] {pty, pty + "/", pty + "//", pty + "/?command=id"}) {
+            RawRequests.Answer answer = RawRequests.upgrade(coordinator, path, stranger);
+            assertEquals(404, answer.status(), path);
+            assertTrue(answer.body().contains("\"error_message\":\"no agent " + uuid + "\""), answer.body());
+        }
+        RawRequests.Answer badWidth = RawRequests.upgrade(coordinator, pty + "?width=0", token);
+        assertEquals(400, badWidth.status());
+        assertTrue(badWidth.body().contains("width"), badWidth.body());
+        RawRequests.Answer anonymous = RawRequests.upgrade(coordinator, pty, null);
+        assertEquals(401, anonymous.status());
+        assertTrue(anonymous.body().contains("wrong authorization token"), anonymous.body());
+    }
+
+    private static URL url(String address) {
+        try {
+            return new URL(address);
+        } catch (MalformedURLException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rigfleet.common.testing.InternalRoutes;
+import dev.rigfleet.common.testing.RawRequests;
 import dev.rigfleet.common.testing.TestTokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -83,11 +84,11 @@ class AgentSocketAccessTest {
         String stranger = TestTokens.user(UUID.randomUUID().toString(), "user");
         for (String route : new String[] {"/pty", "/coordinate"}) {
             for (String path : variants(device[0], route)) {
-                RawHttp.Answer answer = RawHttp.upgrade(server, path, stranger);
+                RawRequests.Answer answer = RawRequests.upgrade(server, path, stranger);
                 assertEquals(404, answer.status(), path + " answered " + answer.status() + " " + answer.body());
             }
-            RawHttp.Answer canonical =
-                    RawHttp.upgrade(server, "/api/v2/workspaceagents/" + device[0] + route, stranger);
+            RawRequests.Answer canonical =
+                    RawRequests.upgrade(server, "/api/v2/workspaceagents/" + device[0] + route, stranger);
             assertTrue(canonical.body().contains("\"error_message\":\"no agent " + device[0] + "\""), canonical.body());
             assertTrue(canonical.body().contains("\"status\":404"), canonical.body());
         }
@@ -99,7 +100,7 @@ class AgentSocketAccessTest {
                 "/api/v2/workspaceagents/me/link/",
                 "/internal/agent-watch/" + device[0],
                 "/internal/agent-watch/" + device[0] + "/")) {
-            int status = RawHttp.upgrade(server, path, stranger).status();
+            int status = RawRequests.upgrade(server, path, stranger).status();
             assertTrue(status == 401 || status == 403 || status == 404, path + " answered " + status);
         }
     }
@@ -110,7 +111,7 @@ class AgentSocketAccessTest {
         String stranger = TestTokens.user(UUID.randomUUID().toString(), "user");
         for (String route : new String[] {"", "/connection", "/listening-ports"}) {
             for (String path : variants(device[0], route)) {
-                RawHttp.Answer answer = RawHttp.get(server, path, stranger);
+                RawRequests.Answer answer = RawRequests.get(server, path, stranger);
                 assertEquals(404, answer.status(), path + " answered " + answer.status() + " " + answer.body());
             }
         }
@@ -123,7 +124,22 @@ class AgentSocketAccessTest {
             for (String path : List.of(
                     "/api/v2/workspaceagents/" + device[0] + route,
                     "/api/v2/workspaceagents/" + device[0] + route + "/")) {
-                assertEquals(101, RawHttp.upgrade(server, path, device[1]).status(), path);
+                assertEquals(101, RawRequests.upgrade(server, path, device[1]).status(), path);
+            }
+        }
+    }
+
+    @Test
+    void withoutAValidTokenTheSocketsAnswerTheClientsWrongTokenMessage() {
+        String[] device = ownedDevice();
+        for (String token : new String[] {
+            null, "not-a-token", TestTokens.expired(UUID.randomUUID().toString())
+        }) {
+            for (String route : new String[] {"/pty", "/coordinate"}) {
+                RawRequests.Answer answer =
+                        RawRequests.upgrade(server, "/api/v2/workspaceagents/" + device[0] + route, token);
+                assertEquals(401, answer.status(), route);
+                assertTrue(answer.body().contains("\"error_message\":\"wrong authorization token\""), answer.body());
             }
         }
     }
@@ -131,7 +147,7 @@ class AgentSocketAccessTest {
     @Test
     void whatIsNotAnAgentIdIsNotFound() {
         String[] device = ownedDevice();
-        RawHttp.Answer answer = RawHttp.upgrade(server, "/api/v2/workspaceagents/not-an-agent/pty", device[1]);
+        RawRequests.Answer answer = RawRequests.upgrade(server, "/api/v2/workspaceagents/not-an-agent/pty", device[1]);
         assertEquals(404, answer.status());
         assertTrue(answer.body().contains("\"error_message\":\"no agent not-an-agent\""), answer.body());
     }
@@ -145,7 +161,7 @@ class AgentSocketAccessTest {
                 "reconnect", "not-a-uuid",
                 "command", "x".repeat(3000));
         bad.forEach((parameter, value) -> {
-            RawHttp.Answer answer = RawHttp.upgrade(
+            RawRequests.Answer answer = RawRequests.upgrade(
                     server, "/api/v2/workspaceagents/" + device[0] + "/pty?" + parameter + "=" + value, device[1]);
             assertEquals(400, answer.status(), parameter);
             assertTrue(answer.body().contains(parameter), answer.body());

@@ -3,7 +3,7 @@ package dev.rigfleet.coordinator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.rigfleet.common.auth.TokenHashes;
-import dev.rigfleet.common.testing.TestTokens;
+import dev.rigfleet.common.testing.ServiceCallers;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -151,7 +151,9 @@ public final class RegistryStub {
         String[] parts = exchange.getRequestURI().getPath().split("/");
         String uuid = parts[2];
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-        if (!OWNER_VIEW.containsKey(uuid) || !OWNER_TOKEN.get(uuid).equals(authorization)) {
+        if (!ServiceCallers.isValidUser(authorization)) {
+            answer(exchange, 401, "{\"error_message\":\"wrong authorization token\"}");
+        } else if (!OWNER_VIEW.containsKey(uuid) || !OWNER_TOKEN.get(uuid).equals(authorization)) {
             answer(exchange, 404, "{\"error_message\":\"no device " + uuid + "\"}");
         } else if (parts.length > 3 && parts[3].equals("target-state")) {
             answer(
@@ -168,9 +170,7 @@ public final class RegistryStub {
     /** As the registry does: its internal routes answer only the coordinator's service token. */
     private static boolean fromCoordinator(HttpExchange exchange) throws IOException {
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-        if (TestTokens.serviceCaller(authorization)
-                .filter("coordinator"::equals)
-                .isPresent()) {
+        if (ServiceCallers.of(authorization).filter("coordinator"::equals).isPresent()) {
             return true;
         }
         answer(exchange, 401, "{\"error_message\":\"this route needs a service token\"}");

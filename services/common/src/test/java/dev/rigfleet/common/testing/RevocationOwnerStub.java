@@ -29,7 +29,7 @@ public final class RevocationOwnerStub {
                 throw new UncheckedIOException(e);
             }
             server.createContext("/internal/revocations", exchange -> {
-                if (TestTokens.serviceCaller(exchange.getRequestHeaders().getFirst("Authorization"))
+                if (ServiceCallers.of(exchange.getRequestHeaders().getFirst("Authorization"))
                         .isEmpty()) {
                     exchange.sendResponseHeaders(401, -1);
                     exchange.close();

@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.Json;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.WebApplicationException;
@@ -28,6 +29,9 @@ import java.util.Set;
  * else gets the 404 an unknown device gets, and a bad query a 400, both with the common JSON error body.
  */
 @ApplicationScoped
+// Before the endpoints' @RolesAllowed check (Integer.MAX_VALUE - 100), whose refusals carry no body: a missing or
+// refused token is the registry's 401 here, with the common error body.
+@Priority(Integer.MAX_VALUE - 50)
 public class AgentSocketAccess implements HttpUpgradeCheck {
 
     private static final String SOCKETS = "/api/v2/workspaceagents/*";

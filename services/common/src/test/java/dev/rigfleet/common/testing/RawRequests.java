@@ -1,4 +1,4 @@
-package dev.rigfleet.coordinator;
+package dev.rigfleet.common.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -14,14 +14,14 @@ import java.util.Locale;
  * Requests written byte for byte, so that a path reaches the server exactly as a hostile client would send it
  * (HTTP clients normalise {@code //}, {@code ;} and percent-encodings away).
  */
-final class RawHttp {
+public final class RawRequests {
 
-    record Answer(int status, String body) {}
+    public record Answer(int status, String body) {}
 
-    private RawHttp() {}
+    private RawRequests() {}
 
-    /** A WebSocket upgrade of {@code rawPath}; 101 means the socket opened. */
-    static Answer upgrade(URL server, String rawPath, String token) {
+    /** A WebSocket upgrade of {@code rawPath}, with {@code token} as a bearer token if not null; 101 means it opened. */
+    public static Answer upgrade(URL server, String rawPath, String token) {
         return send(
                 server,
                 "GET " + rawPath + " HTTP/1.1\r\n"
@@ -30,14 +30,19 @@ final class RawHttp {
                         + "Connection: Upgrade\r\n"
                         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                         + "Sec-WebSocket-Version: 13\r\n"
-                        + "Authorization: Bearer " + token + "\r\n\r\n");
+                        + authorization(token)
+                        + "\r\n");
     }
 
-    static Answer get(URL server, String rawPath, String token) {
+    public static Answer get(URL server, String rawPath, String token) {
         return send(
                 server,
-                "GET " + rawPath + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + "Authorization: Bearer "
-                        + token + "\r\n\r\n");
+                "GET " + rawPath + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + authorization(token)
+                        + "\r\n");
+    }
+
+    private static String authorization(String token) {
+        return token == null ? "" : "Authorization: Bearer " + token + "\r\n";
     }
 
     private static Answer send(URL server, String request) {

@@ -26,4 +26,10 @@ public interface AppRuntime {
 
     /** Stops every service (the agent is stopping). */
     void stopAll();
+
+    /**
+     * Removes what the runtime keeps that no service uses (the ioFog API's prune): for containers, every image no
+     * container uses. Answers the bytes freed.
+     */
+    long prune();
 }

@@ -8,10 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -119,6 +121,41 @@ public final class EngineRuntime implements AppRuntime {
     @Override
     public void stopAll() {
         madeFrom.keySet().forEach(this::stop);
+    }
+
+    /**
+     * As the ioFog agent prunes: every image that no container (running or not) uses is removed, one by one (Podman's
+     * {@code POST /images/prune} takes no {@code dangling=false}). An image a container took meanwhile is refused by
+     * the engine ({@code 409}) and stays.
+     */
+    @Override
+    public long prune() {
+        EngineClient.Answer containers = engine.call("GET", "/containers/json?all=true", null);
+        expect(containers, "list containers");
+        Set<String> used = new HashSet<>();
+        containers
+                .body()
+                .forEach(container -> used.add(imageId(container.path("ImageID").asText())));
+        EngineClient.Answer images = engine.call("GET", "/images/json", null);
+        expect(images, "list images");
+        long freed = 0;
+        for (JsonNode image : images.body()) {
+            String id = imageId(image.path("Id").asText());
+            if (id.isEmpty() || used.contains(id)) {
+                continue;
+            }
+            EngineClient.Answer removed = engine.call("DELETE", "/images/" + id, null);
+            if (removed.ok()) {
+                freed += image.path("Size").asLong(0);
+            } else if (removed.status() != 409) {
+                expect(removed, "remove image " + id);
+            }
+        }
+        return freed;
+    }
+
+    private static String imageId(String id) {
+        return id.startsWith("sha256:") ? id.substring("sha256:".length()) : id;
     }
 
     /** The engine's states, as the supervisor API reports them. */

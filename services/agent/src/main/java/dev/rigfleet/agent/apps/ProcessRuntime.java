@@ -107,6 +107,11 @@ public final class ProcessRuntime implements AppRuntime {
     }
 
     @Override
+    public long prune() {
+        return 0; // local processes leave no images or layers behind
+    }
+
+    @Override
     public void stopAll() {
         services.keySet().forEach(this::stop);
     }

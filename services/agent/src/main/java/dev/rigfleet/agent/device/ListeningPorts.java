@@ -63,7 +63,12 @@ public final class ListeningPorts {
                 String name = comm(process);
                 try (DirectoryStream<Path> descriptors = Files.newDirectoryStream(process.resolve("fd"))) {
                     for (Path descriptor : descriptors) {
-                        String target = Files.readSymbolicLink(descriptor).toString();
+                        String target;
+                        try {
+                            target = Files.readSymbolicLink(descriptor).toString();
+                        } catch (IOException | SecurityException e) {
+                            continue; // closed since it was listed: the process's other descriptors still count
+                        }
                         if (target.startsWith("socket:[")) {
                             byInode.putIfAbsent(target.substring(8, target.length() - 1), name);
                         }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rigfleet.agent.apps.DeviceApps;
 import dev.rigfleet.agent.config.AgentConfig;
-import dev.rigfleet.agent.link.AgentHome;
+import dev.rigfleet.agent.link.DeviceLink;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -60,15 +60,15 @@ public class IoFogAgentRoutes {
     private static final String CONFIG_FILE = "iofog-config.json";
 
     private final AgentConfig config;
-    private final AgentHome home;
+    private final DeviceLink link;
     private final DeviceApps apps;
     private final IoFogMessages messages;
     private final ObjectMapper json = new ObjectMapper();
     private IoFogKey key;
 
-    public IoFogAgentRoutes(AgentConfig config, AgentHome home, DeviceApps apps, IoFogMessages messages) {
+    public IoFogAgentRoutes(AgentConfig config, DeviceLink link, DeviceApps apps, IoFogMessages messages) {
         this.config = config;
-        this.home = home;
+        this.link = link;
         this.apps = apps;
         this.messages = messages;
     }
@@ -82,7 +82,7 @@ public class IoFogAgentRoutes {
         router.post("/v2/provision").handler(keyed(IoFogServer.json(this::provision)));
         router.delete("/v2/deprovision").handler(keyed(this::deprovision));
         router.post("/v2/config").handler(keyed(IoFogServer.json(this::configure)));
-        router.post("/v2/prune").handler(keyed(request -> IoFogAnswers.json(request, 200, Map.of("status", "okay"))));
+        router.post("/v2/prune").handler(keyed(this::prune));
     }
 
     private Handler<RoutingContext> keyed(Handler<RoutingContext> handler) {
@@ -110,10 +110,7 @@ public class IoFogAgentRoutes {
         status.put("system-time", Long.toString(System.currentTimeMillis()));
         status.put("disk-usage", Long.toString((disk.getTotalSpace() - disk.getUsableSpace()) / (1024 * 1024)));
         status.put(
-                "connection-to-controller",
-                home.connection()
-                        .map(link -> link.isConnected() ? "ok" : "broken")
-                        .orElse("not provisioned"));
+                "connection-to-controller", !link.dialling() ? "not provisioned" : link.connected() ? "ok" : "broken");
         status.put("cpu-usage", Integer.toString(runtime.availableProcessors()));
         status.put("messages-processed", Long.toString(messages.processed()));
         status.put("system-available-disk", Long.toString(disk.getUsableSpace() / (1024 * 1024)));
@@ -124,10 +121,10 @@ public class IoFogAgentRoutes {
     private void info(RoutingContext request) {
         JsonNode options = stored();
         Map<String, String> info = new LinkedHashMap<>();
-        info.put("iofog-uuid", home.identity().map(identity -> identity.uuid()).orElse(""));
+        info.put("iofog-uuid", link.identity().map(identity -> identity.uuid()).orElse(""));
         info.put(
                 "iofog-controller",
-                home.servers().isEmpty() ? "" : home.servers().get(0).toString());
+                link.servers().isEmpty() ? "" : link.servers().get(0).toString());
         info.put("ip-address", config.iofogHost());
         info.put("network-interface", options.path("network-adapter").asText(""));
         info.put("developer-mode", options.path("developer-mode").asText("off"));
@@ -152,11 +149,11 @@ public class IoFogAgentRoutes {
             IoFogAnswers.error(request, 400, "provisioning-key is missing");
             return;
         }
-        if (home.identity().isPresent()) {
+        if (link.identity().isPresent()) {
             IoFogAnswers.error(request, 400, "this device is provisioned already; deprovision it first");
             return;
         }
-        home.provision(provisioningKey)
+        link.provision(provisioningKey)
                 .onSuccess(
                         identity -> IoFogAnswers.json(request, 200, Map.of("status", "okay", "uuid", identity.uuid())))
                 .onFailure(e -> IoFogAnswers.error(request, 400, String.valueOf(e.getMessage())));
@@ -164,8 +161,16 @@ public class IoFogAgentRoutes {
 
     /** Forgets the device's identity here and stops dialling; the owner deprovisions it on the platform. */
     private void deprovision(RoutingContext request) {
-        home.forget()
+        link.forget()
                 .onSuccess(done -> IoFogAnswers.json(request, 200, Map.of("status", "okay")))
+                .onFailure(e -> IoFogAnswers.error(request, 500, String.valueOf(e.getMessage())));
+    }
+
+    /** Removes the images no container uses (the container runtime); local processes leave nothing to remove. */
+    private void prune(RoutingContext request) {
+        request.vertx()
+                .executeBlocking(apps::prune, false)
+                .onSuccess(freed -> IoFogAnswers.json(request, 200, Map.of("status", "okay")))
                 .onFailure(e -> IoFogAnswers.error(request, 500, String.valueOf(e.getMessage())));
     }
 

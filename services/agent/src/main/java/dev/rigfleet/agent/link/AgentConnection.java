@@ -34,7 +34,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -43,8 +42,8 @@ import java.util.logging.Logger;
  * One agent's connection home. A plain object with no shared state, so that one JVM can run many (the benchmarks
  * simulate thousands of agents per process): it dials the servers in turn, authenticates with the device credential,
  * says hello, stores and acknowledges target states, answers commands, and sends state reports until acknowledged,
- * buffering them while offline. Between attempts it waits a random time up to an exponentially growing cap
- * ("full jitter"), so that agents coming back after an outage spread out.
+ * buffering them while offline. Between attempts it waits as {@link Backoff} says: a random time up to an
+ * exponentially growing cap ("full jitter"), so that agents coming back after an outage spread out.
  *
  * <p>All state is touched only on the one Vert.x context the connection took when it was made.
  */
@@ -56,7 +55,6 @@ public final class AgentConnection implements AutoCloseable {
     public static final int DEPROVISIONED = 4003;
 
     private static final String COORDINATE_PATH = "/api/v2/workspaceagents/me/coordinate";
-    private static final long FIRST_BACKOFF_MS = 250;
     private static final int REMEMBERED_COMMANDS = 1024;
     private static final Logger LOG = Logger.getLogger(AgentConnection.class.getName());
 
@@ -132,7 +130,7 @@ public final class AgentConnection implements AutoCloseable {
     private long nextSequence = 1;
     private long appliedTargetVersion = -1;
     private int serverIndex;
-    private int attempt;
+    private final Backoff backoff;
     private long pingTimer = -1;
     private long lastHeardMillis;
 
@@ -151,6 +149,7 @@ public final class AgentConnection implements AutoCloseable {
         this.agentVersion = agentVersion;
         this.settings = settings;
         this.handler = handler;
+        this.backoff = new Backoff(settings.maxBackoff());
         WebSocketClientOptions options = new WebSocketClientOptions();
         settings.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
         this.client = vertx.createWebSocketClient(options);
@@ -330,7 +329,7 @@ public final class AgentConnection implements AutoCloseable {
     private void welcome(long welcomedEpoch, int reportIntervalSeconds) {
         welcomed = true;
         epoch = welcomedEpoch;
-        attempt = 0;
+        backoff.reset();
         unacknowledged.forEach(
                 report -> send(AgentFrame.newBuilder().setStateReport(report).build()));
         cancelPings();
@@ -502,9 +501,7 @@ public final class AgentConnection implements AutoCloseable {
         if (closed) {
             return;
         }
-        long cap = Math.min(settings.maxBackoff().toMillis(), FIRST_BACKOFF_MS << Math.min(attempt++, 16));
-        long delay = 1 + ThreadLocalRandom.current().nextLong(cap);
-        vertx.setTimer(delay, ignored -> dial());
+        vertx.setTimer(backoff.next(), ignored -> dial());
     }
 
     private void cancelPings() {

@@ -7,6 +7,7 @@ import dev.rigfleet.agent.apps.DeviceApps;
 import dev.rigfleet.agent.apps.ServiceSpec;
 import dev.rigfleet.agent.config.AgentConfig;
 import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,6 +39,7 @@ public class AppUpdates {
     private final AtomicBoolean retrying = new AtomicBoolean();
     private volatile JsonNode latest;
     private volatile boolean healthy = true;
+    private long lockWatch = -1;
 
     public AppUpdates(DeviceApps apps, Vertx vertx, AgentConfig config, Event<ConfigsChanged> configsChanged) {
         this.apps = apps;
@@ -47,7 +49,7 @@ public class AppUpdates {
     }
 
     void start(@Observes StartupEvent started) {
-        vertx.setPeriodic(1000, ignored -> {
+        lockWatch = vertx.setPeriodic(1000, ignored -> {
             if (apps.updatePending() && retrying.compareAndSet(false, true)) {
                 vertx.executeBlocking(apps::retryPending, false)
                         .onComplete(done -> retrying.set(false))
@@ -62,6 +64,11 @@ public class AppUpdates {
             vertx.executeBlocking(() -> offer(json.readTree(targetFile.toFile()), false), false)
                     .onFailure(e -> Log.errorf("Could not start the apps of %s: %s", targetFile, e.getMessage()));
         }
+    }
+
+    /** The Vert.x instance may outlive the application (Quarkus keeps it between test applications). */
+    void stop(@Observes ShutdownEvent stopping) {
+        vertx.cancelTimer(lockWatch);
     }
 
     /** A target state from the platform: kept in the state directory, then run. */

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rigfleet.agent.config.AgentConfig;
 import dev.rigfleet.agent.host.HostControl;
-import dev.rigfleet.agent.link.AgentHome;
+import dev.rigfleet.agent.link.DeviceLink;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
@@ -33,13 +33,13 @@ public class HostConfigResource {
 
     private final HostControl host;
     private final AgentConfig config;
-    private final AgentHome home;
+    private final DeviceLink link;
     private final ObjectMapper json = new ObjectMapper();
 
-    public HostConfigResource(HostControl host, AgentConfig config, AgentHome home) {
+    public HostConfigResource(HostControl host, AgentConfig config, DeviceLink link) {
         this.host = host;
         this.config = config;
-        this.home = home;
+        this.link = link;
     }
 
     @GET
@@ -88,7 +88,7 @@ public class HostConfigResource {
 
     /** As balena's: the first seven characters of the device's uuid. */
     private String defaultHostname() {
-        return home.identity().map(identity -> identity.uuid().substring(0, 7)).orElse("rigfleet");
+        return link.identity().map(identity -> identity.uuid().substring(0, 7)).orElse("rigfleet");
     }
 
     private JsonNode storedProxy() {

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rigfleet.agent.apps.AppRuntime.ServiceStatus;
 import dev.rigfleet.agent.apps.DeviceApps;
 import dev.rigfleet.agent.apps.ServiceSpec;
-import dev.rigfleet.agent.link.AgentHome;
+import dev.rigfleet.agent.link.DeviceLink;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,32 +26,38 @@ public class StateReports {
     private static final String AGENT_VERSION = "rigfleet-agent/0.1";
 
     private final DeviceApps apps;
-    private final AgentHome home;
+    private final DeviceLink link;
     private final HostFacts facts;
     private final Vertx vertx;
     private final ObjectMapper json = new ObjectMapper();
     private volatile String lastReported = "";
+    private long checks = -1;
 
-    public StateReports(DeviceApps apps, AgentHome home, HostFacts facts, Vertx vertx) {
+    public StateReports(DeviceApps apps, DeviceLink link, HostFacts facts, Vertx vertx) {
         this.apps = apps;
-        this.home = home;
+        this.link = link;
         this.facts = facts;
         this.vertx = vertx;
     }
 
     void start(@Observes StartupEvent started) {
-        vertx.setPeriodic(CHECK_EVERY_MS, ignored -> reportIfChanged());
+        checks = vertx.setPeriodic(CHECK_EVERY_MS, ignored -> reportIfChanged());
+    }
+
+    /** The Vert.x instance may outlive the application (Quarkus keeps it between test applications). */
+    void stop(@Observes ShutdownEvent stopping) {
+        vertx.cancelTimer(checks);
     }
 
     /** Sends the device's state if it changed since the last report (and there is a link to send it over). */
     public void reportIfChanged() {
-        home.connection().ifPresent(link -> {
-            String state = state();
-            if (!state.equals(lastReported)) {
-                link.report(state);
-                lastReported = state;
-            }
-        });
+        if (!link.dialling()) {
+            return;
+        }
+        String state = state();
+        if (!state.equals(lastReported) && link.report(state)) {
+            lastReported = state;
+        }
     }
 
     String state() {

@@ -4,8 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.rigfleet.agent.apps.DeviceApps;
 import dev.rigfleet.agent.apps.ServiceSpec;
 import dev.rigfleet.agent.apps.UpdateLocks;
+import dev.rigfleet.agent.device.DeviceStreams;
 import dev.rigfleet.agent.host.HostControl;
-import dev.rigfleet.agent.link.AgentHome;
+import dev.rigfleet.agent.link.DeviceLink;
 import io.vertx.core.Vertx;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -40,25 +41,28 @@ public class SupervisorV1Resource {
     private final DeviceApps apps;
     private final HostControl host;
     private final SupervisorKey key;
-    private final AgentHome home;
+    private final DeviceLink link;
     private final AppUpdates updates;
     private final HostFacts facts;
+    private final DeviceStreams streams;
     private final Vertx vertx;
 
     public SupervisorV1Resource(
             DeviceApps apps,
             HostControl host,
             SupervisorKey key,
-            AgentHome home,
+            DeviceLink link,
             AppUpdates updates,
             HostFacts facts,
+            DeviceStreams streams,
             Vertx vertx) {
         this.apps = apps;
         this.host = host;
         this.key = key;
-        this.home = home;
+        this.link = link;
         this.updates = updates;
         this.facts = facts;
+        this.streams = streams;
         this.vertx = vertx;
     }
 
@@ -254,11 +258,11 @@ public class SupervisorV1Resource {
             throw SupervisorAnswers.text(400, "Missing app id");
         }
         requireApp(appId);
-        if (home.identity().isEmpty() || home.servers().isEmpty()) {
+        if (link.identity().isEmpty() || link.servers().isEmpty()) {
             throw SupervisorAnswers.failed(503, "this agent has no connection to the platform");
         }
-        String server = home.servers().get(0).toString().replaceFirst("/+$", "").replaceFirst("^http", "ws");
-        return server + "/api/v2/workspaceagents/" + home.identity().get().uuid() + "/pty";
+        String server = link.servers().get(0).toString().replaceFirst("/+$", "").replaceFirst("^http", "ws");
+        return server + "/api/v2/workspaceagents/" + link.identity().get().uuid() + "/pty";
     }
 
     @POST
@@ -269,6 +273,8 @@ public class SupervisorV1Resource {
             throw SupervisorAnswers.text(400, "Missing app id");
         }
         requireApp(appId);
+        // As the reference stops the app's terminal server: every terminal session on the device ends.
+        streams.endTerminals();
         return Response.ok().build();
     }
 

@@ -1,6 +1,8 @@
 package dev.rigfleet.agent.apps;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -131,6 +133,43 @@ class EngineRuntimeTest extends AppRuntimeContract {
         } finally {
             api.stop(0);
         }
+    }
+
+    @Test
+    void pruneRemovesTheImagesNoContainerUsesAndKeepsTheOthers() throws Exception {
+        String unused = "localhost/rigfleet-unused:1";
+        run(podman(
+                "import",
+                "--change",
+                "CMD [\"/bin/sh\", \"-c\", \"echo unused\"]",
+                home.resolve("rootfs.tar").toString(),
+                unused));
+        String uuid = UUID.randomUUID().toString();
+        Path root = Files.createTempDirectory("rigfleet-runtime");
+        runtime.start(
+                service(uuid, "no"),
+                Map.of("SCRIPT", "exec sleep 600"),
+                root.resolve("data"),
+                Files.createDirectories(root.resolve("lock")));
+        try {
+            assertTrue(imageExists(unused));
+
+            runtime.prune();
+
+            assertFalse(imageExists(unused));
+            assertTrue(imageExists(IMAGE));
+        } finally {
+            runtime.stop(uuid);
+        }
+    }
+
+    private static boolean imageExists(String image) throws Exception {
+        Process process = builder(podman("image", "exists", image)).start();
+        process.getInputStream().readAllBytes();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("podman image exists did not finish");
+        }
+        return process.exitValue() == 0;
     }
 
     @Override

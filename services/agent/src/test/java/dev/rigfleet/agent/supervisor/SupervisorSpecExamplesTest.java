@@ -7,12 +7,18 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rigfleet.agent.device.DeviceStreams;
+import dev.rigfleet.agent.link.DeviceEndpoint;
+import dev.rigfleet.proto.agent.PtyTarget;
+import dev.rigfleet.proto.agent.StreamOpen;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
+import io.vertx.core.buffer.Buffer;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +26,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +44,10 @@ class SupervisorSpecExamplesTest {
     private static final long APP_ID = 2167;
     private static final String UUID = "0123456789abcdef0123456789abcdef";
 
-    /** A device with an identity and a platform to dial (unreachable here), so that spawn-tty has an answer. */
+    /**
+     * A device with an identity and a platform to dial (unreachable here), so that spawn-tty has an answer, and
+     * terminal sessions as the user running the tests (root too, named explicitly).
+     */
     public static class EnrolledDevice implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
@@ -49,6 +60,7 @@ class SupervisorSpecExamplesTest {
                 return Map.of(
                         "rigfleet.agent.state-dir", state.toString(),
                         "rigfleet.agent.servers", "http://127.0.0.1:9",
+                        "rigfleet.agent.session-user", System.getProperty("user.name"),
                         "rigfleet.agent.iofog-key-file",
                                 state.resolve("local-api").toString());
             } catch (IOException e) {
@@ -59,6 +71,9 @@ class SupervisorSpecExamplesTest {
 
     @Inject
     SupervisorKey key;
+
+    @Inject
+    DeviceStreams streams;
 
     @BeforeEach
     void oneApp() {
@@ -168,6 +183,40 @@ class SupervisorSpecExamplesTest {
                 .body(emptyString());
         device().post("/v1/tcp-ping").then().statusCode(204).body(emptyString());
         device().delete("/v1/tcp-ping").then().statusCode(204).body(emptyString());
+    }
+
+    @Test
+    void despawnTtyEndsTheTerminalSessionsOnTheDevice() throws Exception {
+        CompletableFuture<String> ended = new CompletableFuture<>();
+        DeviceEndpoint.Output terminal = new DeviceEndpoint.Output() {
+            @Override
+            public void data(Buffer bytes) {}
+
+            @Override
+            public void closed(String reason) {
+                ended.complete(reason);
+            }
+        };
+        streams.open(
+                        StreamOpen.newBuilder()
+                                .setStreamId("despawn-1")
+                                .setPty(PtyTarget.newBuilder()
+                                        .setReconnect("despawn")
+                                        .setCommand("sleep 600"))
+                                .build(),
+                        terminal)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+
+        device().body("{\"appId\": " + APP_ID + "}")
+                .post("/v1/despawn-tty")
+                .then()
+                .statusCode(200)
+                .body(emptyString());
+
+        String reason = ended.get(10, TimeUnit.SECONDS);
+        assertTrue(reason.startsWith("the session ended"), reason);
     }
 
     @Test

@@ -1,0 +1,141 @@
+package dev.rigfleet.agent.link;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import dev.rigfleet.agent.device.ListeningPorts;
+import dev.rigfleet.agent.supervisor.SupervisorKey;
+import dev.rigfleet.proto.agent.CommandRequest;
+import dev.rigfleet.proto.agent.CommandResponse;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Runs the platform's commands, routed by kind. The protocol's {@code CommandRequest} names no kind, only a method
+ * and a path, so the path says it:
+ *
+ * <ul>
+ *   <li>under {@value #NATIVE_PREFIX}: the agent's own commands, answered here and never on port 48484 (an app on
+ *       the device cannot call them);
+ *   <li>anything else: supervisor pass-through, run against the agent's own supervisor API on 127.0.0.1, with its
+ *       key, exactly as an application on the device would call it.
+ * </ul>
+ */
+@ApplicationScoped
+public class CommandDispatcher {
+
+    /** The path prefix of the agent's native commands. */
+    public static final String NATIVE_PREFIX = "/rigfleet/";
+
+    private static final String JSON_TYPE = "application/json;charset=UTF-8";
+
+    private final Vertx vertx;
+    private final SupervisorKey key;
+    private final int localPort;
+    private final HttpClient http;
+    private final ObjectMapper json = new ObjectMapper();
+    private final ListeningPorts ports = new ListeningPorts(Path.of("/proc"));
+    /** Native commands by path, then by method. */
+    private final Map<String, Map<String, Function<CommandRequest, Future<CommandResponse>>>> natives =
+            new LinkedHashMap<>();
+
+    public CommandDispatcher(
+            Vertx vertx, SupervisorKey key, @ConfigProperty(name = "quarkus.http.port") int localPort) {
+        this.vertx = vertx;
+        this.key = key;
+        this.localPort = localPort;
+        this.http = vertx.createHttpClient();
+        natives.put("/rigfleet/v1/listening-ports", Map.of("GET", request -> listeningPorts()));
+    }
+
+    public Future<CommandResponse> dispatch(CommandRequest request) {
+        String path = request.getPath();
+        int query = path.indexOf('?');
+        String route = query < 0 ? path : path.substring(0, query);
+        return route.startsWith(NATIVE_PREFIX) ? runNative(route, request) : passThrough(request);
+    }
+
+    private Future<CommandResponse> runNative(String route, CommandRequest request) {
+        Map<String, Function<CommandRequest, Future<CommandResponse>>> methods = natives.get(route);
+        if (methods == null) {
+            return Future.succeededFuture(error(404, "no native command " + route));
+        }
+        Function<CommandRequest, Future<CommandResponse>> command = methods.get(method(request));
+        return command == null
+                ? Future.succeededFuture(error(405, method(request) + " is not a method of " + route))
+                : command.apply(request);
+    }
+
+    /** {@code {"ports":[{"network":"tcp","port":48484,"process_name":"java"}, …]}}: what listens on the device. */
+    private Future<CommandResponse> listeningPorts() {
+        return vertx.executeBlocking(
+                () -> {
+                    List<Map<String, Object>> listed = ports.list().stream()
+                            .map(port -> {
+                                Map<String, Object> view = new LinkedHashMap<>();
+                                view.put("network", port.network());
+                                view.put("port", port.port());
+                                view.put("process_name", port.processName());
+                                return view;
+                            })
+                            .toList();
+                    return CommandResponse.newBuilder()
+                            .setStatus(200)
+                            .setContentType(JSON_TYPE)
+                            .setBody(ByteString.copyFrom(json.writeValueAsBytes(Map.of("ports", listed))))
+                            .build();
+                },
+                false);
+    }
+
+    private Future<CommandResponse> passThrough(CommandRequest request) {
+        RequestOptions local = new RequestOptions()
+                .setMethod(HttpMethod.valueOf(method(request)))
+                .setHost("127.0.0.1")
+                .setPort(localPort)
+                .setURI(request.getPath());
+        if (!request.getContentType().isEmpty()) {
+            local.putHeader("Content-Type", request.getContentType());
+        }
+        // The platform's commands are the agent's own calls: they carry its key, callers never need it.
+        local.putHeader("Authorization", "Bearer " + key.current());
+        local.putHeader(
+                "X-Request-Id", request.getRequestId().isEmpty() ? request.getCommandId() : request.getRequestId());
+        return http.request(local)
+                .compose(call -> call.send(Buffer.buffer(request.getBody().toByteArray())))
+                .compose(response -> response.body()
+                        .map(bytes -> CommandResponse.newBuilder()
+                                .setStatus(response.statusCode())
+                                .setContentType(Optional.ofNullable(response.getHeader("Content-Type"))
+                                        .orElse(""))
+                                .setBody(ByteString.copyFrom(bytes.getBytes()))
+                                .build()));
+    }
+
+    private static String method(CommandRequest request) {
+        return request.getMethod().isEmpty() ? "POST" : request.getMethod();
+    }
+
+    private CommandResponse error(int status, String message) {
+        try {
+            return CommandResponse.newBuilder()
+                    .setStatus(status)
+                    .setContentType("application/json")
+                    .setBody(ByteString.copyFrom(json.writeValueAsBytes(Map.of("error_message", message))))
+                    .build();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -28,8 +28,93 @@ http://{{ include "rigfleet.fullname" (dict "root" . "component" "registry") }}:
 {{- end -}}
 
 {{/*
-A component's Deployment and Service. Takes a dict: root (the chart's context), component (its name), and
-extraEnv (a list of env entries only this component needs).
+A component's image: its `image` block, key by key, over global.image. Takes a dict: root, component.
+<registry>/<repository>:<tag>, where repository defaults to rigfleet-<component> and tag to the chart's appVersion.
+*/}}
+{{- define "rigfleet.image" -}}
+{{- $global := .root.Values.global.image -}}
+{{- $own := (index .root.Values .component).image | default dict -}}
+{{- $registry := $own.registry | default $global.registry -}}
+{{- $repository := $own.repository | default (printf "rigfleet-%s" .component) -}}
+{{- $tag := $own.tag | default $global.tag | default .root.Chart.AppVersion -}}
+{{- printf "%s/%s:%v" $registry $repository $tag -}}
+{{- end -}}
+
+{{- define "rigfleet.imagePullPolicy" -}}
+{{- $own := (index .root.Values .component).image | default dict -}}
+{{- $own.pullPolicy | default .root.Values.global.image.pullPolicy -}}
+{{- end -}}
+
+{{/*
+The datasource of every service that keeps its data in PostgreSQL (each in its own schema, which the service's
+application.properties names): the reactive URL, the JDBC URL Flyway migrates with, the role and its password.
+Takes the chart's context; renders env entries.
+*/}}
+{{- define "rigfleet.datasourceEnv" -}}
+{{- $pg := .Values.postgresql -}}
+{{- $host := required "postgresql.host: the PostgreSQL server workspaces and the registry keep their data in" $pg.host -}}
+{{- $address := printf "%s:%v/%s" $host $pg.port $pg.database -}}
+- name: QUARKUS_DATASOURCE_REACTIVE_URL
+  value: {{ printf "postgresql://%s" $address | quote }}
+- name: QUARKUS_DATASOURCE_JDBC_URL
+  value: {{ printf "jdbc:postgresql://%s" $address | quote }}
+- name: QUARKUS_DATASOURCE_USERNAME
+  value: {{ $pg.username | quote }}
+- name: QUARKUS_DATASOURCE_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "postgresql.existingSecret: a Secret with the database password under `password`" $pg.existingSecret }}
+      key: password
+{{- end -}}
+
+{{/*
+A component's NetworkPolicy: its pods accept connections only from this release's pods and from the Ingress
+controller (networkPolicy.ingressControllerFrom), the latter on the http port only. Takes a dict: root,
+component, and anyPort (true: the release's pods may reach every port, as the instances service reaches the
+coordinator's run-time tunnel ports; otherwise the http port only).
+*/}}
+{{- define "rigfleet.networkPolicy" -}}
+{{- $root := .root -}}
+{{- $policy := $root.Values.networkPolicy -}}
+{{- if and $root.Values.ingress.enabled (empty $policy.ingressControllerFrom) -}}
+{{- fail "networkPolicy.ingressControllerFrom: where the Ingress controller's pods are (see values.yaml), or networkPolicy.enabled=false" -}}
+{{- end -}}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ include "rigfleet.fullname" . }}
+  labels:
+    {{- include "rigfleet.labels" . | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "rigfleet.selectorLabels" . | nindent 6 }}
+  policyTypes: [Ingress]
+  ingress:
+    # This release's pods.
+    - from:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/name: rigfleet
+              app.kubernetes.io/instance: {{ $root.Release.Name }}
+      {{- if not .anyPort }}
+      ports:
+        - port: http
+          protocol: TCP
+      {{- end }}
+    {{- with $policy.ingressControllerFrom }}
+    # The Ingress controller.
+    - from:
+        {{- toYaml . | nindent 8 }}
+      ports:
+        - port: http
+          protocol: TCP
+    {{- end }}
+{{- end -}}
+
+{{/*
+A component's Deployment and Service. Takes a dict: root (the chart's context), component (its name), postgresql
+(true when it keeps its data in PostgreSQL) and extraEnv (a list of env entries only this component needs).
 */}}
 {{- define "rigfleet.component" -}}
 {{- $root := .root -}}
@@ -59,8 +144,8 @@ spec:
       {{- end }}
       containers:
         - name: {{ .component }}
-          image: "{{ $global.image.registry }}/rigfleet-{{ .component }}:{{ $global.image.tag | default $root.Chart.AppVersion }}"
-          imagePullPolicy: {{ $global.image.pullPolicy }}
+          image: {{ include "rigfleet.image" . | quote }}
+          imagePullPolicy: {{ include "rigfleet.imagePullPolicy" . }}
           ports:
             - name: http
               containerPort: {{ $values.port }}
@@ -94,6 +179,9 @@ spec:
               value: {{ $root.Values.rateLimit.window | quote }}
             - name: RIGFLEET_RATE_LIMIT_LIMIT
               value: {{ $root.Values.rateLimit.limit | quote }}
+            {{- if .postgresql }}
+            {{- include "rigfleet.datasourceEnv" $root | nindent 12 }}
+            {{- end }}
             {{- with .extraEnv }}
             {{- toYaml . | nindent 12 }}
             {{- end }}

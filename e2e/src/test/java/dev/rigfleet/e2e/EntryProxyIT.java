@@ -182,6 +182,24 @@ class EntryProxyIT {
     }
 
     @Test
+    void theRoutingTableLandsWhereItSays() {
+        for (Map.Entry<String, String> sample : RoutingTable.SAMPLES.entrySet()) {
+            recorders.values().forEach(Recorder::drain);
+            Answer answer = exchange(recorded, "GET " + sample.getKey() + " HTTP/1.1\r\nHost: rigfleet.test\r\n");
+            if (sample.getValue().equals(RoutingTable.REFUSED)) {
+                assertEquals(404, answer.status(), sample.getKey() + ": " + answer);
+            } else {
+                assertEquals(200, answer.status(), sample.getKey() + ": " + answer);
+                assertEquals(sample.getValue(), answer.json().path("upstream").asText(), sample.getKey());
+            }
+            recorders.forEach((service, recorder) -> assertEquals(
+                    service.equals(sample.getValue()) ? 1 : 0,
+                    recorder.drain().size(),
+                    sample.getKey() + " seen by " + service));
+        }
+    }
+
+    @Test
     void allowedRoutesReachTheRealServices() {
         Response token = given().contentType(ContentType.JSON)
                 .body(Map.of("user", Stack.ADMIN, "password", Stack.ADMIN_PASSWORD))

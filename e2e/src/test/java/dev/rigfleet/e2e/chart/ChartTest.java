@@ -7,21 +7,29 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.marcnuri.helm.Helm;
+import dev.rigfleet.e2e.RoutingTable;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -58,6 +66,17 @@ class ChartTest {
             Map.entry("/firewall", "instances"),
             Map.entry("/vpn", "instances"),
             Map.entry("/api/v2/workspaceagents", "coordinator"));
+    /** The components that keep their data in PostgreSQL, and so get the datasource. */
+    private static final Set<String> POSTGRES_USERS = Set.of("workspaces", "registry");
+    /** The datasource keys the chart sets, all or none. */
+    private static final List<String> DATASOURCE_ENV = List.of(
+            "QUARKUS_DATASOURCE_REACTIVE_URL",
+            "QUARKUS_DATASOURCE_JDBC_URL",
+            "QUARKUS_DATASOURCE_USERNAME",
+            "QUARKUS_DATASOURCE_PASSWORD");
+    /** The labels of every pod of the release "rf", whatever its component. */
+    private static final Map<String, String> RELEASE_PODS =
+            Map.of("app.kubernetes.io/name", "rigfleet", "app.kubernetes.io/instance", "rf");
 
     static Stream<Path> valuesFiles() throws IOException {
         return Files.list(CHART.resolve("ci"))
@@ -101,31 +120,192 @@ class ChartTest {
     }
 
     @Test
-    void onlyWorkspacesAndTheCoordinatorSignAndOnlyWorkspacesTalksToPostgres() {
+    void onlyWorkspacesAndTheCoordinatorSign() {
         List<Deployment> deployments = ofKind(render(CHART.resolve("ci/default-values.yaml")), Deployment.class);
+        assertEquals(4, deployments.size());
         for (Deployment deployment : deployments) {
-            Map<String, EnvVar> env = env(
-                    deployment.getSpec().getTemplate().getSpec().getContainers().get(0));
-            boolean workspaces = deployment.getMetadata().getName().endsWith("-workspaces");
-            boolean signs = workspaces || deployment.getMetadata().getName().endsWith("-coordinator");
+            String component = componentOf(deployment);
             assertEquals(
-                    signs,
-                    env.containsKey("SMALLRYE_JWT_SIGN_KEY_LOCATION"),
-                    deployment.getMetadata().getName());
-            assertEquals(workspaces, env.containsKey("QUARKUS_DATASOURCE_REACTIVE_URL"));
+                    component.equals("workspaces") || component.equals("coordinator"),
+                    env(container(deployment)).containsKey("SMALLRYE_JWT_SIGN_KEY_LOCATION"),
+                    component);
         }
-        Deployment workspaces = named(deployments, "-workspaces");
-        Map<String, EnvVar> env =
-                env(workspaces.getSpec().getTemplate().getSpec().getContainers().get(0));
+    }
+
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void workspacesAndTheRegistryGetTheSameDatasourceAndNoOneElseDoes(Path values) {
+        List<Deployment> deployments = ofKind(render(values), Deployment.class);
+        Set<String> withDatasource = deployments.stream()
+                .filter(d -> env(container(d)).containsKey("QUARKUS_DATASOURCE_REACTIVE_URL"))
+                .map(ChartTest::componentOf)
+                .collect(Collectors.toSet());
+        assertEquals(POSTGRES_USERS, withDatasource);
+        for (Deployment deployment : deployments) {
+            Map<String, EnvVar> env = env(container(deployment));
+            String component = componentOf(deployment);
+            if (!POSTGRES_USERS.contains(component)) {
+                for (String key : DATASOURCE_ENV) {
+                    assertFalse(env.containsKey(key), component + " gets " + key);
+                }
+                continue;
+            }
+            assertEquals(
+                    "postgresql://postgres.db.svc:5432/rigfleet",
+                    env.get("QUARKUS_DATASOURCE_REACTIVE_URL").getValue(),
+                    component);
+            assertEquals(
+                    "jdbc:postgresql://postgres.db.svc:5432/rigfleet",
+                    env.get("QUARKUS_DATASOURCE_JDBC_URL").getValue(),
+                    component);
+            assertEquals("rigfleet", env.get("QUARKUS_DATASOURCE_USERNAME").getValue(), component);
+            EnvVar password = env.get("QUARKUS_DATASOURCE_PASSWORD");
+            assertNull(password.getValue(), "the password only from the Secret");
+            assertEquals(
+                    "rigfleet-db", password.getValueFrom().getSecretKeyRef().getName(), component);
+            assertEquals("password", password.getValueFrom().getSecretKeyRef().getKey(), component);
+        }
+    }
+
+    @Test
+    void theDatasourceFollowsThePostgresqlValues() {
+        List<Deployment> deployments = ofKind(
+                render(
+                        CHART.resolve("ci/default-values.yaml"),
+                        Map.ofEntries(
+                                Map.entry("postgresql.host", "pg.example.org"),
+                                Map.entry("postgresql.port", "6432"),
+                                Map.entry("postgresql.username", "rf"))),
+                Deployment.class);
+        for (String component : POSTGRES_USERS) {
+            Map<String, EnvVar> env = env(container(named(deployments, "-" + component)));
+            assertEquals(
+                    "postgresql://pg.example.org:6432/rigfleet",
+                    env.get("QUARKUS_DATASOURCE_REACTIVE_URL").getValue());
+            assertEquals(
+                    "jdbc:postgresql://pg.example.org:6432/rigfleet",
+                    env.get("QUARKUS_DATASOURCE_JDBC_URL").getValue());
+            assertEquals("rf", env.get("QUARKUS_DATASOURCE_USERNAME").getValue());
+        }
+    }
+
+    @Test
+    void imagesDefaultToTheGlobalRegistryAndTheChartsAppVersion() {
+        for (Deployment deployment : ofKind(render(CHART.resolve("ci/default-values.yaml")), Deployment.class)) {
+            Container container = container(deployment);
+            assertEquals(
+                    "registry.example.com/rigfleet/rigfleet-" + componentOf(deployment) + ":0.1.0-SNAPSHOT",
+                    container.getImage());
+            assertEquals("IfNotPresent", container.getImagePullPolicy());
+        }
+    }
+
+    @Test
+    void aComponentsImageOverridesTheGlobalImageKeyByKey() {
+        List<Deployment> deployments = ofKind(render(CHART.resolve("ci/scaled-values.yaml")), Deployment.class);
+        Container coordinator = container(named(deployments, "-coordinator"));
+        assertEquals("mirror.example.org/rigfleet/coordinator:1.2.1-hotfix", coordinator.getImage());
+        assertEquals("Always", coordinator.getImagePullPolicy());
+        Container registry = container(named(deployments, "-registry"));
+        assertEquals("registry.example.org/rigs/rigfleet-registry:1.2.1", registry.getImage(), "only the tag");
+        assertEquals("IfNotPresent", registry.getImagePullPolicy());
+        Container workspaces = container(named(deployments, "-workspaces"));
+        assertEquals("registry.example.org/rigs/rigfleet-workspaces:1.2.0", workspaces.getImage(), "no override");
+    }
+
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void everyComponentAcceptsOnlyTheReleasesPodsAndTheIngressController(Path values) {
+        List<HasMetadata> objects = render(values);
+        List<Deployment> deployments = ofKind(objects, Deployment.class);
+        List<NetworkPolicy> policies = ofKind(objects, NetworkPolicy.class);
+        assertEquals(deployments.size(), policies.size(), "one NetworkPolicy per Deployment");
+        for (Deployment deployment : deployments) {
+            String component = componentOf(deployment);
+            Map<String, String> pods = deployment.getSpec().getSelector().getMatchLabels();
+            List<NetworkPolicy> selecting = policies.stream()
+                    .filter(p -> pods.equals(p.getSpec().getPodSelector().getMatchLabels()))
+                    .toList();
+            assertEquals(1, selecting.size(), component);
+            NetworkPolicy policy = selecting.get(0);
+            assertEquals(List.of("Ingress"), policy.getSpec().getPolicyTypes(), component);
+            List<NetworkPolicyIngressRule> rules = policy.getSpec().getIngress();
+            assertEquals(2, rules.size(), component);
+
+            NetworkPolicyIngressRule fromRelease = rules.get(0);
+            assertEquals(1, fromRelease.getFrom().size());
+            NetworkPolicyPeer release = fromRelease.getFrom().get(0);
+            assertNull(release.getNamespaceSelector(), "the release's own namespace only");
+            assertNull(release.getIpBlock());
+            assertEquals(RELEASE_PODS, onlyMatchLabels(release.getPodSelector()), "every component's pods");
+            if (component.equals("coordinator")) {
+                // The tunnels listen on ports chosen at run time.
+                assertTrue(
+                        fromRelease.getPorts() == null || fromRelease.getPorts().isEmpty(), "any port");
+            } else {
+                assertOnlyHttp(fromRelease.getPorts(), component);
+            }
+
+            NetworkPolicyIngressRule fromController = rules.get(1);
+            assertFalse(fromController.getFrom().isEmpty());
+            for (NetworkPolicyPeer peer : fromController.getFrom()) {
+                // ci's controllers live in namespaces of their own.
+                assertTrue(peer.getNamespaceSelector() != null, "the controller's namespace, not the release's");
+            }
+            assertOnlyHttp(fromController.getPorts(), component);
+        }
+    }
+
+    @Test
+    void theIngressControllerIsByDefaultAnyPodOfTheNamespaceIngressNginx() {
+        NetworkPolicy policy = ofKind(render(CHART.resolve("ci/default-values.yaml")), NetworkPolicy.class)
+                .get(0);
+        List<NetworkPolicyPeer> controller =
+                policy.getSpec().getIngress().get(1).getFrom();
+        assertEquals(1, controller.size());
         assertEquals(
-                "postgresql://postgres.db.svc:5432/rigfleet",
-                env.get("QUARKUS_DATASOURCE_REACTIVE_URL").getValue());
-        assertEquals(
-                "rigfleet-db",
-                env.get("QUARKUS_DATASOURCE_PASSWORD")
-                        .getValueFrom()
-                        .getSecretKeyRef()
-                        .getName());
+                Map.of("kubernetes.io/metadata.name", "ingress-nginx"),
+                onlyMatchLabels(controller.get(0).getNamespaceSelector()));
+        assertNull(controller.get(0).getPodSelector(), "every pod of that namespace");
+    }
+
+    @Test
+    void theIngressControllerCanBeNamedByNamespaceAndPodLabels() {
+        for (NetworkPolicy policy : ofKind(render(CHART.resolve("ci/scaled-values.yaml")), NetworkPolicy.class)) {
+            List<NetworkPolicyPeer> controller =
+                    policy.getSpec().getIngress().get(1).getFrom();
+            assertEquals(1, controller.size(), "the values' list replaces the default");
+            NetworkPolicyPeer peer = controller.get(0);
+            assertEquals(Map.of("kubernetes.io/metadata.name", "edge"), onlyMatchLabels(peer.getNamespaceSelector()));
+            assertEquals(
+                    Map.of("app.kubernetes.io/name", "ingress-nginx", "app.kubernetes.io/component", "controller"),
+                    onlyMatchLabels(peer.getPodSelector()),
+                    "both selectors in one peer: those pods in that namespace");
+        }
+    }
+
+    @Test
+    void networkPoliciesCanBeTurnedOff() {
+        List<HasMetadata> objects =
+                render(CHART.resolve("ci/default-values.yaml"), Map.of("networkPolicy.enabled", "false"));
+        assertTrue(ofKind(objects, NetworkPolicy.class).isEmpty());
+        assertEquals(4, ofKind(objects, Deployment.class).size());
+    }
+
+    @Test
+    void withNoIngressControllerOnlyTheReleasesPodsGetIn() {
+        List<NetworkPolicy> policies = ofKind(
+                render(
+                        CHART.resolve("ci/default-values.yaml"),
+                        Map.of("ingress.enabled", "false", "networkPolicy.ingressControllerFrom", "null")),
+                NetworkPolicy.class);
+        assertEquals(4, policies.size());
+        for (NetworkPolicy policy : policies) {
+            List<NetworkPolicyIngressRule> rules = policy.getSpec().getIngress();
+            assertEquals(1, rules.size(), policy.getMetadata().getName());
+            assertEquals(
+                    RELEASE_PODS, onlyMatchLabels(rules.get(0).getFrom().get(0).getPodSelector()));
+        }
     }
 
     @Test
@@ -215,6 +395,28 @@ class ChartTest {
                 routes(ingress.getSpec().getRules().get(0).getHttp().getPaths()));
     }
 
+    /** The routing table's samples land, by the Ingress's Prefix rules, where EntryProxyIT sees nginx send them. */
+    @Test
+    void theRoutingTableLandsWhereItSaysThroughTheIngressRules() {
+        Ingress ingress = ofKind(render(CHART.resolve("ci/default-values.yaml")), Ingress.class)
+                .get(0);
+        Map<String, String> routes =
+                routes(ingress.getSpec().getRules().get(0).getHttp().getPaths());
+        RoutingTable.SAMPLES.forEach((path, expected) -> assertEquals(expected, landing(routes, path), path));
+    }
+
+    /**
+     * Kubernetes' {@code Prefix} matching: a path matches a prefix equal to it or followed by {@code /}, element by
+     * element; the longest matching prefix wins; nothing matching is refused.
+     */
+    private static String landing(Map<String, String> routes, String path) {
+        return routes.entrySet().stream()
+                .filter(route -> path.equals(route.getKey()) || path.startsWith(route.getKey() + "/"))
+                .max(Comparator.comparingInt(route -> route.getKey().length()))
+                .map(Map.Entry::getValue)
+                .orElse(RoutingTable.REFUSED);
+    }
+
     @Test
     void missingRequiredValuesAreNamed() {
         IllegalStateException noKeys = assertThrows(
@@ -261,11 +463,37 @@ class ChartTest {
                         .set("jwt.existingSecret", "jwt")
                         .call());
         assertTrue(noRedis.getMessage().contains("redis.url"), noRedis.getMessage());
+
+        IllegalStateException noController = assertThrows(
+                IllegalStateException.class,
+                () -> new Helm(CHART)
+                        .template()
+                        .withValuesFile(CHART.resolve("ci/default-values.yaml"))
+                        .set("networkPolicy.ingressControllerFrom", "null")
+                        .call());
+        assertTrue(
+                noController.getMessage().contains("networkPolicy.ingressControllerFrom"), noController.getMessage());
+
+        IllegalStateException noRegistryDatabase = assertThrows(
+                IllegalStateException.class,
+                () -> new Helm(CHART)
+                        .template()
+                        .withValuesFile(CHART.resolve("ci/default-values.yaml"))
+                        .set("workspaces.enabled", "false")
+                        .set("postgresql.host", "")
+                        .call());
+        assertTrue(noRegistryDatabase.getMessage().contains("postgresql.host"), noRegistryDatabase.getMessage());
     }
 
     private static List<HasMetadata> render(Path values) {
-        String manifest =
-                new Helm(CHART).template().withName("rf").withValuesFile(values).call();
+        return render(values, Map.of());
+    }
+
+    /** Renders the release "rf" with a values file and then {@code --set} each entry of {@code sets}. */
+    private static List<HasMetadata> render(Path values, Map<String, String> sets) {
+        var template = new Helm(CHART).template().withName("rf").withValuesFile(values);
+        sets.forEach(template::set);
+        String manifest = template.call();
         return Arrays.stream(manifest.split("(?m)^---\\s*$"))
                 .filter(document -> document.contains("kind:"))
                 .map(document -> (HasMetadata) YAML.unmarshal(document))
@@ -311,6 +539,31 @@ class ChartTest {
                 .filter(d -> d.getMetadata().getName().endsWith(suffix))
                 .findFirst()
                 .orElseThrow();
+    }
+
+    private static String componentOf(Deployment deployment) {
+        return component(deployment.getMetadata().getName());
+    }
+
+    private static Container container(Deployment deployment) {
+        return deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    }
+
+    /** A selector's labels, after checking it has no expressions that would widen or narrow it. */
+    private static Map<String, String> onlyMatchLabels(LabelSelector selector) {
+        assertTrue(selector != null, "a selector");
+        assertTrue(
+                selector.getMatchExpressions() == null
+                        || selector.getMatchExpressions().isEmpty(),
+                "matchLabels only");
+        return selector.getMatchLabels();
+    }
+
+    private static void assertOnlyHttp(List<NetworkPolicyPort> ports, String component) {
+        assertTrue(ports != null && ports.size() == 1, component + ": the http port only");
+        assertEquals("http", ports.get(0).getPort().getStrVal(), component);
+        assertEquals("TCP", ports.get(0).getProtocol(), component);
+        assertNull(ports.get(0).getEndPort(), component);
     }
 
     private static Map<String, EnvVar> env(Container container) {

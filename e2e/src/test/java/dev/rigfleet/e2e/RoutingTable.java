@@ -1,0 +1,58 @@
+package dev.rigfleet.e2e;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Sample paths and where the entry must send each: the component that serves it, or {@link #REFUSED} for a path no
+ * service may see. Run through the real nginx (EntryProxyIT) and through the chart's Ingress rules (ChartTest), so
+ * that the two entries route alike. Each issue that adds public prefixes adds its samples here.
+ */
+public final class RoutingTable {
+
+    public static final String REFUSED = "refused";
+
+    private static final String AGENT = "/api/v2/workspaceagents/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10";
+
+    /** Path → component, or {@link #REFUSED}. */
+    public static final Map<String, String> SAMPLES = samples();
+
+    private RoutingTable() {}
+
+    private static Map<String, String> samples() {
+        Map<String, String> samples = new LinkedHashMap<>();
+        samples.put("/token", "workspaces");
+        samples.put("/revoke/4d1566a1d7df42a8517456d60ea06ed284e535cfe4c956aa6ee172dbcdf945f7", "workspaces");
+        samples.put("/purge", "workspaces");
+        samples.put("/users", "workspaces");
+        samples.put("/fleets", "registry");
+        samples.put("/fleets/3/env", "registry");
+        samples.put("/devices/c2c323de046fe4e7c4fd1df3cf0c1900/target-state", "registry");
+        samples.put("/supervisor/v1/reboot", "registry");
+        samples.put("/supervisor-commands", "registry");
+        samples.put("/provision", "registry");
+        samples.put("/new/fixed_misty", "instances");
+        samples.put("/terminate/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10", "instances");
+        samples.put("/instances", "instances");
+        samples.put("/instance/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10", "instances");
+        samples.put("/firewall/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10", "instances");
+        samples.put("/vpn/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10", "instances");
+        samples.put("/api/v2/workspaceagents/me/coordinate", "coordinator");
+        samples.put(AGENT + "/pty", "coordinator");
+        samples.put(AGENT + "/pty/", "coordinator");
+        samples.put(AGENT + "/coordinate", "coordinator");
+        samples.put(AGENT, "coordinator");
+        samples.put("/internal/revocations", REFUSED);
+        samples.put("/internal/devices/by-credential/00", REFUSED);
+        samples.put("/internal/tunnels", REFUSED);
+        samples.put("/q/metrics", REFUSED);
+        samples.put("/q/health/ready", REFUSED);
+        samples.put("/q/openapi", REFUSED);
+        samples.put("/", REFUSED);
+        samples.put("/fleetsX", REFUSED);
+        samples.put("/supervisorX", REFUSED);
+        samples.put("/tokens", REFUSED);
+        samples.put("/api/v2/users", REFUSED);
+        return samples;
+    }
+}

@@ -91,6 +91,7 @@ class AgentSocketAccessTest {
                     RawRequests.upgrade(server, "/api/v2/workspaceagents/" + device[0] + route, stranger);
             assertTrue(canonical.body().contains("\"error_message\":\"no agent " + device[0] + "\""), canonical.body());
             assertTrue(canonical.body().contains("\"status\":404"), canonical.body());
+            assertTrue(canonical.body().matches(".*\"request_id\":\"[0-9a-f-]{36}\".*"), canonical.body());
         }
         // The agent's own endpoint takes only a device's credential, and the old watch route is gone.
         for (String path : List.of(

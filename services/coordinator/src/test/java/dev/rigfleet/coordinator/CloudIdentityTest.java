@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.proto.agent.ServerFrame;
 import dev.rigfleet.proto.bus.DeviceDeprovisioned;
 import io.quarkus.test.common.WithTestResource;
@@ -244,8 +245,7 @@ class CloudIdentityTest {
         String token = awsSessionToken(document);
 
         bus.publish(
-                        "devices",
-                        "device.deprovisioned",
+                        Topics.DEVICE_DEPROVISIONED,
                         DeviceDeprovisioned.newBuilder().setUuid(uuid).build())
                 .await()
                 .atMost(WAIT);

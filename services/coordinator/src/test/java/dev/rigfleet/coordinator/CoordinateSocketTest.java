@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import dev.rigfleet.common.auth.TokenHashes;
 import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.devices.DeviceCommands;
 import dev.rigfleet.common.redis.Presence;
 import dev.rigfleet.common.testing.TestTokens;
@@ -275,7 +276,7 @@ class CoordinateSocketTest {
                     .addDevices(DeviceTarget.newBuilder().setUuid(device[0]).setVersion(2))
                     .build();
 
-            bus.publish("devices", "device.target.changed", changed).await().atMost(WAIT);
+            bus.publish(Topics.DEVICE_TARGET_CHANGED, changed).await().atMost(WAIT);
 
             assertEquals(2, agent.next(WAIT).getTargetState().getVersion());
         }
@@ -292,7 +293,7 @@ class CoordinateSocketTest {
                     .setCredentialSha256(hash)
                     .build();
 
-            bus.publish("devices", "device.deprovisioned", gone).await().atMost(WAIT);
+            bus.publish(Topics.DEVICE_DEPROVISIONED, gone).await().atMost(WAIT);
 
             await().atMost(WAIT).until(() -> agent.closeCode != null);
             assertEquals(4003, (int) agent.closeCode);

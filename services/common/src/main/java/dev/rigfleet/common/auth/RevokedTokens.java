@@ -1,7 +1,7 @@
 package dev.rigfleet.common.auth;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.proto.bus.RevokedToken;
 import dev.rigfleet.proto.bus.TokensRevoked;
 import io.quarkus.logging.Log;
@@ -20,14 +20,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * This service's copy of the revoked-token set. Loaded whole from the owner at start, after every bus reconnect
  * (pub/sub drops events sent while we were away) and every {@code rigfleet.auth.revocation-refresh}, and kept current
- * by {@code token.revoked} events in between.
+ * by {@link Topics#TOKEN_REVOKED} events in between.
  * A Redis outage leaves the last known set in force: nothing here forgets an unexpired revocation.
  */
 @ApplicationScoped
 public class RevokedTokens {
 
-    public static final String CHANNEL = "tokens";
-    public static final String EVENT_TYPE = "token.revoked";
     private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(5);
 
     private final Map<String, Long> expiryBySha256 = new ConcurrentHashMap<>();
@@ -49,15 +47,9 @@ public class RevokedTokens {
     }
 
     void start(@Observes StartupEvent started) {
-        bus.onEvent(CHANNEL, envelope -> {
-            try {
-                TokensRevoked event = TokensRevoked.parseFrom(envelope.getPayload());
-                for (RevokedToken token : event.getTokensList()) {
-                    add(token.getSha256(), token.getExpiresAtEpochS());
-                }
-            } catch (InvalidProtocolBufferException e) {
-                Log.warnf(
-                        "Dropped a malformed %s event %s from %s", EVENT_TYPE, envelope.getId(), envelope.getSender());
+        bus.onEvent(Topics.TOKEN_REVOKED, event -> {
+            for (RevokedToken token : event.getTokensList()) {
+                add(token.getSha256(), token.getExpiresAtEpochS());
             }
         });
         bus.onConnected(this::reload);
@@ -113,6 +105,6 @@ public class RevokedTokens {
             add(token.sha256(), token.expiresAt());
             event.addTokens(RevokedToken.newBuilder().setSha256(token.sha256()).setExpiresAtEpochS(token.expiresAt()));
         }
-        return bus.publish(CHANNEL, EVENT_TYPE, event.build());
+        return bus.publish(Topics.TOKEN_REVOKED, event.build());
     }
 }

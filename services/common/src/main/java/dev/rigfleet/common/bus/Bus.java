@@ -28,8 +28,10 @@ import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,6 +48,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * {@link BusException.Reason#NO_RESPONDER} at once when Redis delivered it to nobody, or with {@link
  * BusException.Reason#TIMED_OUT}.
  *
+ * <p>Every message belongs to a {@link Topic} declared in {@link Topics}: the bus parses its payload once and hands
+ * handlers the typed message; one that does not parse is logged, counted and dropped (a request gets a {@code
+ * malformed} failure reply).
+ *
  * <p>Pub/sub keeps nothing for an absent subscriber, so the bus tells {@link #onConnected} listeners after every
  * (re)subscription: whoever must not miss an event reloads the state from its owner then. See docs/architecture.md.
  */
@@ -61,7 +67,9 @@ public class Bus {
     private final String replicaId;
     private final Map<String, Function<Envelope, Uni<? extends MessageLite>>> requestHandlers =
             new ConcurrentHashMap<>();
-    private final Map<String, List<Consumer<Envelope>>> eventHandlers = new ConcurrentHashMap<>();
+    /** By full channel name, then by type: a payload is parsed once however many handlers it has. */
+    private final Map<String, Map<String, EventHandlers<?>>> eventHandlers = new ConcurrentHashMap<>();
+
     private final Map<String, Consumer<Envelope>> inboxHandlers = new ConcurrentHashMap<>();
     private final Map<String, UniEmitter<? super Envelope>> pendingReplies = new ConcurrentHashMap<>();
     private final List<Runnable> connectedListeners = new CopyOnWriteArrayList<>();
@@ -71,6 +79,7 @@ public class Bus {
     private final Counter duplicates;
     private final Counter timedOut;
     private final Counter noResponder;
+    private final Counter malformed;
 
     private volatile RedisConnection subscriber;
     /** The one connection {@link #tell} publishes on, so that what one replica tells arrives in order. */
@@ -100,6 +109,7 @@ public class Bus {
         this.duplicates = counter(meters, "rigfleet.bus.duplicates", "Messages dropped as already seen");
         this.timedOut = counter(meters, "rigfleet.bus.timeouts", "Requests that got no reply in time");
         this.noResponder = counter(meters, "rigfleet.bus.no.responder", "Requests that reached no subscriber");
+        this.malformed = counter(meters, "rigfleet.bus.malformed", "Messages dropped as their payload did not parse");
     }
 
     /** This replica's name on the bus, unique per process. */
@@ -116,16 +126,19 @@ public class Bus {
         return channelPrefix + "inbox:" + replica;
     }
 
-    /** Publishes an event to every current subscriber of the event channel; those away miss it. */
-    public Uni<Void> publish(String eventChannel, String type, MessageLite payload) {
+    /** Publishes an event to every current subscriber of the topic's channel; those away miss it. */
+    public <T extends MessageLite> Uni<Void> publish(Topic.Event<T> topic, T payload) {
         return send(
-                        eventChannel(eventChannel),
-                        envelope(Kind.EVENT, type, payload).build())
+                        eventChannel(topic.channel()),
+                        envelope(Kind.EVENT, topic.type(), payload).build())
                 .replaceWithVoid();
     }
 
     /** Asks the replica behind {@code inbox} and parses its reply. */
-    public <T> Uni<T> request(String inbox, String type, MessageLite payload, Parser<T> replyParser, Duration timeout) {
+    public <Q extends MessageLite, R extends MessageLite> Uni<R> request(
+            String inbox, Topic.Request<Q, R> topic, Q payload, Duration timeout) {
+        String type = topic.type();
+        Parser<R> replyParser = topic.replyParser();
         String correlationId = UUID.randomUUID().toString();
         Envelope request = envelope(Kind.REQUEST, type, payload)
                 .setCorrelationId(correlationId)
@@ -165,13 +178,13 @@ public class Bus {
      * order of the calls that told them (one Redis connection carries them all); the call publishes before it
      * returns, and the answer says only whether Redis delivered it. Fails at once while that connection is down.
      */
-    public Uni<Void> tell(String inbox, String type, MessageLite payload) {
+    public <T extends MessageLite> Uni<Void> tell(String inbox, Topic.Tell<T> topic, T payload) {
         RedisConnection connection = orderedPublisher;
         if (connection == null) {
             return Uni.createFrom()
                     .failure(new BusException(BusException.Reason.UNREACHABLE, null, "not connected to Redis"));
         }
-        Envelope envelope = envelope(Kind.EVENT, type, payload).build();
+        Envelope envelope = envelope(Kind.EVENT, topic.type(), payload).build();
         Request publish = Request.cmd(Command.PUBLISH).arg(inbox).arg(Buffer.buffer(envelope.toByteArray()));
         // Subscribed here, not by the caller: the write is queued on the connection now, in call order.
         Uni<Long> delivered = connection
@@ -192,23 +205,48 @@ public class Bus {
                         : Uni.createFrom().voidItem());
     }
 
-    /** Handles the messages of one type {@linkplain #tell told} to this replica; runs on the event loop. */
-    public void onTold(String type, Consumer<Envelope> handler) {
-        inboxHandlers.put(type, handler);
+    /** Handles the messages of one topic {@linkplain #tell told} to this replica; runs on the event loop. */
+    public <T extends MessageLite> void onTold(Topic.Tell<T> topic, Consumer<? super T> handler) {
+        inboxHandlers.put(topic.type(), envelope -> {
+            T message = parsed(envelope, topic.parser());
+            if (message != null) {
+                handler.accept(message);
+            }
+        });
     }
 
-    /** Serves requests of one type that reach this replica's inbox. */
-    public void onRequest(String type, Function<Envelope, Uni<? extends MessageLite>> handler) {
-        requestHandlers.put(type, handler);
+    /** Serves the requests of one topic that reach this replica's inbox. */
+    public <Q extends MessageLite, R extends MessageLite> void onRequest(
+            Topic.Request<Q, R> topic, RequestHandler<Q, R> handler) {
+        requestHandlers.put(topic.type(), envelope -> {
+            Q request = parsed(envelope, topic.parser());
+            if (request == null) {
+                return Uni.createFrom()
+                        .failure(new BusException(
+                                BusException.Reason.REMOTE_FAILURE,
+                                "malformed",
+                                "the payload of " + envelope.getType() + " is malformed"));
+            }
+            Optional<Instant> deadline = envelope.getDeadlineEpochMs() > 0
+                    ? Optional.of(Instant.ofEpochMilli(envelope.getDeadlineEpochMs()))
+                    : Optional.empty();
+            return handler.handle(request, deadline);
+        });
     }
 
-    /** Handles every event published on the channel from now on; runs on the event loop, so it must not block. */
-    public void onEvent(String eventChannel, Consumer<Envelope> handler) {
-        String channel = eventChannel(eventChannel);
+    /**
+     * Handles every event of the topic published from now on; runs on the event loop, so it must not block. Events
+     * of other topics on the same channel do not reach the handler.
+     */
+    public <T extends MessageLite> void onEvent(Topic.Event<T> topic, Consumer<? super T> handler) {
+        String channel = eventChannel(topic.channel());
         boolean firstHandler = !eventHandlers.containsKey(channel);
-        eventHandlers
-                .computeIfAbsent(channel, ignored -> new CopyOnWriteArrayList<>())
-                .add(handler);
+        Map<String, EventHandlers<?>> byType =
+                eventHandlers.computeIfAbsent(channel, ignored -> new ConcurrentHashMap<>());
+        @SuppressWarnings("unchecked")
+        EventHandlers<T> handlers =
+                (EventHandlers<T>) byType.computeIfAbsent(topic.type(), ignored -> new EventHandlers<>(topic));
+        handlers.add(handler);
         RedisConnection connection = subscriber;
         if (firstHandler && connection != null) {
             connection
@@ -375,7 +413,11 @@ public class Bus {
                         handleEvent(handler, envelope);
                     }
                 } else {
-                    eventHandlers.getOrDefault(channel, List.of()).forEach(handler -> handleEvent(handler, envelope));
+                    EventHandlers<?> handlers =
+                            eventHandlers.getOrDefault(channel, Map.of()).get(envelope.getType());
+                    if (handlers != null) {
+                        handlers.dispatch(envelope);
+                    }
                 }
             }
             default ->
@@ -383,9 +425,53 @@ public class Bus {
         }
     }
 
-    private void handleEvent(Consumer<Envelope> handler, Envelope event) {
+    /** The payload parsed, or null when it does not parse: then it is logged and counted here, once. */
+    private <T> T parsed(Envelope envelope, Parser<T> parser) {
         try {
-            handler.accept(event);
+            return parser.parseFrom(envelope.getPayload());
+        } catch (InvalidProtocolBufferException e) {
+            malformed.increment();
+            Log.warnf(
+                    "Dropped bus message %s of type %s from %s: its payload is malformed [req=%s]",
+                    envelope.getId(), envelope.getType(), envelope.getSender(), envelope.getRequestId());
+            return null;
+        }
+    }
+
+    /** The handlers of one event topic on this replica. */
+    private final class EventHandlers<T extends MessageLite> {
+        private final Topic.Event<T> topic;
+        private final List<Consumer<? super T>> handlers = new CopyOnWriteArrayList<>();
+
+        EventHandlers(Topic.Event<T> topic) {
+            this.topic = topic;
+        }
+
+        void add(Consumer<? super T> handler) {
+            handlers.add(handler);
+        }
+
+        void dispatch(Envelope event) {
+            T message = parsed(event, topic.parser());
+            if (message != null) {
+                handlers.forEach(handler -> handleEvent(() -> handler.accept(message), event));
+            }
+        }
+    }
+
+    /** Serves one request topic: the parsed request and, when the requester set one, its deadline. */
+    @FunctionalInterface
+    public interface RequestHandler<Q extends MessageLite, R extends MessageLite> {
+        Uni<R> handle(Q request, Optional<Instant> deadline);
+    }
+
+    private void handleEvent(Consumer<Envelope> handler, Envelope event) {
+        handleEvent(() -> handler.accept(event), event);
+    }
+
+    private void handleEvent(Runnable handler, Envelope event) {
+        try {
+            handler.run();
         } catch (RuntimeException e) {
             Log.errorf(
                     e, "Handler of %s event %s failed [req=%s]", event.getType(), event.getId(), event.getRequestId());
@@ -451,10 +537,11 @@ public class Bus {
         return channelPrefix + "event:" + name;
     }
 
-    private static <T> T parse(Envelope envelope, Parser<T> parser) {
+    private <T> T parse(Envelope envelope, Parser<T> parser) {
         try {
             return parser.parseFrom(envelope.getPayload());
         } catch (InvalidProtocolBufferException e) {
+            malformed.increment();
             throw new BusException(
                     BusException.Reason.REMOTE_FAILURE,
                     "malformed_reply",

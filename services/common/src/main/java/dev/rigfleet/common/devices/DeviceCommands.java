@@ -2,6 +2,7 @@ package dev.rigfleet.common.devices;
 
 import dev.rigfleet.common.bus.Bus;
 import dev.rigfleet.common.bus.BusException;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.redis.Presence;
 import dev.rigfleet.proto.agent.CommandRequest;
 import dev.rigfleet.proto.agent.CommandResponse;
@@ -13,14 +14,13 @@ import java.util.UUID;
 
 /**
  * Sends a command to a device's agent, from any service: presence names the coordinator replica that holds the
- * device, and the bus carries the command to its inbox. A command that reached no agent fails with {@link
+ * device, and the bus carries the command to its inbox ({@link Topics#DEVICE_COMMAND}). A command that reached no agent fails with {@link
  * DeviceOffline} (sending it again is safe); one whose connection closed before the agent answered fails with {@link
  * DeviceDropped} (it may have run); one that gets no answer in time fails with the bus's time-out.
  */
 @ApplicationScoped
 public class DeviceCommands {
 
-    public static final String TYPE = "device.command";
     /** The failure code a coordinator answers when it does not hold the device at the routed epoch. */
     public static final String OFFLINE = "offline";
     /** The failure code a coordinator answers when the agent's connection closed with the command unanswered. */
@@ -52,7 +52,7 @@ public class DeviceCommands {
                 .setEpoch(holder.epoch())
                 .setRequest(identified.toBuilder().setEpoch(holder.epoch()))
                 .build();
-        return bus.request(bus.inboxOf(holder.replica()), TYPE, command, CommandResponse.parser(), timeout)
+        return bus.request(bus.inboxOf(holder.replica()), Topics.DEVICE_COMMAND, command, timeout)
                 .onFailure(BusException.class)
                 .transform(failure -> named(deviceUuid, (BusException) failure));
     }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.BytesValue;
 import com.google.protobuf.StringValue;
 import dev.rigfleet.common.redis.RedisNamespace;
 import dev.rigfleet.common.testing.RigfleetTestResource;
@@ -65,34 +67,39 @@ class BusTest {
         BusReplicas.stop(otherReplica);
     }
 
+    private static Topic.Request<StringValue, StringValue> request(String type) {
+        return new Topic.Request<>(type, StringValue.parser(), StringValue.parser());
+    }
+
+    private static Topic.Event<StringValue> greetings(String channel) {
+        return new Topic.Event<>(channel, "greeting", StringValue.parser());
+    }
+
     @Test
     void requestGetsTheReplyOfTheAddressedReplica() {
         otherReplica.onRequest(
-                "echo",
-                request -> Uni.createFrom()
-                        .item(StringValue.of("echo: " + parseString(request) + " from " + request.getSender())));
+                request("echo"),
+                (request, deadline) -> Uni.createFrom()
+                        .item(StringValue.of("echo: " + request.getValue() + " from " + otherReplica.replicaId()
+                                + (deadline.isPresent() ? " in time" : ""))));
 
-        String reply = bus.request(otherReplica.inbox(), "echo", StringValue.of("hello"), StringValue.parser(), WAIT)
+        String reply = bus.request(otherReplica.inbox(), request("echo"), StringValue.of("hello"), WAIT)
                 .await()
                 .atMost(WAIT)
                 .getValue();
 
-        assertEquals("echo: hello from " + bus.replicaId(), reply);
+        assertEquals("echo: hello from " + otherReplica.replicaId() + " in time", reply);
     }
 
     @Test
     void requestNobodyAnswersTimesOut() {
-        otherReplica.onRequest("silent", request -> Uni.createFrom().nothing());
+        otherReplica.onRequest(
+                request("silent"), (request, deadline) -> Uni.createFrom().nothing());
         double before = counter("rigfleet.bus.timeouts");
 
         BusException failure = assertThrows(
                 BusException.class,
-                () -> bus.request(
-                                otherReplica.inbox(),
-                                "silent",
-                                StringValue.of("?"),
-                                StringValue.parser(),
-                                Duration.ofMillis(300))
+                () -> bus.request(otherReplica.inbox(), request("silent"), StringValue.of("?"), Duration.ofMillis(300))
                         .await()
                         .atMost(WAIT));
 
@@ -106,9 +113,8 @@ class BusTest {
                 BusException.class,
                 () -> bus.request(
                                 bus.inboxOf("gone-" + UUID.randomUUID()),
-                                "echo",
+                                request("echo"),
                                 StringValue.of("?"),
-                                StringValue.parser(),
                                 Duration.ofSeconds(30))
                         .await()
                         .atMost(WAIT));
@@ -118,16 +124,17 @@ class BusTest {
 
     @Test
     void failingHandlerAndUnknownTypeComeBackAsRemoteFailures() {
-        otherReplica.onRequest("broken", request -> Uni.createFrom().failure(new IllegalStateException("boom")));
+        otherReplica.onRequest(
+                request("broken"), (request, deadline) -> Uni.createFrom().failure(new IllegalStateException("boom")));
 
         BusException broken = assertThrows(
                 BusException.class,
-                () -> bus.request(otherReplica.inbox(), "broken", StringValue.of("?"), StringValue.parser(), WAIT)
+                () -> bus.request(otherReplica.inbox(), request("broken"), StringValue.of("?"), WAIT)
                         .await()
                         .atMost(WAIT));
         BusException unknown = assertThrows(
                 BusException.class,
-                () -> bus.request(otherReplica.inbox(), "no-such-type", StringValue.of("?"), StringValue.parser(), WAIT)
+                () -> bus.request(otherReplica.inbox(), request("no-such-type"), StringValue.of("?"), WAIT)
                         .await()
                         .atMost(WAIT));
 
@@ -140,11 +147,11 @@ class BusTest {
         String channel = "test-" + UUID.randomUUID();
         List<String> seenHere = new CopyOnWriteArrayList<>();
         List<String> seenThere = new CopyOnWriteArrayList<>();
-        bus.onEvent(channel, event -> seenHere.add(parseString(event)));
-        otherReplica.onEvent(channel, event -> seenThere.add(parseString(event)));
+        bus.onEvent(greetings(channel), event -> seenHere.add(event.getValue()));
+        otherReplica.onEvent(greetings(channel), event -> seenThere.add(event.getValue()));
 
         await().atMost(WAIT).untilAsserted(() -> {
-            bus.publish(channel, "greeting", StringValue.of("hi")).await().atMost(WAIT);
+            bus.publish(greetings(channel), StringValue.of("hi")).await().atMost(WAIT);
             assertTrue(!seenHere.isEmpty() && !seenThere.isEmpty());
         });
         assertTrue(seenHere.stream().allMatch("hi"::equals));
@@ -154,7 +161,7 @@ class BusTest {
     void duplicateMessageIsHandledOnce() {
         String channel = "dup-" + UUID.randomUUID();
         AtomicInteger handled = new AtomicInteger();
-        otherReplica.onEvent(channel, event -> handled.incrementAndGet());
+        otherReplica.onEvent(greetings(channel), event -> handled.incrementAndGet());
         String fullChannel = namespace.keyPrefix() + "bus:event:" + channel;
         await().atMost(WAIT)
                 .until(() -> bus.send(fullChannel, event("warm-up")).await().atMost(WAIT) > 0);
@@ -169,19 +176,58 @@ class BusTest {
         assertEquals(2, handled.get());
     }
 
+    @Test
+    void aMalformedPayloadIsDroppedAndCountedOnceWhileOtherTopicsOfTheChannelAreNotHandled() {
+        String channel = "malformed-" + UUID.randomUUID();
+        List<String> greetings = new CopyOnWriteArrayList<>();
+        AtomicInteger others = new AtomicInteger();
+        otherReplica.onEvent(greetings(channel), event -> greetings.add(event.getValue()));
+        otherReplica.onEvent(greetings(channel), event -> greetings.add(event.getValue()));
+        otherReplica.onEvent(
+                new Topic.Event<>(channel, "farewell", StringValue.parser()), event -> others.incrementAndGet());
+        String fullChannel = namespace.keyPrefix() + "bus:event:" + channel;
+        await().atMost(WAIT)
+                .until(() -> bus.send(fullChannel, event("warm-up")).await().atMost(WAIT) > 0);
+        await().atMost(WAIT).until(() -> greetings.size() == 2);
+        double malformedBefore = counter("rigfleet.bus.malformed");
+
+        Envelope broken = event("ignored").toBuilder()
+                .setPayload(ByteString.copyFrom(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff}))
+                .build();
+        bus.send(fullChannel, broken).await().atMost(WAIT);
+        bus.send(fullChannel, event("after")).await().atMost(WAIT);
+
+        await().atMost(WAIT).until(() -> greetings.size() == 4);
+        assertEquals(List.of("warm-up", "warm-up", "after", "after"), greetings);
+        assertEquals(malformedBefore + 1, counter("rigfleet.bus.malformed"));
+        assertEquals(0, others.get());
+    }
+
+    @Test
+    void aMalformedRequestGetsAMalformedFailureReply() {
+        otherReplica.onRequest(
+                request("strict"), (request, deadline) -> Uni.createFrom().item(StringValue.of("parsed")));
+        Topic.Request<BytesValue, StringValue> sloppy =
+                new Topic.Request<>("strict", BytesValue.parser(), StringValue.parser());
+
+        BusException failure = assertThrows(
+                BusException.class,
+                () -> bus.request(
+                                otherReplica.inbox(),
+                                sloppy,
+                                BytesValue.of(ByteString.copyFrom(new byte[] {(byte) 0xff})),
+                                WAIT)
+                        .await()
+                        .atMost(WAIT));
+
+        assertEquals("malformed", failure.remoteCode());
+    }
+
     private Envelope event(String text) {
         return bus.envelope(Kind.EVENT, "greeting", StringValue.of(text)).build();
     }
 
     private double counter(String name) {
         return meters.get(name).counter().count();
-    }
-
-    private static String parseString(Envelope envelope) {
-        try {
-            return StringValue.parseFrom(envelope.getPayload()).getValue();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 }

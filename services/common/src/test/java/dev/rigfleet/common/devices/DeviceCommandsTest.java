@@ -11,12 +11,12 @@ import dev.rigfleet.common.bus.Bus;
 import dev.rigfleet.common.bus.BusConfig;
 import dev.rigfleet.common.bus.BusException;
 import dev.rigfleet.common.bus.BusReplicas;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.redis.Presence;
 import dev.rigfleet.common.redis.RedisNamespace;
 import dev.rigfleet.common.testing.RigfleetTestResource;
 import dev.rigfleet.proto.agent.CommandRequest;
 import dev.rigfleet.proto.agent.CommandResponse;
-import dev.rigfleet.proto.bus.DeviceCommand;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -125,8 +125,7 @@ class DeviceCommandsTest {
                 .await()
                 .atMost(WAIT)
                 .epoch();
-        coordinator.onRequest(DeviceCommands.TYPE, envelope -> {
-            DeviceCommand command = parse(envelope.getPayload());
+        coordinator.onRequest(Topics.DEVICE_COMMAND, (command, deadline) -> {
             return Uni.createFrom()
                     .item(CommandResponse.newBuilder()
                             .setCommandId(command.getRequest().getCommandId())
@@ -167,8 +166,8 @@ class DeviceCommandsTest {
         String moved = newDevice();
         presence.claim(moved, coordinator.replicaId(), TTL).await().atMost(WAIT).epoch();
         coordinator.onRequest(
-                DeviceCommands.TYPE,
-                envelope -> Uni.createFrom()
+                Topics.DEVICE_COMMAND,
+                (command, deadline) -> Uni.createFrom()
                         .failure(new BusException(
                                 BusException.Reason.REMOTE_FAILURE, DeviceCommands.OFFLINE, "not here")));
         assertThrows(
@@ -186,8 +185,8 @@ class DeviceCommandsTest {
                 .atMost(WAIT)
                 .epoch();
         coordinator.onRequest(
-                DeviceCommands.TYPE,
-                envelope -> Uni.createFrom()
+                Topics.DEVICE_COMMAND,
+                (command, deadline) -> Uni.createFrom()
                         .failure(new BusException(
                                 BusException.Reason.REMOTE_FAILURE, DeviceCommands.DROPPED, "connection closed")));
         assertThrows(
@@ -195,13 +194,5 @@ class DeviceCommandsTest {
                 () -> commands.send(device, ping(), Duration.ofSeconds(30))
                         .await()
                         .atMost(WAIT));
-    }
-
-    private static DeviceCommand parse(ByteString payload) {
-        try {
-            return DeviceCommand.parseFrom(payload);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 }

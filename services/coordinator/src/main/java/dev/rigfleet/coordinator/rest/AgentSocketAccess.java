@@ -21,6 +21,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.WebApplicationException;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Decides who may open the users' WebSockets {@code /{id}/pty} ({@link PtySocket}) and {@code /{id}/coordinate}
@@ -112,7 +113,10 @@ public class AgentSocketAccess implements HttpUpgradeCheck {
             request.next();
             return;
         }
-        String requestId = RequestIds.acceptable(request.request().getHeader(RequestIds.HEADER));
+        // The REST filters that give every request an id do not see a refused upgrade: it gets one here.
+        String given = RequestIds.acceptable(request.request().getHeader(RequestIds.HEADER));
+        String requestId = given != null ? given : UUID.randomUUID().toString();
+        request.response().putHeader(RequestIds.HEADER, requestId);
         if (refused.status() == 401) {
             request.response().putHeader("WWW-Authenticate", "Bearer");
         }

@@ -1,14 +1,11 @@
 package dev.rigfleet.coordinator.rest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rigfleet.common.auth.Caller;
 import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.redis.Presence;
-import dev.rigfleet.coordinator.service.AgentLinks;
 import dev.rigfleet.proto.bus.DeviceConnection;
-import dev.rigfleet.proto.bus.Envelope;
-import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnOpen;
@@ -47,7 +44,7 @@ public class AgentWatchSocket {
     }
 
     void listen(@Observes StartupEvent started) {
-        bus.onEvent(AgentLinks.DEVICES_CHANNEL, this::deviceEvent);
+        bus.onEvent(Topics.DEVICE_CONNECTION, this::connectionChanged);
     }
 
     @OnOpen
@@ -71,17 +68,7 @@ public class AgentWatchSocket {
         });
     }
 
-    private void deviceEvent(Envelope envelope) {
-        if (!AgentLinks.CONNECTION_EVENT.equals(envelope.getType())) {
-            return;
-        }
-        DeviceConnection change;
-        try {
-            change = DeviceConnection.parseFrom(envelope.getPayload());
-        } catch (InvalidProtocolBufferException e) {
-            Log.warnf("Dropped a malformed %s event %s", envelope.getType(), envelope.getId());
-            return;
-        }
+    private void connectionChanged(DeviceConnection change) {
         Set<WebSocketConnection> watching = watchers.get(change.getUuid());
         if (watching == null) {
             return;

@@ -5,6 +5,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rigfleet.common.bus.Bus;
 import dev.rigfleet.common.bus.BusException;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.devices.DeviceCommands;
 import dev.rigfleet.common.redis.Presence;
 import dev.rigfleet.coordinator.auth.DeviceCredentials;
@@ -26,7 +27,6 @@ import dev.rigfleet.proto.agent.Welcome;
 import dev.rigfleet.proto.bus.DeviceCommand;
 import dev.rigfleet.proto.bus.DeviceConnection;
 import dev.rigfleet.proto.bus.DeviceDeprovisioned;
-import dev.rigfleet.proto.bus.Envelope;
 import dev.rigfleet.proto.bus.TargetStateChanged;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -43,6 +43,7 @@ import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -70,9 +71,6 @@ public class AgentLinks {
     public static final int TRY_AGAIN_LATER = 1013;
 
     private static final String SERVER_VERSION = "rigfleet-coordinator/0.1";
-    public static final String DEVICES_CHANNEL = "devices";
-    /** The event type on {@link #DEVICES_CHANNEL} telling that a device came online or went offline. */
-    public static final String CONNECTION_EVENT = "device.connection";
 
     /** One agent connection. {@code epoch} is 0 until the hello is accepted. */
     static final class Link {
@@ -146,8 +144,9 @@ public class AgentLinks {
         // vanished device, a dead NAT mapping) is closed, which releases its presence and records it offline.
         long every = Math.max(1000, config.silenceLimit().toMillis() / 3);
         vertx.setPeriodic(every, ignored -> closeSilent());
-        bus.onRequest(DeviceCommands.TYPE, this::command);
-        bus.onEvent(DEVICES_CHANNEL, this::deviceEvent);
+        bus.onRequest(Topics.DEVICE_COMMAND, this::command);
+        bus.onEvent(Topics.DEVICE_TARGET_CHANGED, this::targetChanged);
+        bus.onEvent(Topics.DEVICE_DEPROVISIONED, this::deprovisioned);
         // Events sent while the bus was away are lost, and Redis may have lost presence (a restart keeps nothing):
         // claim again what this replica holds, and push each agent its current target state.
         bus.onConnected(() -> byDevice.values()
@@ -369,9 +368,8 @@ public class AgentLinks {
                 .setAtEpochMs(now.toEpochMilli())
                 .build();
         return registry.transition(link.device.uuid(), online, now)
-                .call(() -> bus.publish(DEVICES_CHANNEL, CONNECTION_EVENT, event)
-                        .onFailure()
-                        .recoverWithNull());
+                .call(() ->
+                        bus.publish(Topics.DEVICE_CONNECTION, event).onFailure().recoverWithNull());
     }
 
     private Uni<Void> stats(Link link, Stats stats) {
@@ -444,14 +442,7 @@ public class AgentLinks {
     }
 
     /** A command from the bus for a device this replica may hold; refused as offline unless held at that epoch. */
-    private Uni<CommandResponse> command(Envelope envelope) {
-        DeviceCommand command;
-        try {
-            command = DeviceCommand.parseFrom(envelope.getPayload());
-        } catch (InvalidProtocolBufferException e) {
-            return Uni.createFrom()
-                    .failure(new BusException(BusException.Reason.REMOTE_FAILURE, "malformed", "not a device command"));
-        }
+    private Uni<CommandResponse> command(DeviceCommand command, Optional<Instant> deadline) {
         Link link = byDevice.get(command.getDeviceUuid());
         if (link == null || link.epoch != command.getEpoch() || !link.connection.isOpen()) {
             return Uni.createFrom()
@@ -461,10 +452,9 @@ public class AgentLinks {
                             "device " + command.getDeviceUuid() + " is not held here"));
         }
         CommandRequest request = command.getRequest();
-        long deadline = envelope.getDeadlineEpochMs();
-        Duration timeout = deadline > 0
-                ? Duration.ofMillis(Math.max(1, deadline - System.currentTimeMillis()))
-                : config.commandTimeout();
+        Duration timeout = deadline.map(
+                        at -> Duration.ofMillis(Math.max(1, at.toEpochMilli() - System.currentTimeMillis())))
+                .orElse(config.commandTimeout());
         String key = pendingKey(link, request.getCommandId());
         return Uni.createFrom()
                 .<CommandResponse>emitter(emitter -> {
@@ -500,39 +490,29 @@ public class AgentLinks {
         return link.connection.id() + "/" + commandId;
     }
 
-    private void deviceEvent(Envelope envelope) {
-        try {
-            switch (envelope.getType()) {
-                case "device.target.changed" ->
-                    TargetStateChanged.parseFrom(envelope.getPayload())
-                            .getDevicesList()
-                            .forEach(target -> {
-                                Link link = byDevice.get(target.getUuid());
-                                if (link != null) {
-                                    pushTargetState(link)
-                                            .subscribe()
-                                            .with(
-                                                    ok -> {},
-                                                    e -> Log.warnf(
-                                                            "Could not push target state %d to %s: %s",
-                                                            target.getVersion(), target.getUuid(), e.getMessage()));
-                                }
-                            });
-                case "device.deprovisioned" -> {
-                    DeviceDeprovisioned gone = DeviceDeprovisioned.parseFrom(envelope.getPayload());
-                    credentials.deprovisioned(gone.getUuid(), gone.getCredentialSha256());
-                    Link link = byDevice.get(gone.getUuid());
-                    if (link != null) {
-                        link.connection
-                                .close(new CloseReason(DEPROVISIONED, "the device has been deprovisioned"))
-                                .subscribe()
-                                .with(ok -> {}, e -> {});
-                    }
-                }
-                default -> {}
+    private void targetChanged(TargetStateChanged changed) {
+        changed.getDevicesList().forEach(target -> {
+            Link link = byDevice.get(target.getUuid());
+            if (link != null) {
+                pushTargetState(link)
+                        .subscribe()
+                        .with(
+                                ok -> {},
+                                e -> Log.warnf(
+                                        "Could not push target state %d to %s: %s",
+                                        target.getVersion(), target.getUuid(), e.getMessage()));
             }
-        } catch (InvalidProtocolBufferException e) {
-            Log.warnf("Dropped a malformed %s event %s", envelope.getType(), envelope.getId());
+        });
+    }
+
+    private void deprovisioned(DeviceDeprovisioned gone) {
+        credentials.deprovisioned(gone.getUuid(), gone.getCredentialSha256());
+        Link link = byDevice.get(gone.getUuid());
+        if (link != null) {
+            link.connection
+                    .close(new CloseReason(DEPROVISIONED, "the device has been deprovisioned"))
+                    .subscribe()
+                    .with(ok -> {}, e -> {});
         }
     }
 

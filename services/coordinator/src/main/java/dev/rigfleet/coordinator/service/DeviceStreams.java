@@ -1,18 +1,16 @@
 package dev.rigfleet.coordinator.service;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.devices.DeviceCommands;
 import dev.rigfleet.common.redis.Presence;
 import dev.rigfleet.coordinator.config.CoordinatorConfig;
 import dev.rigfleet.proto.agent.AgentFrame;
 import dev.rigfleet.proto.agent.ServerFrame;
 import dev.rigfleet.proto.agent.StreamOpen;
-import dev.rigfleet.proto.bus.Envelope;
 import dev.rigfleet.proto.bus.StreamRelay;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
@@ -79,7 +77,7 @@ public class DeviceStreams {
     }
 
     void listen(@Observes StartupEvent started) {
-        bus.onTold(HeldStreams.FROM_DEVICE, this::fromDevice);
+        bus.onTold(Topics.STREAM_FROM_DEVICE, this::fromDevice);
     }
 
     /**
@@ -137,20 +135,12 @@ public class DeviceStreams {
             local.handOver(() -> held.toDevice(relay));
             return;
         }
-        bus.tell(holderInbox, HeldStreams.TO_DEVICE, relay).subscribe().with(ok -> {}, e -> {
+        bus.tell(holderInbox, Topics.STREAM_TO_DEVICE, relay).subscribe().with(ok -> {}, e -> {
             Opening opening = streams.get(id);
             if (opening != null) {
                 end(opening, "the device's coordinator is unreachable: " + e.getMessage());
             }
         });
-    }
-
-    private void fromDevice(Envelope envelope) {
-        try {
-            fromDevice(StreamRelay.parseFrom(envelope.getPayload()));
-        } catch (InvalidProtocolBufferException e) {
-            Log.warnf("Dropped a malformed stream frame from %s", envelope.getSender());
-        }
     }
 
     /** A frame from the device's agent, by way of the bus or the local relay. */

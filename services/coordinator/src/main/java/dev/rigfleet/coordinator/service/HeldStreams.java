@@ -1,11 +1,10 @@
 package dev.rigfleet.coordinator.service;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.proto.agent.AgentFrame;
 import dev.rigfleet.proto.agent.ServerFrame;
 import dev.rigfleet.proto.agent.StreamClose;
-import dev.rigfleet.proto.bus.Envelope;
 import dev.rigfleet.proto.bus.StreamRelay;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
@@ -21,9 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 @ApplicationScoped
 public class HeldStreams {
-
-    public static final String TO_DEVICE = "stream.to-device";
-    public static final String FROM_DEVICE = "stream.from-device";
 
     private static final class Held {
         final String id;
@@ -54,20 +50,12 @@ public class HeldStreams {
     }
 
     void listen(@Observes StartupEvent started) {
-        bus.onTold(TO_DEVICE, this::toDevice);
+        bus.onTold(Topics.STREAM_TO_DEVICE, this::toDevice);
     }
 
     /** How many streams run through this replica's agent connections. */
     public int size() {
         return streams.size();
-    }
-
-    private void toDevice(Envelope envelope) {
-        try {
-            toDevice(StreamRelay.parseFrom(envelope.getPayload()));
-        } catch (InvalidProtocolBufferException e) {
-            Log.warnf("Dropped a malformed stream frame from %s", envelope.getSender());
-        }
     }
 
     /** A frame for the agent, by way of the bus or the local relay. */
@@ -170,7 +158,7 @@ public class HeldStreams {
             local.handOver(() -> clients.fromDevice(relay));
             return;
         }
-        bus.tell(clientInbox, FROM_DEVICE, relay)
+        bus.tell(clientInbox, Topics.STREAM_FROM_DEVICE, relay)
                 .subscribe()
                 .with(ok -> {}, e -> Log.debugf("Stream %s: the client's replica is gone (%s)", id, e.getMessage()));
     }

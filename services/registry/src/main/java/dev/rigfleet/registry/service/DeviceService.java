@@ -2,6 +2,7 @@ package dev.rigfleet.registry.service;
 
 import dev.rigfleet.common.auth.Caller;
 import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.error.ApiException;
 import dev.rigfleet.common.paging.Page;
 import dev.rigfleet.common.paging.PageRequest;
@@ -31,8 +32,6 @@ import java.util.TreeMap;
 /** Devices: listing, renaming, moving, tagging, pinning, environment, target state, deprovisioning, history. */
 @ApplicationScoped
 public class DeviceService {
-
-    public static final String DEPROVISIONED = "device.deprovisioned";
 
     public enum DeviceOrder {
         INC_NAME(Sort.ascending("name", "id")),
@@ -313,7 +312,7 @@ public class DeviceService {
                 .setUuid(device.uuid)
                 .setCredentialSha256(deprovisioned.credentialSha256())
                 .build();
-        return bus.publish(TargetStates.CHANNEL, DEPROVISIONED, event)
+        return bus.publish(Topics.DEVICE_DEPROVISIONED, event)
                 .onFailure()
                 .invoke(e -> Log.warnf(
                         "Device %s is deprovisioned but the coordinators could not be told (%s); its next"

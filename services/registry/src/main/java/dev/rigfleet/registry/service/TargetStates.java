@@ -1,6 +1,7 @@
 package dev.rigfleet.registry.service;
 
 import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.proto.bus.DeviceTarget;
 import dev.rigfleet.proto.bus.TargetStateChanged;
 import dev.rigfleet.registry.model.Device;
@@ -21,9 +22,6 @@ import java.util.TreeMap;
 /** Derives a device's target state, and tells the device link when target states change. */
 @ApplicationScoped
 public class TargetStates {
-
-    public static final String CHANNEL = "devices";
-    public static final String CHANGED = "device.target.changed";
 
     private final FleetRepository fleets;
     private final ReleaseRepository releases;
@@ -58,7 +56,7 @@ public class TargetStates {
                 .setUuid(device.uuid)
                 .setVersion(device.targetVersion)));
         // Stored already; a device link that misses this sends the current target state when the agent connects.
-        return bus.publish(CHANNEL, CHANGED, event.build())
+        return bus.publish(Topics.DEVICE_TARGET_CHANGED, event.build())
                 .onFailure()
                 .invoke(e -> Log.warnf(
                         "Could not announce new target states of %d device(s): %s", changed.size(), e.getMessage()))

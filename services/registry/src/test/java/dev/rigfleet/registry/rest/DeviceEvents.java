@@ -1,9 +1,9 @@
 package dev.rigfleet.registry.rest;
 
 import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.proto.bus.DeviceDeprovisioned;
 import dev.rigfleet.proto.bus.DeviceTarget;
-import dev.rigfleet.proto.bus.Envelope;
 import dev.rigfleet.proto.bus.TargetStateChanged;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,44 +11,29 @@ import jakarta.enterprise.event.Observes;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Listens on the registry's event channel as a device link would, and keeps what it hears. */
+/** Listens on the registry's device topics as a device link would, and keeps what it hears. */
 @ApplicationScoped
 public class DeviceEvents {
 
-    private final List<Envelope> heard = new CopyOnWriteArrayList<>();
+    private final List<TargetStateChanged> targetChanges = new CopyOnWriteArrayList<>();
+    private final List<DeviceDeprovisioned> deprovisioned = new CopyOnWriteArrayList<>();
 
     void listen(@Observes StartupEvent started, Bus bus) {
-        bus.onEvent("devices", heard::add);
+        bus.onEvent(Topics.DEVICE_TARGET_CHANGED, targetChanges::add);
+        bus.onEvent(Topics.DEVICE_DEPROVISIONED, deprovisioned::add);
     }
 
     /** The target-state changes heard so far that name this device. */
     public List<DeviceTarget> targetChanges(String uuid) {
-        return heard.stream()
-                .filter(envelope -> envelope.getType().equals("device.target.changed"))
-                .flatMap(envelope -> parse(envelope).getDevicesList().stream())
+        return targetChanges.stream()
+                .flatMap(event -> event.getDevicesList().stream())
                 .filter(target -> target.getUuid().equals(uuid))
                 .toList();
     }
 
     public List<DeviceDeprovisioned> deprovisioned(String uuid) {
-        return heard.stream()
-                .filter(envelope -> envelope.getType().equals("device.deprovisioned"))
-                .map(envelope -> {
-                    try {
-                        return DeviceDeprovisioned.parseFrom(envelope.getPayload());
-                    } catch (Exception e) {
-                        throw new AssertionError(e);
-                    }
-                })
+        return deprovisioned.stream()
                 .filter(event -> event.getUuid().equals(uuid))
                 .toList();
-    }
-
-    private static TargetStateChanged parse(Envelope envelope) {
-        try {
-            return TargetStateChanged.parseFrom(envelope.getPayload());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 }

@@ -15,6 +15,7 @@ import dev.rigfleet.common.bus.Bus;
 import dev.rigfleet.common.bus.BusConfig;
 import dev.rigfleet.common.bus.BusException;
 import dev.rigfleet.common.bus.BusReplicas;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.devices.DeviceCommands;
 import dev.rigfleet.common.redis.Presence;
 import dev.rigfleet.common.redis.RedisNamespace;
@@ -94,8 +95,7 @@ class SupervisorProxyTest {
     void startCoordinator() {
         coordinator = BusReplicas.start("coordinator", redis, vertx, busConfig, namespace, meters);
         await().atMost(WAIT).until(coordinator::isConnected);
-        coordinator.onRequest(DeviceCommands.TYPE, envelope -> {
-            DeviceCommand command = parse(envelope.getPayload());
+        coordinator.onRequest(Topics.DEVICE_COMMAND, (command, deadline) -> {
             String uuid = command.getDeviceUuid();
             return switch (behaviours.getOrDefault(uuid, Behaviour.ECHO)) {
                 case ECHO -> deliver(command, echo(command));
@@ -158,14 +158,6 @@ class SupervisorProxyTest {
                 .setContentType(contentType)
                 .setBody(ByteString.copyFromUtf8(body))
                 .build();
-    }
-
-    private static DeviceCommand parse(ByteString payload) {
-        try {
-            return DeviceCommand.parseFrom(payload);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 
     /** An enrolled device of the fleet, connected to the stand-in coordinator; answers {uuid, deviceId}. */

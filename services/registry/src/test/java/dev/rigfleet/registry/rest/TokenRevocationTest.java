@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.rigfleet.common.auth.TokenHashes;
 import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RedisClients;
 import dev.rigfleet.common.testing.RevocationOwnerStub;
@@ -46,7 +47,7 @@ class TokenRevocationTest {
                         .setSha256(TokenHashes.sha256(token))
                         .setExpiresAtEpochS(Instant.now().plusSeconds(600).getEpochSecond()))
                 .build();
-        bus.publish("tokens", "token.revoked", event).await().atMost(Duration.ofSeconds(5));
+        bus.publish(Topics.TOKEN_REVOKED, event).await().atMost(Duration.ofSeconds(5));
 
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(

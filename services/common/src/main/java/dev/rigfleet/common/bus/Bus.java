@@ -224,7 +224,7 @@ public class Bus {
                 return Uni.createFrom()
                         .failure(new BusException(
                                 BusException.Reason.REMOTE_FAILURE,
-                                "malformed",
+                                BusException.MALFORMED,
                                 "the payload of " + envelope.getType() + " is malformed"));
             }
             Optional<Instant> deadline = envelope.getDeadlineEpochMs() > 0
@@ -502,7 +502,7 @@ public class Bus {
                 ? Uni.createFrom()
                         .failure(new BusException(
                                 BusException.Reason.REMOTE_FAILURE,
-                                "no_handler",
+                                BusException.NO_HANDLER,
                                 replicaId + " does not serve " + request.getType()))
                 : Uni.createFrom().deferred(() -> handler.apply(request));
         answer.subscribe()
@@ -512,8 +512,9 @@ public class Bus {
     }
 
     private Envelope.Builder failureReply(Envelope request, Throwable failure) {
-        String code =
-                failure instanceof BusException bus && bus.remoteCode() != null ? bus.remoteCode() : "handler_failed";
+        String code = failure instanceof BusException bus && bus.remoteCode() != null
+                ? bus.remoteCode()
+                : BusException.HANDLER_FAILED;
         if (!(failure instanceof BusException)) {
             Log.errorf(
                     failure,

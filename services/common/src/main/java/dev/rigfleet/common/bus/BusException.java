@@ -14,6 +14,13 @@ public class BusException extends RuntimeException {
         UNREACHABLE
     }
 
+    /** The failure code a replica's bus answers with when it serves no handler for the request's type. */
+    public static final String NO_HANDLER = "no_handler";
+    /** The failure code a replica's bus answers with when the handler failed in a way it did not name. */
+    public static final String HANDLER_FAILED = "handler_failed";
+    /** The failure code a replica's bus answers with when it cannot parse the request's payload. */
+    public static final String MALFORMED = "malformed";
+
     private final Reason reason;
     private final String remoteCode;
 

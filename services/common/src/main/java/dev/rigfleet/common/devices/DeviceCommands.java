@@ -16,7 +16,8 @@ import java.util.UUID;
  * Sends a command to a device's agent, from any service: presence names the coordinator replica that holds the
  * device, and the bus carries the command to its inbox ({@link Topics#DEVICE_COMMAND}). A command that reached no agent fails with {@link
  * DeviceOffline} (sending it again is safe); one whose connection closed before the agent answered fails with {@link
- * DeviceDropped} (it may have run); one that gets no answer in time fails with the bus's time-out.
+ * DeviceDropped} (it may have run); one that gets no answer in time fails with the bus's time-out, whether the
+ * requester's bus or the coordinator noticed first.
  */
 @ApplicationScoped
 public class DeviceCommands {
@@ -25,6 +26,10 @@ public class DeviceCommands {
     public static final String OFFLINE = "offline";
     /** The failure code a coordinator answers when the agent's connection closed with the command unanswered. */
     public static final String DROPPED = "dropped";
+    /** The failure code a coordinator answers when the agent did not answer before the command's deadline. */
+    public static final String TIMED_OUT = "timed_out";
+    /** The failure code a coordinator answers when a command of the same id is already waiting for the agent. */
+    public static final String DUPLICATE = "duplicate";
 
     private final Presence presence;
     private final Bus bus;
@@ -63,6 +68,10 @@ public class DeviceCommands {
         }
         if (DROPPED.equals(failure.remoteCode())) {
             return new DeviceDropped(deviceUuid);
+        }
+        if (TIMED_OUT.equals(failure.remoteCode())) {
+            // The same outcome as the bus's own time-out: the agent had the command and may still run it.
+            return new BusException(BusException.Reason.TIMED_OUT, TIMED_OUT, failure.getMessage());
         }
         return failure;
     }

@@ -1,20 +1,15 @@
 package dev.rigfleet.coordinator.service;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rigfleet.common.bus.Bus;
-import dev.rigfleet.common.bus.BusException;
 import dev.rigfleet.common.bus.Topics;
-import dev.rigfleet.common.devices.DeviceCommands;
 import dev.rigfleet.common.redis.Presence;
 import dev.rigfleet.coordinator.auth.DeviceCredentials;
 import dev.rigfleet.coordinator.client.RegistryClient;
 import dev.rigfleet.coordinator.client.RegistryClient.DeviceIdentity;
 import dev.rigfleet.coordinator.config.CoordinatorConfig;
 import dev.rigfleet.proto.agent.AgentFrame;
-import dev.rigfleet.proto.agent.CommandRequest;
-import dev.rigfleet.proto.agent.CommandResponse;
 import dev.rigfleet.proto.agent.Hello;
 import dev.rigfleet.proto.agent.Pong;
 import dev.rigfleet.proto.agent.Refusal;
@@ -22,12 +17,9 @@ import dev.rigfleet.proto.agent.ServerFrame;
 import dev.rigfleet.proto.agent.StateAck;
 import dev.rigfleet.proto.agent.StateReport;
 import dev.rigfleet.proto.agent.Stats;
-import dev.rigfleet.proto.agent.TargetState;
 import dev.rigfleet.proto.agent.Welcome;
-import dev.rigfleet.proto.bus.DeviceCommand;
 import dev.rigfleet.proto.bus.DeviceConnection;
 import dev.rigfleet.proto.bus.DeviceDeprovisioned;
-import dev.rigfleet.proto.bus.TargetStateChanged;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,22 +28,18 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.UniEmitter;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Every agent connection this replica holds, and what flows over them: the hello and its answer, target state on
- * connect and on every change, state reports stored before they are acknowledged, commands from the bus and their
- * answers, pings that keep presence alive. Nothing here polls or blocks: every step is a reaction to a frame, a
- * bus message or a close.
+ * The life of each agent connection this replica holds: the hello and its welcome, presence (claimed, renewed by
+ * pings, released on close), online and offline transitions, state reports stored before they are acknowledged,
+ * and the frames of each kind handed to their owners — command answers to {@link AgentCommands}, stream frames to
+ * {@link HeldStreams}; target states are pushed by {@link TargetStatePushes}. Nothing here polls or blocks: every
+ * step is a reaction to a frame, a bus message or a close.
  */
 @ApplicationScoped
 public class AgentLinks {
@@ -72,34 +60,13 @@ public class AgentLinks {
 
     private static final String SERVER_VERSION = "rigfleet-coordinator/0.1";
 
-    /** One agent connection. {@code epoch} is 0 until the hello is accepted. */
-    static final class Link {
-        final WebSocketConnection connection;
-        final DeviceIdentity device;
-        volatile long epoch;
-        volatile long lastHeardMillis = System.currentTimeMillis();
-        /** The ids of the streams running over this connection. */
-        final Set<String> streams = ConcurrentHashMap.newKeySet();
-
-        Link(WebSocketConnection connection, DeviceIdentity device) {
-            this.connection = connection;
-            this.device = device;
-        }
-
-        Presence.Holder holder(String replica) {
-            return new Presence.Holder(replica, epoch);
-        }
-    }
-
-    private final Map<String, Link> byConnection = new ConcurrentHashMap<>();
-    private final Map<String, Link> byDevice = new ConcurrentHashMap<>();
-    /** Commands sent and not yet answered, by connection id and command id: only that connection may answer. */
-    private final Map<String, UniEmitter<? super CommandResponse>> pendingCommands = new ConcurrentHashMap<>();
-
     private final WelcomeQueue welcomes;
 
     private final Counter busyRefusals;
 
+    private final HeldLinks links;
+    private final AgentCommands commands;
+    private final TargetStatePushes targetStates;
     private final Presence presence;
     private final Bus bus;
     private final RegistryClient registry;
@@ -109,7 +76,10 @@ public class AgentLinks {
     private final AgentReports reports;
     private final HeldStreams streams;
 
-    public AgentLinks(
+    AgentLinks(
+            HeldLinks links,
+            AgentCommands commands,
+            TargetStatePushes targetStates,
             Presence presence,
             Bus bus,
             RegistryClient registry,
@@ -119,6 +89,9 @@ public class AgentLinks {
             AgentReports reports,
             HeldStreams streams,
             MeterRegistry meters) {
+        this.links = links;
+        this.commands = commands;
+        this.targetStates = targetStates;
         this.presence = presence;
         this.bus = bus;
         this.registry = registry;
@@ -127,9 +100,6 @@ public class AgentLinks {
         this.json = json;
         this.reports = reports;
         this.streams = streams;
-        Gauge.builder("rigfleet.agents.held", byDevice, Map::size)
-                .description("Agent connections this replica holds (welcomed devices)")
-                .register(meters);
         this.welcomes = new WelcomeQueue(config.maxConcurrentWelcomes(), config.maxWaitingWelcomes());
         Gauge.builder("rigfleet.agents.welcomes.waiting", welcomes, WelcomeQueue::waiting)
                 .description("Hellos waiting for their turn to be welcomed")
@@ -144,15 +114,14 @@ public class AgentLinks {
         // vanished device, a dead NAT mapping) is closed, which releases its presence and records it offline.
         long every = Math.max(1000, config.silenceLimit().toMillis() / 3);
         vertx.setPeriodic(every, ignored -> closeSilent());
-        bus.onRequest(Topics.DEVICE_COMMAND, this::command);
-        bus.onEvent(Topics.DEVICE_TARGET_CHANGED, this::targetChanged);
         bus.onEvent(Topics.DEVICE_DEPROVISIONED, this::deprovisioned);
         // Events sent while the bus was away are lost, and Redis may have lost presence (a restart keeps nothing):
         // claim again what this replica holds, and push each agent its current target state.
-        bus.onConnected(() -> byDevice.values()
+        bus.onConnected(() -> links.welcomed()
                 .forEach(link -> keepPresence(link)
-                        .chain(held ->
-                                held ? pushTargetState(link) : Uni.createFrom().voidItem())
+                        .chain(held -> held
+                                ? targetStates.push(link)
+                                : Uni.createFrom().voidItem())
                         .subscribe()
                         .with(
                                 ok -> {},
@@ -163,7 +132,7 @@ public class AgentLinks {
 
     private void closeSilent() {
         long quietSince = System.currentTimeMillis() - config.silenceLimit().toMillis();
-        byConnection.values().stream()
+        links.connections().stream()
                 .filter(link -> link.lastHeardMillis < quietSince)
                 .forEach(link -> link.connection
                         .close(new CloseReason(
@@ -173,23 +142,12 @@ public class AgentLinks {
                         .with(ok -> {}, e -> {}));
     }
 
-    /** How many agents this replica holds. */
-    public int size() {
-        return byDevice.size();
-    }
-
-    /** The connection of the device at that epoch, if this replica holds it. */
-    Link held(String deviceUuid, long epoch) {
-        Link link = byDevice.get(deviceUuid);
-        return link != null && link.epoch == epoch && link.connection.isOpen() ? link : null;
-    }
-
     public void opened(WebSocketConnection connection, DeviceIdentity device) {
-        byConnection.put(connection.id(), new Link(connection, device));
+        links.opened(connection, device);
     }
 
     public Uni<Void> received(WebSocketConnection connection, byte[] bytes) {
-        Link link = byConnection.get(connection.id());
+        Link link = links.ofConnection(connection.id());
         if (link == null) {
             return Uni.createFrom().voidItem();
         }
@@ -213,23 +171,17 @@ public class AgentLinks {
             }
             case STATE_REPORT -> stateReport(link, frame.getStateReport());
             case COMMAND_RESPONSE -> {
-                UniEmitter<? super CommandResponse> waiting = pendingCommands.remove(
-                        pendingKey(link, frame.getCommandResponse().getCommandId()));
-                if (waiting != null) {
-                    waiting.complete(frame.getCommandResponse());
-                }
+                commands.answered(link, frame.getCommandResponse());
                 yield Uni.createFrom().voidItem();
             }
             case PING -> {
                 // The pong answers for the link alone: presence is renewed beside it, so that a slow Redis (a
                 // reconnection storm) does not make live links look dead to their agents, which would dial again.
                 renewPresence(link);
-                yield send(
-                        link,
-                        ServerFrame.newBuilder()
-                                .setPong(Pong.newBuilder()
-                                        .setSentAtEpochMs(frame.getPing().getSentAtEpochMs()))
-                                .build());
+                yield link.send(ServerFrame.newBuilder()
+                        .setPong(Pong.newBuilder()
+                                .setSentAtEpochMs(frame.getPing().getSentAtEpochMs()))
+                        .build());
             }
             case STREAM_OPENED, STREAM_DATA, STREAM_WINDOW, STREAM_CLOSE -> {
                 streams.fromDevice(link, frame);
@@ -241,28 +193,15 @@ public class AgentLinks {
     }
 
     public Uni<Void> closed(WebSocketConnection connection) {
-        Link link = byConnection.remove(connection.id());
+        Link link = links.removeConnection(connection.id());
         if (link == null) {
             return Uni.createFrom().voidItem();
         }
-        String prefix = connection.id() + "/";
-        pendingCommands.keySet().removeIf(key -> {
-            if (key.startsWith(prefix)) {
-                UniEmitter<? super CommandResponse> waiting = pendingCommands.get(key);
-                if (waiting != null) {
-                    waiting.fail(new BusException(
-                            BusException.Reason.REMOTE_FAILURE,
-                            DeviceCommands.DROPPED,
-                            "the agent's connection closed"));
-                }
-                return true;
-            }
-            return false;
-        });
+        commands.closed(link);
         if (link.epoch == 0) {
             return Uni.createFrom().voidItem();
         }
-        byDevice.remove(link.device.uuid(), link);
+        links.forgotten(link);
         streams.closed(link);
         // Only the connection that still holds the device reports it offline; a replaced one says nothing.
         return presence.release(link.device.uuid(), link.holder(bus.replicaId()))
@@ -333,8 +272,8 @@ public class AgentLinks {
     private Uni<Void> welcome(Link link, Hello hello, long epoch, boolean cameOnline) {
         String uuid = link.device.uuid();
         link.epoch = epoch;
-        Link replaced = byDevice.put(uuid, link);
-        if (replaced != null && replaced != link) {
+        Link replaced = links.welcomed(link);
+        if (replaced != null) {
             replaced.connection
                     .close(new CloseReason(REPLACED, "a newer connection of this device took over"))
                     .subscribe()
@@ -347,10 +286,10 @@ public class AgentLinks {
                 .setEpoch(epoch)
                 .setReportIntervalSeconds((int) config.reportInterval().toSeconds())
                 .build();
-        return send(link, ServerFrame.newBuilder().setWelcome(welcome).build())
+        return link.send(ServerFrame.newBuilder().setWelcome(welcome).build())
                 .chain(() ->
                         cameOnline ? transition(link, true) : Uni.createFrom().voidItem())
-                .chain(() -> pushTargetState(link));
+                .chain(() -> targetStates.push(link));
     }
 
     private Uni<Void> wentOffline(Link link) {
@@ -394,11 +333,9 @@ public class AgentLinks {
         String state = report.getJson().toStringUtf8();
         return registry.reportedState(link.device.uuid(), state)
                 .call(() -> appHealth(link, state))
-                .chain(() -> send(
-                        link,
-                        ServerFrame.newBuilder()
-                                .setStateAck(StateAck.newBuilder().setSequence(report.getSequence()))
-                                .build()))
+                .chain(() -> link.send(ServerFrame.newBuilder()
+                        .setStateAck(StateAck.newBuilder().setSequence(report.getSequence()))
+                        .build()))
                 .onFailure()
                 .invoke(e -> Log.warnf(
                         "State report %d of %s not stored yet: %s",
@@ -423,91 +360,9 @@ public class AgentLinks {
         return health.isEmpty() ? Uni.createFrom().voidItem() : reports.storeHealth(link.device.uuid(), health);
     }
 
-    private Uni<Void> pushTargetState(Link link) {
-        return registry.targetState(link.device.uuid()).chain(state -> {
-            long version;
-            try {
-                version = json.readTree(state).path("version").asLong();
-            } catch (Exception e) {
-                return Uni.createFrom().failure(e);
-            }
-            return send(
-                    link,
-                    ServerFrame.newBuilder()
-                            .setTargetState(TargetState.newBuilder()
-                                    .setVersion(version)
-                                    .setJson(ByteString.copyFromUtf8(state)))
-                            .build());
-        });
-    }
-
-    /** A command from the bus for a device this replica may hold; refused as offline unless held at that epoch. */
-    private Uni<CommandResponse> command(DeviceCommand command, Optional<Instant> deadline) {
-        Link link = byDevice.get(command.getDeviceUuid());
-        if (link == null || link.epoch != command.getEpoch() || !link.connection.isOpen()) {
-            return Uni.createFrom()
-                    .failure(new BusException(
-                            BusException.Reason.REMOTE_FAILURE,
-                            DeviceCommands.OFFLINE,
-                            "device " + command.getDeviceUuid() + " is not held here"));
-        }
-        CommandRequest request = command.getRequest();
-        Duration timeout = deadline.map(
-                        at -> Duration.ofMillis(Math.max(1, at.toEpochMilli() - System.currentTimeMillis())))
-                .orElse(config.commandTimeout());
-        String key = pendingKey(link, request.getCommandId());
-        return Uni.createFrom()
-                .<CommandResponse>emitter(emitter -> {
-                    if (pendingCommands.putIfAbsent(key, emitter) != null) {
-                        emitter.fail(new BusException(
-                                BusException.Reason.REMOTE_FAILURE,
-                                "duplicate",
-                                "command " + request.getCommandId() + " is running already"));
-                        return;
-                    }
-                    send(
-                                    link,
-                                    ServerFrame.newBuilder()
-                                            .setCommandRequest(request)
-                                            .build())
-                            .subscribe()
-                            // A failed write may still have left part of the frame: the agent may have the command.
-                            .with(
-                                    sent -> {},
-                                    failure -> emitter.fail(new BusException(
-                                            BusException.Reason.REMOTE_FAILURE,
-                                            DeviceCommands.DROPPED,
-                                            "could not send the command to the agent: " + failure.getMessage())));
-                })
-                .ifNoItem()
-                .after(timeout)
-                .fail()
-                .onTermination()
-                .invoke(() -> pendingCommands.remove(key));
-    }
-
-    private static String pendingKey(Link link, String commandId) {
-        return link.connection.id() + "/" + commandId;
-    }
-
-    private void targetChanged(TargetStateChanged changed) {
-        changed.getDevicesList().forEach(target -> {
-            Link link = byDevice.get(target.getUuid());
-            if (link != null) {
-                pushTargetState(link)
-                        .subscribe()
-                        .with(
-                                ok -> {},
-                                e -> Log.warnf(
-                                        "Could not push target state %d to %s: %s",
-                                        target.getVersion(), target.getUuid(), e.getMessage()));
-            }
-        });
-    }
-
     private void deprovisioned(DeviceDeprovisioned gone) {
         credentials.deprovisioned(gone.getUuid(), gone.getCredentialSha256());
-        Link link = byDevice.get(gone.getUuid());
+        Link link = links.ofDevice(gone.getUuid());
         if (link != null) {
             link.connection
                     .close(new CloseReason(DEPROVISIONED, "the device has been deprovisioned"))
@@ -523,16 +378,7 @@ public class AgentLinks {
                 .setMaxProtocolVersion(MAX_PROTOCOL)
                 .build();
         Log.infof("Refused agent of device %s: %s", link.device.uuid(), reason);
-        return send(link, ServerFrame.newBuilder().setRefusal(refusal).build())
+        return link.send(ServerFrame.newBuilder().setRefusal(refusal).build())
                 .chain(() -> link.connection.close(new CloseReason(REFUSED, reason)));
-    }
-
-    private static Uni<Void> send(Link link, ServerFrame frame) {
-        return link.connection.sendBinary(frame.toByteArray());
-    }
-
-    /** Sends a frame without waiting; a connection that closed meanwhile ends its streams anyway. */
-    void sendAndForget(Link link, ServerFrame frame) {
-        send(link, frame).subscribe().with(ok -> {}, e -> {});
     }
 }

@@ -23,12 +23,12 @@ public class HeldStreams {
 
     private static final class Held {
         final String id;
-        final AgentLinks.Link link;
+        final Link link;
         final String clientInbox;
         long expectedFromClient;
         long nextToClient = 1;
 
-        Held(String id, AgentLinks.Link link, String clientInbox, long firstSequence) {
+        Held(String id, Link link, String clientInbox, long firstSequence) {
             this.id = id;
             this.link = link;
             this.clientInbox = clientInbox;
@@ -38,11 +38,11 @@ public class HeldStreams {
 
     private final Map<String, Held> streams = new ConcurrentHashMap<>();
     private final Bus bus;
-    private final AgentLinks links;
+    private final HeldLinks links;
     private final DeviceStreams clients;
     private final LocalStreamRelay local;
 
-    public HeldStreams(Bus bus, AgentLinks links, DeviceStreams clients, LocalStreamRelay local) {
+    public HeldStreams(Bus bus, HeldLinks links, DeviceStreams clients, LocalStreamRelay local) {
         this.bus = bus;
         this.links = links;
         this.clients = clients;
@@ -67,7 +67,7 @@ public class HeldStreams {
         }
         Held held = streams.get(id);
         if (frame.hasStreamOpen()) {
-            AgentLinks.Link link = links.held(relay.getDeviceUuid(), relay.getEpoch());
+            Link link = links.held(relay.getDeviceUuid(), relay.getEpoch());
             String clientInbox = bus.inboxOf(relay.getClientReplica());
             if (link == null) {
                 tellClient(relay.getDeviceUuid(), clientInbox, id, 1, closeFrame(id, "the device is offline"));
@@ -83,11 +83,9 @@ public class HeldStreams {
             if (relay.getSequence() != held.expectedFromClient) {
                 Log.warnf("Stream %s lost frames between replicas; ending it", id);
                 end(held, "frames were lost between coordinator replicas");
-                links.sendAndForget(
-                        held.link,
-                        ServerFrame.newBuilder()
-                                .setStreamClose(closeFrame(id, "frames lost"))
-                                .build());
+                held.link.sendAndForget(ServerFrame.newBuilder()
+                        .setStreamClose(closeFrame(id, "frames lost"))
+                        .build());
                 return;
             }
             held.expectedFromClient++;
@@ -95,11 +93,11 @@ public class HeldStreams {
         if (frame.hasStreamClose()) {
             forget(held);
         }
-        links.sendAndForget(held.link, frame);
+        held.link.sendAndForget(frame);
     }
 
     /** A stream frame from the agent of {@code link}. */
-    void fromDevice(AgentLinks.Link link, AgentFrame frame) {
+    void fromDevice(Link link, AgentFrame frame) {
         Held held = streams.get(streamId(frame));
         if (held == null || held.link != link) {
             return;
@@ -113,7 +111,7 @@ public class HeldStreams {
     }
 
     /** The agent connection closed: every stream on it ends. */
-    void closed(AgentLinks.Link link) {
+    void closed(Link link) {
         for (String id : link.streams) {
             Held held = streams.get(id);
             if (held != null) {

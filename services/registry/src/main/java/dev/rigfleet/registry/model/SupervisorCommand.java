@@ -33,6 +33,15 @@ public class SupervisorCommand {
         /** No answer within the proxy's time-out: the command may still run. */
         @JsonProperty("timed_out")
         TIMED_OUT,
+        /** A command of the same id was still waiting for the device's answer: this one was not sent. */
+        @JsonProperty("duplicate")
+        DUPLICATE,
+        /** The coordinator that holds the device failed to handle the command: it may not have been sent. */
+        @JsonProperty("handler_failed")
+        HANDLER_FAILED,
+        /** The replica that presence named does not handle device commands (not a coordinator): not sent. */
+        @JsonProperty("no_handler")
+        NO_HANDLER,
         /** The device link could not be reached (Redis): the command was not sent. */
         @JsonProperty("unreachable")
         UNREACHABLE;

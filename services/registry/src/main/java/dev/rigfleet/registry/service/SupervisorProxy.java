@@ -190,6 +190,11 @@ public class SupervisorProxy {
         } else if (failure instanceof BusException bus && bus.reason() == BusException.Reason.TIMED_OUT) {
             outcome = Outcome.TIMED_OUT;
             status = 504;
+        } else if (failure instanceof BusException bus && bus.reason() == BusException.Reason.REMOTE_FAILURE) {
+            outcome = DeviceCommands.DUPLICATE.equals(bus.remoteCode())
+                    ? Outcome.DUPLICATE
+                    : BusException.NO_HANDLER.equals(bus.remoteCode()) ? Outcome.NO_HANDLER : Outcome.HANDLER_FAILED;
+            status = outcome == Outcome.DUPLICATE ? 409 : 502;
         } else {
             outcome = Outcome.UNREACHABLE;
             status = 503;
@@ -253,6 +258,12 @@ public class SupervisorProxy {
                 "device " + answer.uuid() + " dropped its connection before it answered; the command may have run";
             case TIMED_OUT ->
                 "device " + answer.uuid() + " did not answer within the proxy's time-out; the command may still run";
+            case DUPLICATE ->
+                "a command of the same id is still waiting for device " + answer.uuid() + "; this one was not sent";
+            case HANDLER_FAILED ->
+                "the coordinator holding device " + answer.uuid() + " could not handle the command; retry shortly";
+            case NO_HANDLER ->
+                "the replica holding device " + answer.uuid() + " does not take device commands; retry shortly";
             case UNREACHABLE -> "the device link could not be reached; the command was not sent";
         };
     }

@@ -3,6 +3,7 @@ package dev.rigfleet.registry.rest;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsInAnyOrder;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
@@ -34,6 +35,7 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,7 +64,15 @@ class SupervisorProxyTest {
         TEXT,
         HANG,
         DROP,
-        MOVED_ONCE
+        MOVED_ONCE,
+        /** Answers as a coordinator does when a command of the same id is still out. */
+        DUPLICATE,
+        /** Fails as a coordinator's handler with a bug does. */
+        FAIL,
+        /** Answers as a replica that serves no device commands does. */
+        NO_HANDLER,
+        /** Answers as the coordinator does when its agent did not answer before the deadline. */
+        SILENT_AGENT
     }
 
     @Inject
@@ -110,6 +120,19 @@ class SupervisorProxyTest {
                             .failure(new BusException(
                                     BusException.Reason.REMOTE_FAILURE, DeviceCommands.DROPPED, "connection closed"));
                 }
+                case DUPLICATE ->
+                    Uni.createFrom()
+                            .failure(new BusException(
+                                    BusException.Reason.REMOTE_FAILURE, DeviceCommands.DUPLICATE, "running already"));
+                case FAIL -> Uni.createFrom().failure(new IllegalStateException("a bug in the coordinator"));
+                case NO_HANDLER ->
+                    Uni.createFrom()
+                            .failure(new BusException(
+                                    BusException.Reason.REMOTE_FAILURE, BusException.NO_HANDLER, "not served here"));
+                case SILENT_AGENT ->
+                    Uni.createFrom()
+                            .failure(new BusException(
+                                    BusException.Reason.REMOTE_FAILURE, DeviceCommands.TIMED_OUT, "no answer in time"));
                 case MOVED_ONCE -> {
                     // The device reconnected since the proxy read presence: refused unsent, and held anew.
                     behaviours.put(uuid, Behaviour.ECHO);
@@ -274,6 +297,38 @@ class SupervisorProxyTest {
                 .body("error", equalTo("device_dropped"));
         // A dropped reboot may have run: it is not sent again.
         assertEquals(1, delivered.size() - before);
+    }
+
+    @Test
+    void eachWayACoordinatorFailsACommandHasItsOwnOutcomeApartFromAnUnreachableLink() {
+        Api owner = Api.newUser();
+        long appId = owner.createFleet();
+        Map<Behaviour, String> devices = new EnumMap<>(Behaviour.class);
+        for (Behaviour behaviour :
+                List.of(Behaviour.DUPLICATE, Behaviour.FAIL, Behaviour.NO_HANDLER, Behaviour.SILENT_AGENT)) {
+            devices.put(
+                    behaviour, (String) onlineDevice(owner, appId, behaviour).get("uuid"));
+        }
+        Map<Behaviour, Integer> statuses = Map.of(
+                Behaviour.DUPLICATE, 409, Behaviour.FAIL, 502, Behaviour.NO_HANDLER, 502, Behaviour.SILENT_AGENT, 504);
+        Map<Behaviour, String> outcomes = Map.of(
+                Behaviour.DUPLICATE, "duplicate",
+                Behaviour.FAIL, "handler_failed",
+                Behaviour.NO_HANDLER, "no_handler",
+                Behaviour.SILENT_AGENT, "timed_out");
+        devices.forEach((behaviour, uuid) -> post(owner, "/v1/blink", "{\"uuid\": \"" + uuid + "\"}")
+                .statusCode(statuses.get(behaviour))
+                .body("error", equalTo("device_" + outcomes.get(behaviour)))
+                .body("error_message", containsString(uuid)));
+
+        post(owner, "/v1/blink", "{\"appId\": " + appId + "}").statusCode(207).body("$", hasSize(4));
+        owner.call().get("/supervisor-commands").then().statusCode(200).body("commands[0].url", equalTo("/v1/blink"));
+        devices.forEach((behaviour, uuid) -> owner.call()
+                .get("/supervisor-commands")
+                .then()
+                .body(
+                        "commands[0].devices.find { it.uuid == '" + uuid + "' }.outcome",
+                        equalTo(outcomes.get(behaviour))));
     }
 
     @Test

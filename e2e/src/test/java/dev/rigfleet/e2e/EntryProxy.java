@@ -4,8 +4,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,23 +21,11 @@ import java.util.stream.Stream;
  * upstreams: the entry point of {@code make run}. Its run directory is e2e/target/entry-proxy/&lt;name&gt; (the
  * configuration as filled in, and logs/nginx-access.log and logs/nginx-error.log).
  */
-final class EntryProxy implements AutoCloseable {
+record EntryProxy(String name, int port, Path runDir, Process process) implements AutoCloseable {
 
     private static final Path TEMPLATE = Stack.ROOT.resolve("deploy/nginx.conf.template");
     private static final Path RUNS = Stack.ROOT.resolve("e2e/target/entry-proxy");
     private static final Pattern PLACEHOLDER = Pattern.compile("@[A-Z_]+@");
-
-    private final String name;
-    private final int port;
-    private final Path runDir;
-    private final Process process;
-
-    private EntryProxy(String name, int port, Path runDir, Process process) {
-        this.name = name;
-        this.port = port;
-        this.runDir = runDir;
-        this.process = process;
-    }
 
     /**
      * Starts nginx as {@code name} on a free loopback port, in front of the four services, each given as an
@@ -90,10 +76,6 @@ final class EntryProxy implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
-    int port() {
-        return port;
-    }
-
     Path accessLog() {
         return runDir.resolve("logs/nginx-access.log");
     }
@@ -132,16 +114,7 @@ final class EntryProxy implements AutoCloseable {
         await().atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(50))
                 .failFast(name + "'s nginx exited; see " + runDir.resolve("logs"), () -> !process.isAlive())
-                .until(this::accepting);
-    }
-
-    private boolean accepting() {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+                .until(() -> Ports.accepting(port));
     }
 
     private static void deleteRecursively(Path dir) throws IOException {

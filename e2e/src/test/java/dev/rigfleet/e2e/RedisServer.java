@@ -4,8 +4,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +35,7 @@ final class RedisServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("redis-server is needed for e2e (make deps installs it)", e);
         }
-        await().atMost(Duration.ofSeconds(10)).until(this::accepting);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Ports.accepting(port));
     }
 
     void stop() {
@@ -47,20 +45,11 @@ final class RedisServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> !accepting());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Ports.accepting(port));
     }
 
     String url() {
         return "redis://127.0.0.1:" + port;
-    }
-
-    private boolean accepting() {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     @Override

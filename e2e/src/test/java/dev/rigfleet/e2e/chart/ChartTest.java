@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -419,70 +420,35 @@ class ChartTest {
 
     @Test
     void missingRequiredValuesAreNamed() {
-        IllegalStateException noKeys = assertThrows(
-                IllegalStateException.class,
-                () -> new Helm(CHART)
-                        .template()
-                        .set("postgresql.host", "pg")
-                        .set("postgresql.existingSecret", "db")
-                        .set("redis.url", "redis://redis:6379")
-                        .set("serviceIdentity.existingSecret", "services")
-                        .set("trustedProxies", "{10.0.0.0/8}")
-                        .call());
-        assertTrue(noKeys.getMessage().contains("jwt.existingSecret"), noKeys.getMessage());
+        Map<String, String> required = new LinkedHashMap<>();
+        required.put("postgresql.host", "pg");
+        required.put("postgresql.existingSecret", "db");
+        required.put("redis.url", "redis://redis:6379");
+        required.put("jwt.existingSecret", "jwt");
+        required.put("serviceIdentity.existingSecret", "services");
+        required.put("trustedProxies", "{10.0.0.0/8}");
+        for (String missing :
+                List.of("jwt.existingSecret", "serviceIdentity.existingSecret", "trustedProxies", "redis.url")) {
+            Map<String, String> sets = new LinkedHashMap<>(required);
+            sets.remove(missing);
+            assertRefusedNaming(missing, null, sets);
+        }
+        Path defaults = CHART.resolve("ci/default-values.yaml");
+        assertRefusedNaming(
+                "networkPolicy.ingressControllerFrom", defaults, Map.of("networkPolicy.ingressControllerFrom", "null"));
+        assertRefusedNaming("postgresql.host", defaults, Map.of("workspaces.enabled", "false", "postgresql.host", ""));
+    }
 
-        IllegalStateException noServiceKey = assertThrows(
-                IllegalStateException.class,
-                () -> new Helm(CHART)
-                        .template()
-                        .set("postgresql.host", "pg")
-                        .set("postgresql.existingSecret", "db")
-                        .set("redis.url", "redis://redis:6379")
-                        .set("jwt.existingSecret", "jwt")
-                        .call());
-        assertTrue(noServiceKey.getMessage().contains("serviceIdentity.existingSecret"), noServiceKey.getMessage());
-
-        IllegalStateException noProxies = assertThrows(
-                IllegalStateException.class,
-                () -> new Helm(CHART)
-                        .template()
-                        .set("postgresql.host", "pg")
-                        .set("postgresql.existingSecret", "db")
-                        .set("redis.url", "redis://redis:6379")
-                        .set("jwt.existingSecret", "jwt")
-                        .set("serviceIdentity.existingSecret", "services")
-                        .call());
-        assertTrue(noProxies.getMessage().contains("trustedProxies"), noProxies.getMessage());
-
-        IllegalStateException noRedis = assertThrows(
-                IllegalStateException.class,
-                () -> new Helm(CHART)
-                        .template()
-                        .set("postgresql.host", "pg")
-                        .set("postgresql.existingSecret", "db")
-                        .set("jwt.existingSecret", "jwt")
-                        .call());
-        assertTrue(noRedis.getMessage().contains("redis.url"), noRedis.getMessage());
-
-        IllegalStateException noController = assertThrows(
-                IllegalStateException.class,
-                () -> new Helm(CHART)
-                        .template()
-                        .withValuesFile(CHART.resolve("ci/default-values.yaml"))
-                        .set("networkPolicy.ingressControllerFrom", "null")
-                        .call());
-        assertTrue(
-                noController.getMessage().contains("networkPolicy.ingressControllerFrom"), noController.getMessage());
-
-        IllegalStateException noRegistryDatabase = assertThrows(
-                IllegalStateException.class,
-                () -> new Helm(CHART)
-                        .template()
-                        .withValuesFile(CHART.resolve("ci/default-values.yaml"))
-                        .set("workspaces.enabled", "false")
-                        .set("postgresql.host", "")
-                        .call());
-        assertTrue(noRegistryDatabase.getMessage().contains("postgresql.host"), noRegistryDatabase.getMessage());
+    /** Rendering with the values file (if any) and the {@code --set}s fails, naming {@code value}. */
+    private static void assertRefusedNaming(String value, Path values, Map<String, String> sets) {
+        var template = new Helm(CHART).template();
+        if (values != null) {
+            template = template.withValuesFile(values);
+        }
+        sets.forEach(template::set);
+        var rendering = template;
+        IllegalStateException refused = assertThrows(IllegalStateException.class, rendering::call, value);
+        assertTrue(refused.getMessage().contains(value), refused.getMessage());
     }
 
     private static List<HasMetadata> render(Path values) {

@@ -82,14 +82,10 @@ class EnvironmentPatchTest {
     void aPatchAboveTheLimitIsRefusedAndChangesNothing() {
         Api owner = Api.newUser();
         long appId = owner.createFleet();
-        owner.call()
-                .body(Map.of("KEPT", "yes"))
-                .patch("/fleets/" + appId + "/env")
-                .then()
-                .statusCode(200);
-        for (String env : new String[] {
-            "/fleets/" + appId + "/env", "/devices/" + owner.enrol(appId).get("uuid") + "/env"
-        }) {
+        String fleetEnv = "/fleets/" + appId + "/env";
+        owner.call().body(Map.of("KEPT", "yes")).patch(fleetEnv).then().statusCode(200);
+        for (String env :
+                new String[] {fleetEnv, "/devices/" + owner.enrol(appId).get("uuid") + "/env"}) {
             owner.call()
                     .body(variables(LIMIT + 1, "x"))
                     .patch(env)
@@ -98,7 +94,7 @@ class EnvironmentPatchTest {
                     .contentType(ContentType.JSON)
                     .body("error_message", equalTo("patch may change at most 1000 variables at once"));
         }
-        owner.call().get("/fleets/" + appId + "/env").then().body("env", equalTo(Map.of("KEPT", "yes")));
+        owner.call().get(fleetEnv).then().body("env", equalTo(Map.of("KEPT", "yes")));
     }
 
     @Test

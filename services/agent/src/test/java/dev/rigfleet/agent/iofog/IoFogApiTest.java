@@ -1,5 +1,6 @@
 package dev.rigfleet.agent.iofog;
 
+import static dev.rigfleet.agent.iofog.IoFogApps.message;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -64,16 +65,7 @@ class IoFogApiTest {
     }
 
     private void setTarget(String sensorConfig, long releaseId) {
-        String services = "[{\"uuid\":\"" + sensor + "\",\"name\":\"sensor\",\"command\":[\"sleep\",\"600\"],"
-                + "\"config\":" + sensorConfig + ",\"routes\":[\"logger\"]},"
-                + "{\"uuid\":\"" + logger + "\",\"name\":\"logger\",\"command\":[\"sleep\",\"600\"]}]";
-        given().queryParam("apikey", supervisorKey.current())
-                .contentType(ContentType.JSON)
-                .body("{\"appId\":3,\"fleet\":\"iot\",\"release\":{\"releaseId\":" + releaseId
-                        + ",\"commit\":\"c\",\"services\":" + services + "}}")
-                .post("/v2/local/target-state")
-                .then()
-                .statusCode(200);
+        IoFogApps.setTarget(supervisorKey, sensor, logger, sensorConfig, releaseId);
     }
 
     private RequestSpecification iofog() {
@@ -82,15 +74,6 @@ class IoFogApiTest {
 
     private String key() throws Exception {
         return Files.readAllLines(config.iofogKeyFile()).get(0).trim();
-    }
-
-    private static String message(String publisher, String content) {
-        return "{\"id\":\"\",\"tag\":\"\",\"groupid\":\"\",\"sequencenumber\":0,\"sequencetotal\":0,\"priority\":0,"
-                + "\"timestamp\":0,\"publisher\":\"" + publisher
-                + "\",\"authid\":\"\",\"authgroup\":\"\",\"version\":4,"
-                + "\"chainposition\":0,\"hash\":\"\",\"previoushash\":\"\",\"nonce\":\"\",\"difficultytarget\":0,"
-                + "\"infotype\":\"text\",\"infoformat\":\"utf-8\",\"contextdata\":\"\",\"contentdata\":\""
-                + Base64.getEncoder().encodeToString(content.getBytes(StandardCharsets.UTF_8)) + "\"}";
     }
 
     @Test

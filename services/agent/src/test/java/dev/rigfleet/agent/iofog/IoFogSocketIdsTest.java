@@ -1,5 +1,6 @@
 package dev.rigfleet.agent.iofog;
 
+import static dev.rigfleet.agent.iofog.IoFogApps.message;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,9 +17,7 @@ import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -76,26 +75,12 @@ class IoFogSocketIdsTest {
         client = vertx.createWebSocketClient();
         sensor = UUID.randomUUID().toString();
         logger = UUID.randomUUID().toString();
-        setTarget(sensor, logger, "{\"rate_hz\":10}", 1);
+        IoFogApps.setTarget(supervisorKey, sensor, logger, "{\"rate_hz\":10}", 1);
     }
 
     @AfterEach
     void closeClient() {
         client.close();
-    }
-
-    /** The sensor's messages are routed to the logger. */
-    private void setTarget(String sensorUuid, String loggerUuid, String sensorConfig, long releaseId) {
-        String services = "[{\"uuid\":\"" + sensorUuid + "\",\"name\":\"sensor\",\"command\":[\"sleep\",\"600\"],"
-                + "\"config\":" + sensorConfig + ",\"routes\":[\"logger\"]},"
-                + "{\"uuid\":\"" + loggerUuid + "\",\"name\":\"logger\",\"command\":[\"sleep\",\"600\"]}]";
-        given().queryParam("apikey", supervisorKey.current())
-                .contentType(ContentType.JSON)
-                .body("{\"appId\":3,\"fleet\":\"iot\",\"release\":{\"releaseId\":" + releaseId
-                        + ",\"commit\":\"c\",\"services\":" + services + "}}")
-                .post("/v2/local/target-state")
-                .then()
-                .statusCode(200);
     }
 
     static Stream<String> pathsThatNameNoRunningService() {
@@ -122,7 +107,7 @@ class IoFogSocketIdsTest {
     void aServiceThatLeftTheReleaseCannotOpenItsSocketsAnyMore() throws Exception {
         WebSocket before = connect("/v2/control/socket/id/" + sensor, new CopyOnWriteArrayList<>());
         before.close();
-        setTarget(UUID.randomUUID().toString(), logger, "{}", 2);
+        IoFogApps.setTarget(supervisorKey, UUID.randomUUID().toString(), logger, "{}", 2);
         for (String route : ROUTES) {
             assertEquals(404, refusal(route + sensor), route);
         }
@@ -150,7 +135,7 @@ class IoFogSocketIdsTest {
                 sensor,
                 IoMessage.fromBytes(pushed.getBytes(5, 5 + pushed.getInt(1))).publisher());
 
-        setTarget(sensor, logger, "{\"rate_hz\":20}", 2);
+        IoFogApps.setTarget(supervisorKey, sensor, logger, "{\"rate_hz\":20}", 2);
         await().atMost(WAIT)
                 .until(() -> signals.stream()
                         .anyMatch(signal -> signal.length() == 1 && signal.getByte(0) == ControlSockets.OP_NEW_CONFIG));
@@ -187,14 +172,5 @@ class IoFogSocketIdsTest {
                 path + " was upgraded");
         return assertInstanceOf(UpgradeRejectedException.class, failed.getCause(), path)
                 .getStatus();
-    }
-
-    private static String message(String publisher, String content) {
-        return "{\"id\":\"\",\"tag\":\"\",\"groupid\":\"\",\"sequencenumber\":0,\"sequencetotal\":0,\"priority\":0,"
-                + "\"timestamp\":0,\"publisher\":\"" + publisher
-                + "\",\"authid\":\"\",\"authgroup\":\"\",\"version\":4,"
-                + "\"chainposition\":0,\"hash\":\"\",\"previoushash\":\"\",\"nonce\":\"\",\"difficultytarget\":0,"
-                + "\"infotype\":\"text\",\"infoformat\":\"utf-8\",\"contextdata\":\"\",\"contentdata\":\""
-                + Base64.getEncoder().encodeToString(content.getBytes(StandardCharsets.UTF_8)) + "\"}";
     }
 }

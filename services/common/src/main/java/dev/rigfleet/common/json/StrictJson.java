@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.KeyDeserializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.cfg.MutableCoercionConfig;
 import com.fasterxml.jackson.databind.deser.std.StringDeserializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.type.LogicalType;
@@ -41,26 +42,38 @@ public class StrictJson implements ObjectMapperCustomizer {
         mapper.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION.mappedFeature());
         mapper.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
 
-        mapper.coercionConfigFor(LogicalType.Textual)
-                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
-        mapper.coercionConfigFor(LogicalType.Integer)
-                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
-        mapper.coercionConfigFor(LogicalType.Float)
-                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
-        mapper.coercionConfigFor(LogicalType.Boolean)
-                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
-                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
-        mapper.coercionConfigFor(LogicalType.Enum).setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+        refuseCoercion(
+                mapper,
+                LogicalType.Textual,
+                CoercionInputShape.Integer,
+                CoercionInputShape.Float,
+                CoercionInputShape.Boolean);
+        refuseCoercion(
+                mapper,
+                LogicalType.Integer,
+                CoercionInputShape.String,
+                CoercionInputShape.EmptyString,
+                CoercionInputShape.Float);
+        refuseCoercion(mapper, LogicalType.Float, CoercionInputShape.String, CoercionInputShape.EmptyString);
+        refuseCoercion(
+                mapper,
+                LogicalType.Boolean,
+                CoercionInputShape.String,
+                CoercionInputShape.EmptyString,
+                CoercionInputShape.Integer);
+        refuseCoercion(mapper, LogicalType.Enum, CoercionInputShape.Integer);
 
         mapper.registerModule(new SimpleModule("rigfleet-stored-text")
                 .addDeserializer(String.class, new StoredStringDeserializer())
                 .addKeyDeserializer(String.class, new StoredKeyDeserializer()));
+    }
+
+    /** Reading a JSON value of any of {@code shapes} as a {@code type} fails instead of coercing it. */
+    private static void refuseCoercion(ObjectMapper mapper, LogicalType type, CoercionInputShape... shapes) {
+        MutableCoercionConfig coercions = mapper.coercionConfigFor(type);
+        for (CoercionInputShape shape : shapes) {
+            coercions.setCoercion(shape, CoercionAction.Fail);
+        }
     }
 
     /** Jackson's own string reading (with the coercion rules above), then {@link StoredText}. */

@@ -16,8 +16,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.redis.client.Redis;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
@@ -38,13 +36,7 @@ class BusTest {
     Bus bus;
 
     @Inject
-    Redis redis;
-
-    @Inject
-    Vertx vertx;
-
-    @Inject
-    BusConfig config;
+    BusReplicas replicas;
 
     @Inject
     RedisNamespace namespace;
@@ -57,7 +49,7 @@ class BusTest {
 
     @BeforeEach
     void startOtherReplica() {
-        otherReplica = BusReplicas.start("other", redis, vertx, config, namespace, meters);
+        otherReplica = replicas.start("other");
         await().atMost(WAIT).until(otherReplica::isConnected);
         await().atMost(WAIT).until(bus::isConnected);
     }

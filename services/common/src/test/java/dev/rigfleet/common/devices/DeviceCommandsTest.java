@@ -8,21 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import dev.rigfleet.common.bus.Bus;
-import dev.rigfleet.common.bus.BusConfig;
 import dev.rigfleet.common.bus.BusException;
 import dev.rigfleet.common.bus.BusReplicas;
 import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.redis.Presence;
-import dev.rigfleet.common.redis.RedisNamespace;
 import dev.rigfleet.common.testing.RigfleetTestResource;
 import dev.rigfleet.proto.agent.CommandRequest;
 import dev.rigfleet.proto.agent.CommandResponse;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.mutiny.Uni;
-import io.vertx.mutiny.core.Vertx;
-import io.vertx.mutiny.redis.client.Redis;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
@@ -46,25 +41,13 @@ class DeviceCommandsTest {
     Presence presence;
 
     @Inject
-    Redis redis;
-
-    @Inject
-    Vertx vertx;
-
-    @Inject
-    BusConfig config;
-
-    @Inject
-    RedisNamespace namespace;
-
-    @Inject
-    MeterRegistry meters;
+    BusReplicas replicas;
 
     private Bus coordinator;
 
     @BeforeEach
     void startCoordinatorReplica() {
-        coordinator = BusReplicas.start("coordinator", redis, vertx, config, namespace, meters);
+        coordinator = replicas.start("coordinator");
         await().atMost(WAIT).until(coordinator::isConnected);
     }
 

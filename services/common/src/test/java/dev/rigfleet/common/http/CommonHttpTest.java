@@ -1,5 +1,6 @@
 package dev.rigfleet.common.http;
 
+import static dev.rigfleet.common.testing.ErrorBodies.assertInvalidJson;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -224,16 +225,12 @@ class CommonHttpTest {
     }
 
     private static void refusedAsInvalidJson(String body, String message) {
-        given().contentType(ContentType.JSON)
-                .body(body)
-                .post("/probe/orders")
-                .then()
-                .statusCode(400)
-                .contentType(ContentType.JSON)
-                .body("error", equalTo("invalid_json"))
-                .body("error_message", equalTo(message))
-                .body("status", equalTo(400))
-                .body("request_id", notNullValue());
+        assertInvalidJson(
+                given().contentType(ContentType.JSON)
+                        .body(body)
+                        .post("/probe/orders")
+                        .then(),
+                message);
     }
 
     @Test

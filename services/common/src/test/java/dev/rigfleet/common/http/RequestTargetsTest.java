@@ -19,20 +19,22 @@ class RequestTargetsTest {
     @Test
     void brokenEscapesAreNamed() {
         String notUtf8 = "has a percent-encoding that is not valid UTF-8";
-        assertEquals("the path " + notUtf8, RequestTargets.problemOfPath("/fleets/%zz"));
+        assertNamedWhereItStands(notUtf8, "/fleets/%zz", "page=1&q=%E2%82", "%FF=1");
         assertEquals("the path " + notUtf8, RequestTargets.problemOfPath("/fleets/%4"));
         assertEquals("the path " + notUtf8, RequestTargets.problemOfPath("/fleets/%"));
         assertEquals("the path " + notUtf8, RequestTargets.problemOfPath("/fleets/%C0%AF"));
-        assertEquals("query parameter 'q' " + notUtf8, RequestTargets.problemOfQuery("page=1&q=%E2%82"));
         assertEquals("query parameter 'a b' " + notUtf8, RequestTargets.problemOfQuery("a+b=%FF"));
-        assertEquals("a query parameter's name " + notUtf8, RequestTargets.problemOfQuery("%FF=1"));
     }
 
     @Test
     void nulIsRefusedWherever() {
-        String nul = "contains U+0000 (NUL), which is not accepted";
-        assertEquals("the path " + nul, RequestTargets.problemOfPath("/fleets/x%00"));
-        assertEquals("query parameter 'q' " + nul, RequestTargets.problemOfQuery("q=%00"));
-        assertEquals("a query parameter's name " + nul, RequestTargets.problemOfQuery("q%00=1"));
+        assertNamedWhereItStands("contains U+0000 (NUL), which is not accepted", "/fleets/x%00", "q=%00", "q%00=1");
+    }
+
+    /** {@code problem} is named for the path, for query parameter 'q', and for a query parameter's name. */
+    private static void assertNamedWhereItStands(String problem, String path, String badQ, String badName) {
+        assertEquals("the path " + problem, RequestTargets.problemOfPath(path));
+        assertEquals("query parameter 'q' " + problem, RequestTargets.problemOfQuery(badQ));
+        assertEquals("a query parameter's name " + problem, RequestTargets.problemOfQuery(badName));
     }
 }

@@ -1,5 +1,6 @@
 package dev.rigfleet.workspaces.rest;
 
+import static dev.rigfleet.common.testing.ErrorBodies.assertInvalidJson;
 import static dev.rigfleet.workspaces.rest.Accounts.PASSWORD;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
@@ -115,12 +116,10 @@ class TokenResourceTest {
                 .then()
                 .statusCode(400)
                 .body("error_message", equalTo("field 'expires_in' is missing or has the wrong type"));
-        given().contentType(ContentType.JSON)
+        assertInvalidJson(given().contentType(ContentType.JSON)
                 .body("{\"user\": ")
                 .post("/token")
-                .then()
-                .statusCode(400)
-                .body("error", equalTo("invalid_json"));
+                .then());
         given().contentType(ContentType.JSON)
                 .body(Map.of("user", user))
                 .post("/token")

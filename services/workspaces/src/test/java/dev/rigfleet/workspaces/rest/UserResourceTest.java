@@ -1,5 +1,6 @@
 package dev.rigfleet.workspaces.rest;
 
+import static dev.rigfleet.common.testing.ErrorBodies.assertInvalidJson;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -133,18 +134,14 @@ class UserResourceTest implements ServiceBasicsContract {
     }
 
     private static void refused(String admin, String body, String message) {
-        given().auth()
-                .oauth2(admin)
-                .contentType(ContentType.JSON)
-                .body(body)
-                .post("/users")
-                .then()
-                .statusCode(400)
-                .contentType(ContentType.JSON)
-                .body("error", equalTo("invalid_json"))
-                .body("error_message", equalTo(message))
-                .body("status", equalTo(400))
-                .body("request_id", notNullValue())
+        assertInvalidJson(
+                        given().auth()
+                                .oauth2(admin)
+                                .contentType(ContentType.JSON)
+                                .body(body)
+                                .post("/users")
+                                .then(),
+                        message)
                 .body("id", nullValue());
     }
 

@@ -17,12 +17,14 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,13 +71,29 @@ class EnrolmentTest {
     @Test
     void aPlatformThatComesUpLateEnrolsTheDeviceWithoutARestart() throws Exception {
         given().get("/ping").then().statusCode(200);
-        // Several attempts fail meanwhile (the back-off is at most 300 ms here).
-        Thread.sleep(1500);
+        int port = config.servers().orElseThrow().get(0).getPort();
+        // A platform that is down: connections to it close at once. Several attempts fail meanwhile (the back-off
+        // is at most 300 ms here), and the agent keeps serving its local API.
+        AtomicInteger failedAttempts = new AtomicInteger();
+        try (ServerSocket down = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
+            Thread closer = new Thread(() -> {
+                while (!down.isClosed()) {
+                    try (Socket attempt = down.accept()) {
+                        failedAttempts.incrementAndGet();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            closer.setDaemon(true);
+            closer.start();
+            await().atMost(Duration.ofSeconds(20)).until(() -> failedAttempts.get() >= 3);
+        }
+        given().get("/ping").then().statusCode(200);
         assertTrue(link.identity().isEmpty());
         assertTrue(Files.notExists(config.stateDir().resolve(DeviceIdentity.FILE)));
 
         var asked = new CopyOnWriteArrayList<JsonObject>();
-        int port = config.servers().orElseThrow().get(0).getPort();
         // The JDK's server: a second Vert.x HTTP server on the application's Vert.x would register its metrics twice.
         HttpServer platform = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         platform.createContext("/", exchange -> {

@@ -4,6 +4,7 @@ import dev.rigfleet.proto.agent.CommandResponse;
 import dev.rigfleet.proto.bus.DeviceCommand;
 import dev.rigfleet.proto.bus.DeviceConnection;
 import dev.rigfleet.proto.bus.DeviceDeprovisioned;
+import dev.rigfleet.proto.bus.ReservationPromoted;
 import dev.rigfleet.proto.bus.StreamRelay;
 import dev.rigfleet.proto.bus.TargetStateChanged;
 import dev.rigfleet.proto.bus.TokensRevoked;
@@ -18,6 +19,7 @@ public final class Topics {
 
     private static final String TOKENS = "tokens";
     private static final String DEVICES = "devices";
+    private static final String RESERVATIONS = "reservations";
 
     /** workspaces, after a revocation is stored: these token hashes are revoked until they expire. */
     public static final Topic.Event<TokensRevoked> TOKEN_REVOKED =
@@ -34,6 +36,10 @@ public final class Topics {
     /** coordinator: a device came online or went offline. */
     public static final Topic.Event<DeviceConnection> DEVICE_CONNECTION =
             new Topic.Event<>(DEVICES, "device.connection", DeviceConnection.parser());
+
+    /** workspaces, after the promotion is stored (an outbox re-sends it until marked sent): make the instance. */
+    public static final Topic.Event<ReservationPromoted> RESERVATION_PROMOTED =
+            new Topic.Event<>(RESERVATIONS, "reservation.promoted", ReservationPromoted.parser());
 
     /** Any service to the coordinator replica that holds the device: a command for its agent, and the answer. */
     public static final Topic.Request<DeviceCommand, CommandResponse> DEVICE_COMMAND =
@@ -53,6 +59,7 @@ public final class Topics {
             DEVICE_TARGET_CHANGED,
             DEVICE_DEPROVISIONED,
             DEVICE_CONNECTION,
+            RESERVATION_PROMOTED,
             DEVICE_COMMAND,
             STREAM_TO_DEVICE,
             STREAM_FROM_DEVICE);

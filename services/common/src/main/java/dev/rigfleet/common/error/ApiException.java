@@ -8,12 +8,31 @@ public class ApiException extends RuntimeException {
 
     private final int status;
     private final String code;
+    private final boolean resultMessage;
 
     public ApiException(int status, String code, String message) {
+        this(status, code, message, false);
+    }
+
+    private ApiException(int status, String code, String message, boolean resultMessage) {
         // No stack trace: this is an answer to a caller, not a bug report.
         super(message, null, false, false);
         this.status = status;
         this.code = code;
+        this.resultMessage = resultMessage;
+    }
+
+    /**
+     * An error whose text the rerobots clients read from {@code error} (as the reference server sends it, e.g. {@code
+     * {"error": "no matching wdeployment found"}}): the text is the code too.
+     */
+    public static ApiException referenceError(int status, String text) {
+        return new ApiException(status, text, text, false);
+    }
+
+    /** An error whose text the rerobots clients read from {@code result_message} first, as the reference sends it. */
+    public static ApiException resultMessage(int status, String code, String text) {
+        return new ApiException(status, code, text, true);
     }
 
     public static ApiException badRequest(String message) {
@@ -46,5 +65,10 @@ public class ApiException extends RuntimeException {
 
     public String code() {
         return code;
+    }
+
+    /** Whether the message goes in {@code result_message} too. */
+    public boolean hasResultMessage() {
+        return resultMessage;
     }
 }

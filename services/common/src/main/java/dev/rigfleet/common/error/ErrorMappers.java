@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidDefinitionException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.rigfleet.common.http.RequestIds;
+import dev.rigfleet.common.http.RerobotsRoutes;
 import dev.rigfleet.common.json.UnacceptableTextException;
 import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
@@ -25,6 +26,7 @@ import java.util.Deque;
 import java.util.Locale;
 import java.util.stream.Collectors;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+import org.jboss.resteasy.reactive.server.SimpleResourceInfo;
 
 /**
  * Turns every failure into an {@link ErrorBody}. Messages are written for people; class names and stack traces
@@ -43,8 +45,19 @@ public class ErrorMappers {
     }
 
     @ServerExceptionMapper
-    public Response apiException(ApiException e) {
-        Response answer = response(e.status(), e.code(), e.getMessage());
+    public Response apiException(ApiException e, SimpleResourceInfo resource) {
+        if (e.status() == 401 && servesRerobotsRoutes(resource)) {
+            return response(400, "unauthorized", e.getMessage());
+        }
+        Response answer = Response.status(e.status())
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(new ErrorBody(
+                        e.getMessage(),
+                        e.code(),
+                        e.status(),
+                        RequestIds.current(),
+                        e.hasResultMessage() ? e.getMessage() : null))
+                .build();
         if (e.status() == 401) {
             return Response.fromResponse(answer)
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
@@ -54,14 +67,19 @@ public class ErrorMappers {
     }
 
     @ServerExceptionMapper({AuthenticationFailedException.class, UnauthorizedException.class})
-    public Response unauthenticated(RuntimeException e) {
+    public Response unauthenticated(RuntimeException e, SimpleResourceInfo resource) {
         // A failure inside the identity augmentors (such as "revocations not loaded") arrives wrapped.
         if (e.getCause() instanceof ApiException api) {
-            return apiException(api);
+            return apiException(api, resource);
         }
-        return Response.fromResponse(response(401, "unauthorized", WRONG_TOKEN))
-                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                .build();
+        return apiException(ApiException.unauthorized(WRONG_TOKEN), resource);
+    }
+
+    /** The rerobots routes answer a wrong token with 400, as the reference server does ({@link RerobotsRoutes}). */
+    private static boolean servesRerobotsRoutes(SimpleResourceInfo resource) {
+        return resource != null
+                && resource.getResourceClass() != null
+                && resource.getResourceClass().isAnnotationPresent(RerobotsRoutes.class);
     }
 
     @ServerExceptionMapper

@@ -20,6 +20,24 @@ public interface WorkspacesConfig {
     @WithDefault("12")
     int bcryptCost();
 
+    /** Queued reservations one user may have at once; one more is refused with 400. */
+    @WithDefault("5")
+    int maxReservations();
+
+    /**
+     * How long an allocation holds its deployment unless its holder (the instances service) renews it; a holder
+     * that crashed frees the hardware when its lease runs out.
+     */
+    @WithDefault("PT5M")
+    Duration lease();
+
+    /**
+     * How often each replica frees lapsed leases, ends timed-out reservations, promotes onto free deployments and
+     * re-sends owed promotions (read by the scheduler, hence a string).
+     */
+    @WithDefault("5s")
+    String sweepInterval();
+
     /** An admin created at start unless a user of that name exists, so that a new installation can be entered. */
     Optional<BootstrapAdmin> bootstrapAdmin();
 

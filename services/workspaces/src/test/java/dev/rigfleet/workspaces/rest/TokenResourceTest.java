@@ -1,7 +1,7 @@
 package dev.rigfleet.workspaces.rest;
 
 import static dev.rigfleet.common.testing.ErrorBodies.assertInvalidJson;
-import static dev.rigfleet.workspaces.rest.Accounts.PASSWORD;
+import static dev.rigfleet.workspaces.Accounts.PASSWORD;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -14,6 +14,8 @@ import dev.rigfleet.common.testing.InternalRoutes;
 import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
 import dev.rigfleet.common.testing.TestTokens;
+import dev.rigfleet.workspaces.Accounts;
+import dev.rigfleet.workspaces.hardware.RegistryStub;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(RigfleetTestResource.class)
 @WithTestResource(PostgresTestResource.class)
+@WithTestResource(RegistryStub.class)
 class TokenResourceTest {
 
     private static void works(String token) {

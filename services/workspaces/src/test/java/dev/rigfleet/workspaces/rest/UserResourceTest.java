@@ -13,6 +13,8 @@ import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
 import dev.rigfleet.common.testing.ServiceBasicsContract;
 import dev.rigfleet.common.testing.TestTokens;
+import dev.rigfleet.workspaces.Accounts;
+import dev.rigfleet.workspaces.hardware.RegistryStub;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -30,6 +32,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(RigfleetTestResource.class)
 @WithTestResource(PostgresTestResource.class)
+@WithTestResource(RegistryStub.class)
 class UserResourceTest implements ServiceBasicsContract {
 
     @Test

@@ -21,6 +21,11 @@ public final class TestTokens {
         return claims(userId, "user", scopes).sign(TestKeys.signingKey());
     }
 
+    /** A user token that names its user too ({@code preferred_username}), as the workspaces service issues them. */
+    public static String named(String userId, String username, String... scopes) {
+        return claims(userId, "user", scopes).preferredUserName(username).sign(TestKeys.signingKey());
+    }
+
     public static String expired(String userId) {
         return claims(userId, "user", "user")
                 .issuedAt(Instant.now().minusSeconds(7200))

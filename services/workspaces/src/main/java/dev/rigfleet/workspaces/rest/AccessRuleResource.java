@@ -10,6 +10,7 @@ import dev.rigfleet.workspaces.repository.AccessRuleRepository;
 import dev.rigfleet.workspaces.service.Deployments;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -73,7 +74,7 @@ public class AccessRuleResource {
 
     @POST
     @Path("/deployment/{id}/rule")
-    public Uni<Map<String, Object>> create(@PathParam("id") String id, @NotNull NewRule rule) {
+    public Uni<Map<String, Object>> create(@PathParam("id") String id, @Valid @NotNull NewRule rule) {
         UUID deploymentId = Ids.canonical(id, DeploymentResource.NOT_FOUND);
         Capability capability = capability(rule.cap());
         String user = rule.user() == null ? AccessRule.EVERYONE : rule.user();

@@ -51,7 +51,7 @@ class DeploymentResourceTest {
 
     @Test
     void onlyAdminsManageTypes() {
-        Account user = Accounts.newAccount();
+        Account user = Accounts.someone();
         given().auth()
                 .oauth2(user.token())
                 .contentType(ContentType.JSON)
@@ -61,7 +61,7 @@ class DeploymentResourceTest {
                 .statusCode(403);
         String type = Hardware.newType();
         given().auth()
-                .oauth2(Accounts.adminToken())
+                .oauth2(Accounts.mintedAdmin())
                 .contentType(ContentType.JSON)
                 .body(Map.of("name", type))
                 .post("/workspaces")
@@ -69,7 +69,7 @@ class DeploymentResourceTest {
                 .statusCode(409);
         for (String bad : List.of("has space", "dash-ed", "", "ü")) {
             given().auth()
-                    .oauth2(Accounts.adminToken())
+                    .oauth2(Accounts.mintedAdmin())
                     .contentType(ContentType.JSON)
                     .body(Map.of("name", bad))
                     .post("/workspaces")
@@ -79,13 +79,13 @@ class DeploymentResourceTest {
         }
         Hardware.online(user, type, 0, "lab", "in use");
         given().auth()
-                .oauth2(Accounts.adminToken())
+                .oauth2(Accounts.mintedAdmin())
                 .delete("/workspaces/" + type)
                 .then()
                 .statusCode(409);
         String unused = Hardware.newType();
         given().auth()
-                .oauth2(Accounts.adminToken())
+                .oauth2(Accounts.mintedAdmin())
                 .delete("/workspaces/" + unused)
                 .then()
                 .statusCode(200)
@@ -95,7 +95,7 @@ class DeploymentResourceTest {
 
     @Test
     void anOwnerMakesADeploymentOfTheirDevicesAndEveryoneSeesIt() {
-        Account owner = Accounts.newAccount();
+        Account owner = Accounts.someone();
         String type = Hardware.newType();
         Setup setup = Hardware.online(owner, type, 2, "Lab 3, Zürich", "two arms and a camera");
 
@@ -131,7 +131,7 @@ class DeploymentResourceTest {
 
     @Test
     void aDeploymentIsOnlineOnlyWhileAllItsDevicesAre() {
-        Setup setup = Hardware.online(Accounts.newAccount(), Hardware.newType(), 1, "lab", "pair");
+        Setup setup = Hardware.online(Accounts.someone(), Hardware.newType(), 1, "lab", "pair");
         Hardware.disconnect(setup.peripherals().get(0));
         given().get("/deployment/" + setup.id()).then().body("online", equalTo(false));
         Hardware.connect(setup.peripherals().get(0));
@@ -140,8 +140,8 @@ class DeploymentResourceTest {
 
     @Test
     void devicesOfSomeoneElseOrTwiceOrMalformedAreRefused() {
-        Account owner = Accounts.newAccount();
-        Account other = Accounts.newAccount();
+        Account owner = Accounts.someone();
+        Account other = Accounts.someone();
         String type = Hardware.newType();
         String mine = RegistryStub.enrol(owner.id());
         String theirs = RegistryStub.enrol(other.id());
@@ -175,8 +175,8 @@ class DeploymentResourceTest {
 
     @Test
     void anotherOwnersDeploymentIsUnknownOnTheOwnerRoutes() {
-        Setup setup = Hardware.online(Accounts.newAccount(), Hardware.newType(), 0, "lab", "mine");
-        String stranger = Accounts.newAccount().token();
+        Setup setup = Hardware.online(Accounts.someone(), Hardware.newType(), 0, "lab", "mine");
+        String stranger = Accounts.someone().token();
         given().auth()
                 .oauth2(stranger)
                 .contentType(ContentType.JSON)
@@ -206,7 +206,7 @@ class DeploymentResourceTest {
                 .body("$", not(hasKey("lockout")));
         // An admin manages every deployment.
         given().auth()
-                .oauth2(Accounts.adminToken())
+                .oauth2(Accounts.mintedAdmin())
                 .contentType(ContentType.JSON)
                 .body(Map.of("desc", "fixed by an admin", "region", "Lab 4", "type_version", 3))
                 .patch("/deployment/" + setup.id())
@@ -219,7 +219,7 @@ class DeploymentResourceTest {
 
     @Test
     void aLockoutIsShownToEveryoneAndLiftedByTheOwner() {
-        Setup setup = Hardware.online(Accounts.newAccount(), Hardware.newType(), 0, "lab", "locked");
+        Setup setup = Hardware.online(Accounts.someone(), Hardware.newType(), 0, "lab", "locked");
         given().auth()
                 .oauth2(setup.owner().token())
                 .post("/deployment/" + setup.id() + "/lockout")
@@ -238,7 +238,7 @@ class DeploymentResourceTest {
     @Test
     void aRetiredDeploymentLeavesTheListsButItsPageSaysSince() {
         String type = Hardware.newType();
-        Setup setup = Hardware.online(Accounts.newAccount(), type, 0, "lab", "old");
+        Setup setup = Hardware.online(Accounts.someone(), type, 0, "lab", "old");
         given().auth()
                 .oauth2(setup.owner().token())
                 .delete("/deployment/" + setup.id())
@@ -253,7 +253,7 @@ class DeploymentResourceTest {
 
     @Test
     void unknownAndNonCanonicalIdsAreNotFound() {
-        Setup setup = Hardware.online(Accounts.newAccount(), Hardware.newType(), 0, "lab", "x");
+        Setup setup = Hardware.online(Accounts.someone(), Hardware.newType(), 0, "lab", "x");
         for (String id : List.of(
                 UUID.randomUUID().toString(),
                 setup.id().toUpperCase(),
@@ -267,7 +267,7 @@ class DeploymentResourceTest {
 
     @Test
     void listingsFilterByTypeQueryAndExclusion() {
-        Account owner = Accounts.newAccount();
+        Account owner = Accounts.someone();
         String alpha = Hardware.newType();
         String beta = Hardware.newType();
         Setup a = Hardware.online(owner, alpha, 0, "Oslo", "kobuki base");
@@ -301,12 +301,12 @@ class DeploymentResourceTest {
 
     @Test
     void everySortOrder() {
-        Account owner = Accounts.newAccount();
+        Account owner = Accounts.someone();
         String x = "a" + Hardware.newType();
         String y = "b" + x.substring(1);
         for (String name : List.of(x, y)) {
             given().auth()
-                    .oauth2(Accounts.adminToken())
+                    .oauth2(Accounts.mintedAdmin())
                     .contentType(ContentType.JSON)
                     .body(Map.of("name", name))
                     .post("/workspaces")
@@ -339,7 +339,7 @@ class DeploymentResourceTest {
 
     @Test
     void infoMaxlenAndPaging() {
-        Account owner = Accounts.newAccount();
+        Account owner = Accounts.someone();
         String type = Hardware.newType();
         Setup idle = Hardware.online(owner, type, 0, "r", "idle");
         Setup busy = Hardware.online(owner, type, 0, "r", "busy");
@@ -385,7 +385,7 @@ class DeploymentResourceTest {
 
     @Test
     void aWrongTokenIsRefusedWith400EvenWhereNoneIsNeeded() {
-        Setup setup = Hardware.online(Accounts.newAccount(), Hardware.newType(), 0, "lab", "x");
+        Setup setup = Hardware.online(Accounts.someone(), Hardware.newType(), 0, "lab", "x");
         for (String token : List.of(
                 TestTokens.expired(UUID.randomUUID().toString()),
                 TestTokens.signedByStranger(UUID.randomUUID().toString()),

@@ -37,7 +37,7 @@ public final class Hardware {
     public static String newType() {
         String name = "t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         given().auth()
-                .oauth2(Accounts.adminToken())
+                .oauth2(Accounts.mintedAdmin())
                 .contentType(ContentType.JSON)
                 .body(Map.of("name", name, "desc", "a test type"))
                 .post("/workspaces")

@@ -125,7 +125,7 @@ class EntryProxyIT {
                 Arguments.of("/Internal/revocations", 404),
                 Arguments.of("/fleetsX", 404),
                 Arguments.of("/tokens", 404),
-                Arguments.of("/", 404));
+                Arguments.of("/index.html", 404));
     }
 
     @ParameterizedTest
@@ -318,7 +318,19 @@ class EntryProxyIT {
 
     private static Map<String, String> allowList() {
         Map<String, String> routes = new LinkedHashMap<>();
-        for (String prefix : List.of("/token", "/revoke", "/purge", "/users")) {
+        for (String prefix : List.of(
+                "/token",
+                "/revoke",
+                "/purge",
+                "/users",
+                "/workspaces",
+                "/deployments",
+                "/deployment",
+                "/queuelen",
+                "/rules",
+                "/reservations",
+                "/reservation",
+                "/notifications")) {
             routes.put(prefix, "workspaces");
         }
         for (String prefix : List.of("/fleets", "/devices", "/supervisor", "/supervisor-commands", "/provision")) {

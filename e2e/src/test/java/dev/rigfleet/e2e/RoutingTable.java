@@ -25,6 +25,20 @@ public final class RoutingTable {
         samples.put("/revoke/4d1566a1d7df42a8517456d60ea06ed284e535cfe4c956aa6ee172dbcdf945f7", "workspaces");
         samples.put("/purge", "workspaces");
         samples.put("/users", "workspaces");
+        samples.put("/", "workspaces");
+        samples.put("/workspaces", "workspaces");
+        samples.put("/deployments", "workspaces");
+        samples.put("/deployments/fixed_misty", "workspaces");
+        samples.put("/deployment/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10", "workspaces");
+        samples.put("/deployment/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10/rules", "workspaces");
+        samples.put("/deployment/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10/rule/3", "workspaces");
+        samples.put("/queuelen/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10", "workspaces");
+        samples.put("/rules", "workspaces");
+        samples.put("/reservations", "workspaces");
+        samples.put("/reservation/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10", "workspaces");
+        samples.put("/notifications", "workspaces");
+        samples.put("/index.html", REFUSED);
+        samples.put("/deploymentsX", REFUSED);
         samples.put("/fleets", "registry");
         samples.put("/fleets/3/env", "registry");
         samples.put("/devices/c2c323de046fe4e7c4fd1df3cf0c1900/target-state", "registry");
@@ -48,7 +62,6 @@ public final class RoutingTable {
         samples.put("/q/metrics", REFUSED);
         samples.put("/q/health/ready", REFUSED);
         samples.put("/q/openapi", REFUSED);
-        samples.put("/", REFUSED);
         samples.put("/fleetsX", REFUSED);
         samples.put("/supervisorX", REFUSED);
         samples.put("/tokens", REFUSED);

@@ -46,15 +46,26 @@ class ChartTest {
             Path.of(System.getProperty("rigfleet.root", "..")).toAbsolutePath().normalize();
     private static final Path CHART = ROOT.resolve("charts/rigfleet");
     private static final KubernetesSerialization YAML = new KubernetesSerialization();
+    /** How an exact path (pathType Exact, nginx's {@code location =}) is spelled among the prefixes here. */
+    private static final String EXACT = "= ";
     /**
      * The public prefixes and their services, as templates/ingress.yaml and deploy/nginx.conf.template list them
-     * (and e2e's EntryProxyIT tries them): the three change together.
+     * (and e2e's EntryProxyIT tries them): the three change together. One exact path: {@code GET /}.
      */
     private static final Map<String, String> ALLOW_LIST = Map.ofEntries(
+            Map.entry(EXACT + "/", "workspaces"),
             Map.entry("/token", "workspaces"),
             Map.entry("/revoke", "workspaces"),
             Map.entry("/purge", "workspaces"),
             Map.entry("/users", "workspaces"),
+            Map.entry("/workspaces", "workspaces"),
+            Map.entry("/deployments", "workspaces"),
+            Map.entry("/deployment", "workspaces"),
+            Map.entry("/queuelen", "workspaces"),
+            Map.entry("/rules", "workspaces"),
+            Map.entry("/reservations", "workspaces"),
+            Map.entry("/reservation", "workspaces"),
+            Map.entry("/notifications", "workspaces"),
             Map.entry("/fleets", "registry"),
             Map.entry("/devices", "registry"),
             Map.entry("/supervisor", "registry"),
@@ -378,9 +389,10 @@ class ChartTest {
                     ingress.getSpec().getRules().get(0).getHttp().getPaths()) {
                 String prefix = path.getPath();
                 // Prefix matches whole segments; ImplementationSpecific could be anything the controller likes.
-                assertEquals("Prefix", path.getPathType(), prefix);
-                assertTrue(ALLOW_LIST.containsKey(prefix), prefix + " is not allow-listed");
-                assertFalse(prefix.equals("/") || prefix.isEmpty(), "a catch-all path");
+                // The one Exact path is "/" itself, never a prefix of anything.
+                assertEquals(prefix.equals("/") ? "Exact" : "Prefix", path.getPathType(), prefix);
+                assertTrue(ALLOW_LIST.containsKey(key(path)), prefix + " is not allow-listed");
+                assertFalse(prefix.isEmpty(), "a catch-all path");
                 assertFalse(prefix.startsWith("/internal") || prefix.startsWith("/q"), prefix);
             }
         }
@@ -412,7 +424,9 @@ class ChartTest {
      */
     private static String landing(Map<String, String> routes, String path) {
         return routes.entrySet().stream()
-                .filter(route -> path.equals(route.getKey()) || path.startsWith(route.getKey() + "/"))
+                .filter(route -> route.getKey().startsWith(EXACT)
+                        ? path.equals(route.getKey().substring(EXACT.length()))
+                        : path.equals(route.getKey()) || path.startsWith(route.getKey() + "/"))
                 .max(Comparator.comparingInt(route -> route.getKey().length()))
                 .map(Map.Entry::getValue)
                 .orElse(RoutingTable.REFUSED);
@@ -478,6 +492,11 @@ class ChartTest {
         while (route.find()) {
             assertNull(routes.put(route.group(1), route.group(2)), "routed twice: " + route.group(1));
         }
+        Matcher exact = Pattern.compile("location = (/\\S*)\\s+\\{\\s*proxy_pass http://([a-z]+);")
+                .matcher(template);
+        while (exact.find()) {
+            assertNull(routes.put(EXACT + exact.group(1), exact.group(2)), "routed twice: " + exact.group(1));
+        }
         assertEquals(
                 routes.size(),
                 template.split("proxy_pass", -1).length - 1,
@@ -488,8 +507,11 @@ class ChartTest {
     private static Map<String, String> routes(List<HTTPIngressPath> paths) {
         return paths.stream()
                 .collect(Collectors.toMap(
-                        HTTPIngressPath::getPath,
-                        path -> component(path.getBackend().getService().getName())));
+                        ChartTest::key, path -> component(path.getBackend().getService().getName())));
+    }
+
+    private static String key(HTTPIngressPath path) {
+        return "Exact".equals(path.getPathType()) ? EXACT + path.getPath() : path.getPath();
     }
 
     private static String component(String serviceName) {

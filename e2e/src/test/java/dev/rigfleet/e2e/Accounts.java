@@ -18,7 +18,7 @@ final class Accounts {
 
     /** A token of a new user. */
     static String newUserToken(Stack stack) {
-        String admin = token(stack, Stack.ADMIN, Stack.ADMIN_PASSWORD);
+        String admin = adminToken(stack);
         String username = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
         given().auth()
                 .oauth2(admin)
@@ -28,6 +28,11 @@ final class Accounts {
                 .then()
                 .statusCode(201);
         return token(stack, username, PASSWORD);
+    }
+
+    /** A token of the stack's admin. */
+    static String adminToken(Stack stack) {
+        return token(stack, Stack.ADMIN, Stack.ADMIN_PASSWORD);
     }
 
     private static String token(Stack stack, String user, String password) {

@@ -32,7 +32,11 @@ final class ServiceProcess implements AutoCloseable {
 
     /** Starts {@code services/<service>} as replica {@code name} with the given configuration and waits until ready. */
     static ServiceProcess start(String service, String name, Map<String, String> config) {
-        int port = Ports.free();
+        return start(service, name, Ports.free(), config);
+    }
+
+    /** As {@link #start(String, String, Map)}, on a port picked beforehand (for peers that must know it first). */
+    static ServiceProcess start(String service, String name, int port, Map<String, String> config) {
         Path jar = Stack.ROOT.resolve("services/" + service + "/target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: e2e runs after `package`");
@@ -108,6 +112,16 @@ final class ServiceProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
+        }
+    }
+
+    /** Kills the process outright (SIGKILL): no shutdown, no goodbyes, as a crash. */
+    void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

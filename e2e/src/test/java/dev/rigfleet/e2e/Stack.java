@@ -15,7 +15,8 @@ import java.util.UUID;
 
 /**
  * The platform as e2e tests see it: a private Redis, a database of its own on the real PostgreSQL (a schema per
- * service), one workspaces replica, two registry and two coordinator replicas, all packaged jars in processes of their own. Started once per test JVM and
+ * service), one workspaces replica (tests start more), two registry and two coordinator replicas, all packaged jars in
+ * processes of their own. Started once per test JVM and
  * shared by every test, stopped when the JVM exits.
  */
 final class Stack {
@@ -47,6 +48,7 @@ final class Stack {
     String keyPrefix;
 
     private Map<String, String> coordinatorConfig;
+    private Map<String, String> workspacesConfig;
 
     static synchronized Stack get() {
         if (started == null) {
@@ -84,7 +86,11 @@ final class Stack {
         withDatabase.put("quarkus.datasource.username", PG_USER);
         withDatabase.put("quarkus.datasource.password", PG_PASSWORD);
 
-        Map<String, String> workspacesConfig = new HashMap<>(withDatabase);
+        // The workspaces replicas ask the registry about owners' devices, and the registry asks them for the
+        // revocation list at its start: the registry's port is picked first so that each knows the other.
+        int registryAPort = Ports.free();
+        workspacesConfig = new HashMap<>(withDatabase);
+        workspacesConfig.put("quarkus.rest-client.registry.url", "http://127.0.0.1:" + registryAPort);
         workspacesConfig.put(
                 "smallrye.jwt.sign.key.location",
                 TestKeys.privateKeyFile().toUri().toString());
@@ -100,7 +106,7 @@ final class Stack {
         registryConfig.put("rigfleet.rate-limit.classes.fleets.path-prefixes", "/fleets");
         registryConfig.put("rigfleet.rate-limit.classes.fleets.limit", String.valueOf(FLEETS_LIMIT));
         registryConfig.put("rigfleet.registry.proxy-timeout", PROXY_TIMEOUT.toSeconds() + "s");
-        registryA = ServiceProcess.start("registry", "registry-a", registryConfig);
+        registryA = ServiceProcess.start("registry", "registry-a", registryAPort, registryConfig);
         registryB = ServiceProcess.start("registry", "registry-b", registryConfig);
 
         coordinatorConfig = new HashMap<>(shared);
@@ -112,6 +118,16 @@ final class Stack {
                 TestKeys.privateKeyFile().toUri().toString());
         coordinatorA = ServiceProcess.start("coordinator", "coordinator-a", coordinatorConfig);
         coordinatorB = ServiceProcess.start("coordinator", "coordinator-b", coordinatorConfig);
+    }
+
+    /** A connection to the stack's database, for tests that check what the services stored. */
+    Connection database() throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://" + POSTGRES + "/" + database, PG_USER, PG_PASSWORD);
+    }
+
+    /** Another workspaces replica on the stack's database and Redis, for the tests of what replicas share. */
+    ServiceProcess startWorkspacesReplica(String name) {
+        return ServiceProcess.start("workspaces", name, workspacesConfig);
     }
 
     /** Starts again a coordinator replica a test stopped, so that the tests after it find both. */

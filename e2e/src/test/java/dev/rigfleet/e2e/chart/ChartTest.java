@@ -507,7 +507,8 @@ class ChartTest {
     private static Map<String, String> routes(List<HTTPIngressPath> paths) {
         return paths.stream()
                 .collect(Collectors.toMap(
-                        ChartTest::key, path -> component(path.getBackend().getService().getName())));
+                        ChartTest::key,
+                        path -> component(path.getBackend().getService().getName())));
     }
 
     private static String key(HTTPIngressPath path) {

@@ -42,6 +42,8 @@ DEVICE=(--device-file "$RUN_DIR/device-uuid")
 SERVICE_KEY=(--service-key-file "$RUN_DIR/keys/service.key")
 
 COORDINATOR=(--coordinator-pid-file "$RUN_DIR/pids/coordinator.pid")
+# The allocation benchmark checks the holdings in the platform's database afterwards.
+DATABASE=(--database "$RIGFLEET_DB")
 
 if [ -n "$SMOKE" ]; then
   RESULTS=bench/target/smoke-results
@@ -54,12 +56,15 @@ if [ -n "$SMOKE" ]; then
     --connections 8 --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.AgentsPerReplica "${FILES[@]}" "${COORDINATOR[@]}" --steps 10,30 --per-process 15 \
     --settle-seconds 1 --idle-seconds 2 --rate 20 --seconds 3 --results "$RESULTS"
+  java -cp "$CP" dev.rigfleet.bench.AllocationThroughput "${FILES[@]}" "${SERVICE_KEY[@]}" "${DATABASE[@]}" \
+    --rounds 2 --warmup-rounds 1 --seconds 2 --results "$RESULTS"
 else
   java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds "${SECONDS_PER_RATE:-30}"
   java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 200 --deprovision-rounds 100
   java -cp "$CP" dev.rigfleet.bench.TunnelThroughput "${DEVICE[@]}" "${SERVICE_KEY[@]}"
   java -cp "$CP" dev.rigfleet.bench.AgentFootprint "${FILES[@]}" --runs 3 --idle-seconds "${IDLE:-120}"
   java -cp "$CP" dev.rigfleet.bench.AgentsPerReplica "${FILES[@]}" "${COORDINATOR[@]}"
+  java -cp "$CP" dev.rigfleet.bench.AllocationThroughput "${FILES[@]}" "${SERVICE_KEY[@]}" "${DATABASE[@]}"
   # Both halves of the limiter's comparison on freshly started services, equally warmed by the driver.
   restart() {
     scripts/stop.sh --platform-only > /dev/null

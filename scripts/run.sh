@@ -137,6 +137,18 @@ wait_for 30 "the demo device's connection" device_online
 jq -r .uuid "$RUN_DIR/agent/identity.json" > "$RUN_DIR/device-uuid"
 wait_for 30 "the demo agent's supervisor API key" test -s "$RUN_DIR/agent/supervisor-api-key"
 wait_for 30 "the demo agent's ioFog API key" test -s "$RUN_DIR/agent/local-api"
+
+say "Creating the demo workspace type demo_device and a deployment of the demo device"
+# Both stay from an earlier run on the same database: a 409 then is fine, and the deployment is found by its host.
+api POST /workspaces '{"name": "demo_device", "desc": "a device enrolled by make run"}' > /dev/null
+DEVICE_UUID="$(cat "$RUN_DIR/device-uuid")"
+api POST /deployments "{\"type\": \"demo_device\", \"host\": \"$DEVICE_UUID\", \"region\": \"this machine\",
+  \"desc\": \"the make run demo device\"}" > /dev/null
+rm -f "$RUN_DIR/deployment-id"
+for id in $(api GET /deployments/demo_device | jq -r '.workspace_deployments[]'); do
+  if [ "$(api GET "/deployment/$id" | jq -r .host)" = "$DEVICE_UUID" ]; then echo "$id" > "$RUN_DIR/deployment-id"; fi
+done
+[ -s "$RUN_DIR/deployment-id" ] || fail "could not create the demo deployment; see .run/logs/workspaces.log"
 cp "$RUN_DIR/agent/supervisor-api-key" "$RUN_DIR/agent-apikey"
 head -n 1 "$RUN_DIR/agent/local-api" > "$RUN_DIR/iofog-key"
 chmod 600 "$RUN_DIR/agent-apikey" "$RUN_DIR/iofog-key"
@@ -151,9 +163,12 @@ rigfleet is running on http://127.0.0.1:$RIGFLEET_PORT
   demo device: demo-device ($(cat "$RUN_DIR/device-uuid")), online through the agent (state in .run/agent):
                supervisor API 127.0.0.1:${PORTS[agent]} (key in .run/agent-apikey), ioFog API 127.0.0.1:54321
                (key in .run/iofog-key), running the demo release's hello service
+  demo deployment: $(cat "$RUN_DIR/deployment-id") of workspace type demo_device, hosted by the demo device
   provisioning key: $(cat "$RUN_DIR/provisioning-key")   (also in .run/provisioning-key; 10 devices, 7 days)
 Try:
   curl -i -H "Authorization: Bearer \$(cat .run/token)" http://127.0.0.1:$RIGFLEET_PORT/fleets
+  curl -s "http://127.0.0.1:$RIGFLEET_PORT/deployments?info=t"
+  curl -s http://127.0.0.1:$RIGFLEET_PORT/queuelen/$(cat "$RUN_DIR/deployment-id")
 Ask the demo agent what it runs:
   curl -s "http://127.0.0.1:${PORTS[agent]}/v2/applications/state?apikey=\$(cat .run/agent-apikey)"
 Enrol a device with the key:

@@ -218,6 +218,43 @@ class DeploymentResourceTest {
     }
 
     @Test
+    void pathVariantsOfTheOwnerRoutesGiveAStrangerNothing() {
+        Setup setup = Hardware.online(Accounts.someone(), Hardware.newType(), 0, "lab", "mine");
+        String stranger = Accounts.someone().token();
+        String base = "/deployment/" + setup.id();
+        for (String path : List.of(
+                base,
+                base + "/",
+                base + ";x=1",
+                "/deployment/" + setup.id().replace("-", "%2D"),
+                base + "/lockout",
+                base + "/lockout/",
+                base + "/lockout;terminate=true",
+                "/deployment/" + setup.id() + ";p=1/lockout")) {
+            int deleted = given().urlEncodingEnabled(false)
+                    .auth()
+                    .oauth2(stranger)
+                    .delete(path)
+                    .then()
+                    .extract()
+                    .statusCode();
+            int posted = given().urlEncodingEnabled(false)
+                    .auth()
+                    .oauth2(stranger)
+                    .post(path)
+                    .then()
+                    .extract()
+                    .statusCode();
+            assertEquals(true, deleted >= 400 && posted >= 400, path + ": " + deleted + ", " + posted);
+        }
+        given().get(base)
+                .then()
+                .statusCode(200)
+                .body("$", not(hasKey("lockout")))
+                .body("$", not(hasKey("dissolved")));
+    }
+
+    @Test
     void aLockoutIsShownToEveryoneAndLiftedByTheOwner() {
         Setup setup = Hardware.online(Accounts.someone(), Hardware.newType(), 0, "lab", "locked");
         given().auth()

@@ -92,13 +92,7 @@ class AllocationIT {
                 .statusCode(200);
         String key = Fleets.create(stack, ownerToken, "alloc-rigs", DEPLOYMENTS).provisioningKey();
         for (int i = 0; i < DEPLOYMENTS; i++) {
-            var enrolment = given().contentType(ContentType.JSON)
-                    .body(Map.of("provisioning_key", key))
-                    .post(stack.registryA.url() + "/provision")
-                    .then()
-                    .statusCode(201)
-                    .extract()
-                    .jsonPath();
+            var enrolment = Fleets.enrol(stack, key);
             String uuid = enrolment.getString("uuid");
             AgentConnection agent = connect(uuid, enrolment.getString("credential"), i);
             agents.add(agent);

@@ -53,13 +53,7 @@ class DeviceLinkIT {
         appId = fleet.appId();
         String key = fleet.provisioningKey();
         for (int i = 0; i < 4; i++) {
-            var enrolment = given().contentType(ContentType.JSON)
-                    .body(Map.of("provisioning_key", key))
-                    .post(stack.registryA.url() + "/provision")
-                    .then()
-                    .statusCode(201)
-                    .extract()
-                    .jsonPath();
+            var enrolment = Fleets.enrol(stack, key);
             String uuid = enrolment.getString("uuid");
             // Half prefer coordinator A, half B; each falls back to the other.
             List<URI> servers = i % 2 == 0

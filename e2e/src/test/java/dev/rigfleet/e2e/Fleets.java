@@ -35,6 +35,17 @@ record Fleets(long appId, String provisioningKey) {
         return new Fleets(appId, key);
     }
 
+    /** Enrols a device with the key, as an agent does: its {@code uuid}, {@code credential} and the rest. */
+    static io.restassured.path.json.JsonPath enrol(Stack stack, String provisioningKey) {
+        return given().contentType(ContentType.JSON)
+                .body(Map.of("provisioning_key", provisioningKey))
+                .post(stack.registryA.url() + "/provision")
+                .then()
+                .statusCode(201)
+                .extract()
+                .jsonPath();
+    }
+
     /** Waits until the fleet's one device is online (an agent dialled home); answers its uuid. */
     static String awaitOnlyDeviceOnline(Stack stack, String ownerToken, long appId, Duration within) {
         return await().atMost(within)

@@ -18,6 +18,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -99,38 +100,48 @@ public class DeploymentResource {
         this.uri = uri;
     }
 
+    /** The spec's query parameters of {@code GET /deployments}. */
+    public static class ListingQuery {
+        @QueryParam("q")
+        String query;
+
+        @QueryParam("maxlen")
+        String maxlen;
+
+        @QueryParam("types")
+        String types;
+
+        @QueryParam("sort_by")
+        String sortBy;
+
+        @QueryParam("info")
+        String info;
+
+        @QueryParam("max_per_page")
+        String maxPerPage;
+
+        @QueryParam("page")
+        String page;
+    }
+
     @GET
     @Path("/deployments")
-    public Uni<Map<String, Object>> list(
-            @QueryParam("q") String query,
-            @QueryParam("maxlen") String maxlen,
-            @QueryParam("types") String types,
-            @QueryParam("sort_by") String sortBy,
-            @QueryParam("info") String info,
-            @QueryParam("max_per_page") String maxPerPage,
-            @QueryParam("page") String page) {
-        return list(null, query, maxlen, types, sortBy, info, maxPerPage, page);
+    public Uni<Map<String, Object>> list(@BeanParam ListingQuery asked) {
+        return list(null, asked);
     }
 
     @GET
     @Path("/deployments/{type}")
-    public Uni<Map<String, Object>> list(
-            @PathParam("type") String type,
-            @QueryParam("q") String query,
-            @QueryParam("maxlen") String maxlen,
-            @QueryParam("types") String types,
-            @QueryParam("sort_by") String sortBy,
-            @QueryParam("info") String info,
-            @QueryParam("max_per_page") String maxPerPage,
-            @QueryParam("page") String page) {
-        DeploymentOrder order = SortOrder.parse(sortBy, DeploymentOrder.INC_WTYPE);
-        PageRequest paging = PageRequest.of(maxPerPage, page);
-        Long longest = maxlen(maxlen);
+    public Uni<Map<String, Object>> list(@PathParam("type") String type, @BeanParam ListingQuery asked) {
+        DeploymentOrder order = SortOrder.parse(asked.sortBy, DeploymentOrder.INC_WTYPE);
+        PageRequest paging = PageRequest.of(asked.maxPerPage, asked.page);
+        Long longest = maxlen(asked.maxlen);
         // `?info` alone asks for it too.
         boolean withInfo = uri.getQueryParameters().containsKey("info")
-                && (info == null || !NO.contains(info.toLowerCase(Locale.ROOT)));
+                && (asked.info == null || !NO.contains(asked.info.toLowerCase(Locale.ROOT)));
         // As the spec says: a types list, when given, wins over the path's type.
-        DeploymentRepository.Filter filter = filter(types != null ? types : type == null ? "" : type, query);
+        DeploymentRepository.Filter filter =
+                filter(asked.types != null ? asked.types : type == null ? "" : type, asked.query);
         return requesters
                 .maybe()
                 .chain(() -> repository.list(filter, order.sql))

@@ -147,27 +147,18 @@ class AccessRuleResourceTest {
                 .statusCode(404);
         rules(setup.owner(), setup).body("rules.id", contains((int) ruleId));
 
-        given().auth()
-                .oauth2(setup.owner().token())
-                .contentType(ContentType.JSON)
-                .body(Map.of("cap", "CAP_EVERYTHING"))
-                .post("/deployment/" + setup.id() + "/rule")
-                .then()
-                .statusCode(400);
-        given().auth()
-                .oauth2(setup.owner().token())
-                .contentType(ContentType.JSON)
-                .body(Map.of("cap", "CAP_INSTANTIATE", "user", "has space"))
-                .post("/deployment/" + setup.id() + "/rule")
-                .then()
-                .statusCode(400);
-        given().auth()
-                .oauth2(setup.owner().token())
-                .contentType(ContentType.JSON)
-                .body(Map.of("user", "carol"))
-                .post("/deployment/" + setup.id() + "/rule")
-                .then()
-                .statusCode(400);
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(
+                Map.of("cap", "CAP_EVERYTHING"),
+                Map.of("cap", "CAP_INSTANTIATE", "user", "has space"),
+                Map.of("user", "carol"))) {
+            given().auth()
+                    .oauth2(setup.owner().token())
+                    .contentType(ContentType.JSON)
+                    .body(bad)
+                    .post("/deployment/" + setup.id() + "/rule")
+                    .then()
+                    .statusCode(400);
+        }
         given().auth()
                 .oauth2(setup.owner().token())
                 .delete("/deployment/" + setup.id() + "/rule/" + ruleId)

@@ -8,6 +8,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -26,7 +27,11 @@ public class HoldingRepository {
         this.pool = pool;
     }
 
-    /** Hands the deployment, whose row the caller has locked and found free, to the holder. */
+    /**
+     * Hands the deployment, whose row the caller has locked and found free, to the holder. Its times are the
+     * database's clock when the statement runs, under the lock, not when the request began: so a holding always
+     * starts after the one before it ended, and the history shows no overlap.
+     */
     public Uni<Holding> open(
             SqlClient tx,
             UUID id,
@@ -35,10 +40,10 @@ public class HoldingRepository {
             String username,
             UUID reservationId,
             ReservationOptions options,
-            Instant now,
-            Instant leaseExpiresAt) {
+            Duration lease) {
         return tx.preparedQuery("INSERT INTO holdings (id, deployment_id, user_id, username, reservation_id, options,"
-                        + " started_at, lease_expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                        + " started_at, lease_expires_at) VALUES ($1, $2, $3, $4, $5, $6, clock_timestamp(),"
+                        + " clock_timestamp() + make_interval(secs => $7)) RETURNING " + COLUMNS)
                 .execute(Tuple.from(new Object[] {
                     id,
                     deploymentId,
@@ -46,18 +51,18 @@ public class HoldingRepository {
                     username,
                     reservationId,
                     Rows.json(options),
-                    Rows.at(now),
-                    Rows.at(leaseExpiresAt)
+                    (double) lease.toMillis() / 1000
                 }))
-                .chain(() -> tx.preparedQuery("UPDATE deployments SET holding_id = $1 WHERE id = $2")
-                        .execute(Tuple.of(id, deploymentId)))
-                .replaceWith(new Holding(id, deploymentId, userId, username, reservationId, now, leaseExpiresAt, null));
+                .map(rows -> map(rows.iterator().next()))
+                .call(() -> tx.preparedQuery("UPDATE deployments SET holding_id = $1 WHERE id = $2")
+                        .execute(Tuple.of(id, deploymentId)));
     }
 
-    /** Ends the holding and frees its deployment; false when it had ended already. */
-    public Uni<Boolean> end(SqlClient tx, UUID id, UUID deploymentId, String reason, Instant now) {
-        return tx.preparedQuery("UPDATE holdings SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL")
-                .execute(Tuple.of(id, Rows.at(now), reason))
+    /** Ends the holding (at the database's clock, as {@link #open}) and frees its deployment; false when it had ended. */
+    public Uni<Boolean> end(SqlClient tx, UUID id, UUID deploymentId, String reason) {
+        return tx.preparedQuery("UPDATE holdings SET ended_at = clock_timestamp(), end_reason = $2"
+                        + " WHERE id = $1 AND ended_at IS NULL")
+                .execute(Tuple.of(id, reason))
                 .chain(ended -> ended.rowCount() == 0
                         ? Uni.createFrom().item(false)
                         : tx.preparedQuery("UPDATE deployments SET holding_id = NULL, icounter = icounter + 1"

@@ -166,8 +166,7 @@ public class Allocator {
                                 request.username(),
                                 null,
                                 options,
-                                now,
-                                now.plus(config.lease()))
+                                config.lease())
                         .map(held -> (Outcome) new Allocated(held.id(), free.id(), held.leaseExpiresAt()));
             }
             if (!request.reserve()) {
@@ -237,7 +236,7 @@ public class Allocator {
         Instant now = Instant.now();
         return deployments
                 .lock(tx, holding.deploymentId())
-                .chain(deployment -> holdings.end(tx, holding.id(), deployment.id(), reason, now)
+                .chain(deployment -> holdings.end(tx, holding.id(), deployment.id(), reason)
                         .chain(ended -> {
                             if (!ended) {
                                 return Uni.createFrom().item(new Released(false, null));
@@ -268,8 +267,7 @@ public class Allocator {
                             next.username(),
                             next.id(),
                             next.options(),
-                            now,
-                            now.plus(config.lease())))
+                            config.lease()))
                     .map(Holding::id);
         });
     }

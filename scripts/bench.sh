@@ -57,7 +57,7 @@ if [ -n "$SMOKE" ]; then
   java -cp "$CP" dev.rigfleet.bench.AgentsPerReplica "${FILES[@]}" "${COORDINATOR[@]}" --steps 10,30 --per-process 15 \
     --settle-seconds 1 --idle-seconds 2 --rate 20 --seconds 3 --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.AllocationThroughput "${FILES[@]}" "${SERVICE_KEY[@]}" "${DATABASE[@]}" \
-    --rounds 2 --warmup-rounds 1 --seconds 2 --results "$RESULTS"
+    --rounds 2 --warmup-rounds 1 --warmup-seconds 1 --seconds 2 --results "$RESULTS"
 else
   java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds "${SECONDS_PER_RATE:-30}"
   java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 200 --deprovision-rounds 100

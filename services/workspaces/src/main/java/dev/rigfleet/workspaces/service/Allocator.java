@@ -105,7 +105,14 @@ public class Allocator {
                 : Uni.createFrom().voidItem();
         return eurlChecked
                 .chain(() -> candidates(request))
-                .chain(candidates -> pool.withTransaction(tx -> allocateAmong(tx, request, options, candidates)))
+                .chain(candidates -> {
+                    // Every candidate held as they were read, and no wish to queue: busy, without a transaction. A
+                    // deployment freed since is a race the spec allows; one that looks free is decided under the lock.
+                    if (!request.reserve() && candidates.stream().allMatch(d -> d.holdingId() != null)) {
+                        throw ApiException.resultMessage(503, "busy", BUSY);
+                    }
+                    return pool.withTransaction(tx -> allocateAmong(tx, request, options, candidates));
+                })
                 .invoke(outcome -> meters.counter("rigfleet.allocations", "outcome", outcomeName(outcome))
                         .increment())
                 .onFailure(ApiException.class)

@@ -25,6 +25,10 @@ if [ ! -s "$RUN_DIR/keys/private.pem" ]; then
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null | secret "$RUN_DIR/keys/private.pem"
   openssl pkey -in "$RUN_DIR/keys/private.pem" -pubout -out "$RUN_DIR/keys/public.pem"
 fi
+if [ ! -s "$RUN_DIR/keys/instances-secrets.key" ]; then
+  # Seals the private SSH keys the instances service makes for users.
+  openssl rand -base64 32 | secret "$RUN_DIR/keys/instances-secrets.key"
+fi
 if [ ! -s "$RUN_DIR/keys/secrets.key" ]; then
   # Seals the secrets the registry keeps (owners' git SSH keys).
   openssl rand -base64 32 | secret "$RUN_DIR/keys/secrets.key"
@@ -77,9 +81,10 @@ RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" \
 wait_for 90 workspaces ready "${PORTS[workspaces]}"
 RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" RIGFLEET_REGISTRY_SECRETS_KEY="$(cat "$RUN_DIR/keys/secrets.key")" \
   start registry
-for service in instances coordinator; do
-  RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" start "$service"
-done
+# The instances service seals the private SSH keys it makes for users; a key of its own.
+RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" RIGFLEET_INSTANCES_SECRETS_KEY="$(cat "$RUN_DIR/keys/instances-secrets.key")" \
+  start instances
+RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" start coordinator
 for service in registry instances coordinator; do
   wait_for 90 "$service" ready "${PORTS[$service]}"
 done

@@ -1,6 +1,8 @@
 package dev.rigfleet.registry.service;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.rigfleet.common.crypto.Sealer;
+import dev.rigfleet.registry.config.RegistryConfig;
 import dev.rigfleet.registry.model.GitSshKey;
 import dev.rigfleet.registry.repository.GitSshKeyRepository;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -34,9 +36,9 @@ public class GitSshKeys {
     private final Sealer sealer;
     private final Vertx vertx;
 
-    public GitSshKeys(GitSshKeyRepository keys, Sealer sealer, Vertx vertx) {
+    public GitSshKeys(GitSshKeyRepository keys, RegistryConfig config, Vertx vertx) {
         this.keys = keys;
-        this.sealer = sealer;
+        this.sealer = new Sealer(config.secretsKey(), "rigfleet.registry.secrets-key");
         this.vertx = vertx;
     }
 

@@ -1,8 +1,6 @@
-package dev.rigfleet.registry.service;
+package dev.rigfleet.common.crypto;
 
 import dev.rigfleet.common.error.ApiException;
-import dev.rigfleet.registry.config.RegistryConfig;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -14,21 +12,26 @@ import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
-/** Seals secrets at rest with AES-256-GCM under {@code rigfleet.registry.secrets-key}: a random nonce per secret. */
-@ApplicationScoped
+/**
+ * Seals secrets at rest with AES-256-GCM under a service's secrets key (e.g. {@code rigfleet.registry.secrets-key}): a
+ * random nonce per secret. Without a key, sealing and opening answer 503 and say which key is missing.
+ */
 public class Sealer {
 
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
 
     private final Optional<SecretKey> key;
+    private final String keyName;
     private final SecureRandom random = new SecureRandom();
 
-    public Sealer(RegistryConfig config) {
-        this.key = config.secretsKey().map(encoded -> {
+    /** {@code base64Key}: 32 bytes, base64; {@code keyName}: the configuration key it comes from, for messages. */
+    public Sealer(Optional<String> base64Key, String keyName) {
+        this.keyName = keyName;
+        this.key = base64Key.map(encoded -> {
             byte[] bytes = Base64.getDecoder().decode(encoded.trim());
             if (bytes.length != 32) {
-                throw new IllegalArgumentException("rigfleet.registry.secrets-key must be 32 bytes, base64-encoded");
+                throw new IllegalArgumentException(keyName + " must be 32 bytes, base64-encoded");
             }
             return new SecretKeySpec(bytes, "AES");
         });
@@ -58,12 +61,12 @@ public class Sealer {
             cipher.init(Cipher.DECRYPT_MODE, key(), new GCMParameterSpec(TAG_BITS, bytes, 0, NONCE_BYTES));
             return new String(cipher.doFinal(bytes, NONCE_BYTES, bytes.length - NONCE_BYTES), StandardCharsets.UTF_8);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("a sealed secret does not open with rigfleet.registry.secrets-key", e);
+            throw new IllegalStateException("a sealed secret does not open with " + keyName, e);
         }
     }
 
     private SecretKey key() {
-        return key.orElseThrow(() ->
-                ApiException.unavailable("secrets cannot be kept: rigfleet.registry.secrets-key is not configured"));
+        return key.orElseThrow(
+                () -> ApiException.unavailable("secrets cannot be kept: " + keyName + " is not configured"));
     }
 }

@@ -1,0 +1,322 @@
+package dev.rigfleet.instances.service;
+
+import dev.rigfleet.common.crypto.Sealer;
+import dev.rigfleet.common.error.ApiException;
+import dev.rigfleet.instances.client.Workspaces;
+import dev.rigfleet.instances.config.InstancesConfig;
+import dev.rigfleet.instances.model.Instance;
+import dev.rigfleet.instances.model.Instance.Status;
+import dev.rigfleet.instances.model.Requester;
+import dev.rigfleet.instances.repository.InstanceRepository;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+
+/**
+ * The instance lifecycle on the platform's side: made from an allocation (or a promoted reservation), with the key
+ * pair made for a user who brought none, and ended by its user, its deployment's owner, or a time-out; its deployment
+ * is released when it ends. (The device's side, which makes an instance READY, comes with the agent's runtimes.)
+ */
+@ApplicationScoped
+public class Instances {
+
+    static final String NOT_FOUND = "instance not found";
+
+    private final Pool pool;
+    private final InstanceRepository instances;
+    private final Workspaces workspaces;
+    private final SshKeys keys;
+    private final Sealer sealer;
+    private final InstancesConfig config;
+
+    public Instances(
+            Pool pool, InstanceRepository instances, Workspaces workspaces, SshKeys keys, InstancesConfig config) {
+        this.pool = pool;
+        this.instances = instances;
+        this.workspaces = workspaces;
+        this.keys = keys;
+        this.config = config;
+        this.sealer = new Sealer(config.secretsKey(), "rigfleet.instances.secrets-key");
+    }
+
+    /**
+     * {@code POST /new}: {@code {success: true, id, sshkey?}} when a deployment was free, {@code {success: false,
+     * id}} when the user was queued; a refusal of the workspaces service fails as {@link Workspaces.Refused}.
+     */
+    public Uni<Map<String, Object>> create(Requester requester, String type, UUID deployment, NewInstance ask) {
+        if (ask.vpn()) {
+            throw NewInstance.refused("VPN is not available on this platform yet; ask without vpn");
+        }
+        if (ask.sshkey() != null) {
+            checkPublicKey(ask.sshkey());
+        }
+        return instances
+                .countLive(requester.id())
+                .chain(live -> {
+                    if (live >= config.maxInstances()) {
+                        throw overLimit(live);
+                    }
+                    return workspaces.allocate(allocation(requester, type, deployment, ask));
+                })
+                .chain(answer -> "allocated".equals(answer.get("outcome"))
+                        ? make(
+                                requester,
+                                UUID.fromString((String) answer.get("id")),
+                                UUID.fromString((String) answer.get("deployment")),
+                                ask)
+                        : Uni.createFrom().item(Map.of("success", false, "id", answer.get("id"))));
+    }
+
+    private Uni<Map<String, Object>> make(Requester requester, UUID id, UUID deploymentId, NewInstance ask) {
+        Uni<SshKeys.Pair> pair = ask.sshkey() != null
+                ? Uni.createFrom().item(new SshKeys.Pair(ask.sshkey(), null))
+                : keys.generate("rigfleet-instance-" + id);
+        return pair.chain(keyPair -> workspaces.deployment(deploymentId).chain(facts -> {
+                    Instant now = Instant.now();
+                    Instance instance = new Instance(
+                            id,
+                            requester.id(),
+                            requester.username(),
+                            deploymentId,
+                            facts.type(),
+                            facts.region() == null ? "" : facts.region(),
+                            Status.INIT,
+                            null,
+                            now,
+                            null,
+                            ask.expireD() == null ? null : now.plusSeconds(ask.expireD()),
+                            ask.keepalive(),
+                            keyPair.publicKey(),
+                            keyPair.privateKey() == null ? null : sealer.seal(keyPair.privateKey()),
+                            ask.eurl(),
+                            null,
+                            null,
+                            List.of());
+                    // The limit again, under the user's lock: two requests at once may both have passed the first look.
+                    return pool.withTransaction(tx -> instances
+                                    .lockAndCountLive(tx, requester.id())
+                                    .chain(live -> {
+                                        if (live >= config.maxInstances()) {
+                                            throw overLimit(live);
+                                        }
+                                        return instances.insert(tx, instance);
+                                    }))
+                            .map(stored -> {
+                                Map<String, Object> answer = new LinkedHashMap<>();
+                                answer.put("success", true);
+                                answer.put("id", id.toString());
+                                if (keyPair.privateKey() != null) {
+                                    answer.put("sshkey", keyPair.privateKey());
+                                }
+                                return answer;
+                            });
+                }))
+                // Whatever failed after the allocation, the deployment goes back.
+                .onFailure()
+                .call(() -> workspaces.release(id));
+    }
+
+    /** The instance, if the requester may see it (its user, an admin); 404 otherwise. */
+    public Uni<Instance> visible(Requester requester, UUID id) {
+        return instances.find(id).map(found -> {
+            if (found == null || !(requester.admin() || found.userId().equals(requester.id()))) {
+                throw ApiException.notFound(NOT_FOUND);
+            }
+            return found;
+        });
+    }
+
+    public Uni<List<Instance>> list(Requester requester, List<Status> statuses, boolean newestFirst) {
+        return instances.list(requester.id(), statuses, newestFirst);
+    }
+
+    /** The private key made for the user; 404 when they brought their own, 400 once the instance has ended. */
+    public Uni<String> privateKey(Requester requester, UUID id) {
+        return visible(requester, id).map(found -> {
+            if (!found.status().live()) {
+                throw ApiException.badRequest(
+                        "instance already " + found.status().name().toLowerCase());
+            }
+            if (found.sealedPrivateKey() == null) {
+                throw ApiException.notFound("no secret SSH key available");
+            }
+            return sealer.open(found.sealedPrivateKey());
+        });
+    }
+
+    /**
+     * Ends the instance for good: its user, an admin, or the owner of its deployment (reason {@code terminated by
+     * owner}). The reference's texts for an instance that cannot be terminated now.
+     */
+    public Uni<Instance> terminate(Requester requester, UUID id) {
+        return instances
+                .find(id)
+                .chain(found -> found == null
+                        ? Uni.createFrom().failure(refusedNotFound())
+                        : mayTerminate(requester, found).map(reason -> {
+                            if (reason == null) {
+                                throw refusedNotFound();
+                            }
+                            return Map.entry(found, reason);
+                        }))
+                .chain(asked -> {
+                    Instance found = asked.getKey();
+                    switch (found.status()) {
+                        case INIT, INIT_FAIL ->
+                            throw ApiException.resultMessage(
+                                    400,
+                                    "bad_request",
+                                    "cannot terminate instance that is "
+                                            + found.status().name().toLowerCase());
+                        case TERMINATING, TERMINATED ->
+                            throw ApiException.resultMessage(
+                                    400,
+                                    "bad_request",
+                                    "instance already " + found.status().name().toLowerCase());
+                        default -> {}
+                    }
+                    return end(found.id(), List.of(Status.READY), asked.getValue())
+                            .map(ended -> {
+                                if (ended == null) {
+                                    throw ApiException.resultMessage(400, "bad_request", "instance already terminated");
+                                }
+                                return ended;
+                            });
+                });
+    }
+
+    /**
+     * Ends the instance from one of {@code from} (TERMINATED, or INIT_FAIL from INIT) and frees its deployment. Null
+     * when it had left those states already.
+     */
+    public Uni<Instance> end(UUID id, List<Status> from, String reason) {
+        Status to = from.equals(List.of(Status.INIT)) ? Status.INIT_FAIL : Status.TERMINATED;
+        return instances.transition(id, from, to, reason).call(ended -> {
+            if (ended == null) {
+                return Uni.createFrom().voidItem();
+            }
+            Log.infof("Instance %s on deployment %s ended %s: %s", id, ended.deploymentId(), to, reason);
+            return workspaces.release(id);
+        });
+    }
+
+    /**
+     * Makes the instance of a promoted reservation (id = the reservation's), with the options it stored; a key pair
+     * when the user gave no key, which they fetch with {@code GET /instance/:id/sshkey}. Seen twice, made once.
+     */
+    public Uni<Void> fromPromotion(
+            UUID id, UUID userId, String username, UUID deploymentId, String type, NewInstance options) {
+        Uni<SshKeys.Pair> pair = options.sshkey() != null
+                ? Uni.createFrom().item(new SshKeys.Pair(options.sshkey(), null))
+                : keys.generate("rigfleet-instance-" + id);
+        return pair.chain(keyPair -> workspaces.deployment(deploymentId).chain(facts -> {
+                    Instant now = Instant.now();
+                    return instances.insert(
+                            pool,
+                            new Instance(
+                                    id,
+                                    userId,
+                                    username,
+                                    deploymentId,
+                                    type,
+                                    facts.region() == null ? "" : facts.region(),
+                                    Status.INIT,
+                                    null,
+                                    now,
+                                    null,
+                                    options.expireD() == null ? null : now.plusSeconds(options.expireD()),
+                                    options.keepalive(),
+                                    keyPair.publicKey(),
+                                    keyPair.privateKey() == null ? null : sealer.seal(keyPair.privateKey()),
+                                    options.eurl(),
+                                    null,
+                                    null,
+                                    List.of()));
+                }))
+                .invoke(made -> Log.infof(
+                        made ? "Made instance %s of a promoted reservation" : "Instance %s exists already", id))
+                .replaceWithVoid();
+    }
+
+    public Uni<Void> keepAlive(Requester requester, UUID id) {
+        return visible(requester, id)
+                .chain(found -> instances.keepAlive(found.id(), Instant.now()))
+                .map(renewed -> {
+                    if (!renewed) {
+                        throw ApiException.notFound("no keep-alive monitor for this instance");
+                    }
+                    return null;
+                });
+    }
+
+    /** Its user or an admin: their own reason; the deployment's owner: theirs; anyone else: null. */
+    private Uni<String> mayTerminate(Requester requester, Instance found) {
+        if (found.userId().equals(requester.id()) || requester.admin()) {
+            return Uni.createFrom().item("terminated by its user");
+        }
+        return workspaces
+                .ownerOf(found.deploymentId(), requester.authorization())
+                .map(owner -> requester.id().equals(owner) ? "terminated by owner" : null);
+    }
+
+    private Map<String, Object> allocation(Requester requester, String type, UUID deployment, NewInstance ask) {
+        Map<String, Object> options = new HashMap<>();
+        if (ask.sshkey() != null) {
+            options.put("sshkey", ask.sshkey());
+        }
+        options.put("vpn", ask.vpn());
+        if (ask.expireD() != null) {
+            options.put("expire_d", ask.expireD());
+        }
+        options.put("keepalive", ask.keepalive());
+        if (ask.eurl() != null) {
+            options.put("eurl", ask.eurl());
+        }
+        Map<String, Object> request = new HashMap<>();
+        request.put("user", requester.id().toString());
+        request.put("username", requester.username());
+        request.put("admin", requester.admin());
+        if (type != null) {
+            request.put("type", type);
+        } else {
+            request.put("deployment", deployment.toString());
+        }
+        request.put("reserve", ask.reserve());
+        request.put("priority", ask.priority());
+        if (ask.queueTimeout() != null) {
+            request.put("queue_timeout", ask.queueTimeout());
+        }
+        request.put("options", options);
+        return request;
+    }
+
+    private ApiException overLimit(long live) {
+        return ApiException.resultMessage(
+                400,
+                "bad_request",
+                "you have " + live + " live instances, the most allowed is " + config.maxInstances()
+                        + "; terminate one first");
+    }
+
+    private static ApiException refusedNotFound() {
+        return ApiException.resultMessage(404, "not_found", NOT_FOUND);
+    }
+
+    private static void checkPublicKey(String sshkey) {
+        try {
+            PublicKeyEntry.parsePublicKeyEntry(sshkey.strip()).resolvePublicKey(null, null, null);
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            throw NewInstance.refused("value for option `sshkey` is not an SSH public key");
+        }
+    }
+}

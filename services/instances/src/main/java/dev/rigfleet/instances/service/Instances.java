@@ -78,30 +78,10 @@ public class Instances {
     }
 
     private Uni<Map<String, Object>> make(Requester requester, UUID id, UUID deploymentId, NewInstance ask) {
-        Uni<SshKeys.Pair> pair = ask.sshkey() != null
-                ? Uni.createFrom().item(new SshKeys.Pair(ask.sshkey(), null))
-                : keys.generate("rigfleet-instance-" + id);
+        Uni<SshKeys.Pair> pair = keyPair(id, ask.sshkey());
         return pair.chain(keyPair -> workspaces.deployment(deploymentId).chain(facts -> {
-                    Instant now = Instant.now();
-                    Instance instance = new Instance(
-                            id,
-                            requester.id(),
-                            requester.username(),
-                            deploymentId,
-                            facts.type(),
-                            facts.region() == null ? "" : facts.region(),
-                            Status.INIT,
-                            null,
-                            now,
-                            null,
-                            ask.expireD() == null ? null : now.plusSeconds(ask.expireD()),
-                            ask.keepalive(),
-                            keyPair.publicKey(),
-                            keyPair.privateKey() == null ? null : sealer.seal(keyPair.privateKey()),
-                            ask.eurl(),
-                            null,
-                            null,
-                            List.of());
+                    Instance instance = initial(
+                            id, requester.id(), requester.username(), deploymentId, facts, facts.type(), ask, keyPair);
                     // The limit again, under the user's lock: two requests at once may both have passed the first look.
                     return pool.withTransaction(tx -> instances
                                     .lockAndCountLive(tx, requester.id())
@@ -124,6 +104,45 @@ public class Instances {
                 // Whatever failed after the allocation, the deployment goes back.
                 .onFailure()
                 .call(() -> workspaces.release(id));
+    }
+
+    /** The user's own public key, or a pair made for them. */
+    private Uni<SshKeys.Pair> keyPair(UUID id, String usersKey) {
+        return usersKey != null
+                ? Uni.createFrom().item(new SshKeys.Pair(usersKey, null))
+                : keys.generate("rigfleet-instance-" + id);
+    }
+
+    /** A new instance, INIT from now, with the key pair (the private half sealed, when made here). */
+    private Instance initial(
+            UUID id,
+            UUID userId,
+            String username,
+            UUID deploymentId,
+            Workspaces.Deployment facts,
+            String type,
+            NewInstance options,
+            SshKeys.Pair keyPair) {
+        Instant now = Instant.now();
+        return new Instance(
+                id,
+                userId,
+                username,
+                deploymentId,
+                type,
+                facts.region() == null ? "" : facts.region(),
+                Status.INIT,
+                null,
+                now,
+                null,
+                options.expireD() == null ? null : now.plusSeconds(options.expireD()),
+                options.keepalive(),
+                keyPair.publicKey(),
+                keyPair.privateKey() == null ? null : sealer.seal(keyPair.privateKey()),
+                options.eurl(),
+                null,
+                null,
+                List.of());
     }
 
     /** The instance, if the requester may see it (its user, an admin); 404 otherwise. */
@@ -216,32 +235,10 @@ public class Instances {
      */
     public Uni<Void> fromPromotion(
             UUID id, UUID userId, String username, UUID deploymentId, String type, NewInstance options) {
-        Uni<SshKeys.Pair> pair = options.sshkey() != null
-                ? Uni.createFrom().item(new SshKeys.Pair(options.sshkey(), null))
-                : keys.generate("rigfleet-instance-" + id);
+        Uni<SshKeys.Pair> pair = keyPair(id, options.sshkey());
         return pair.chain(keyPair -> workspaces.deployment(deploymentId).chain(facts -> {
-                    Instant now = Instant.now();
                     return instances.insert(
-                            pool,
-                            new Instance(
-                                    id,
-                                    userId,
-                                    username,
-                                    deploymentId,
-                                    type,
-                                    facts.region() == null ? "" : facts.region(),
-                                    Status.INIT,
-                                    null,
-                                    now,
-                                    null,
-                                    options.expireD() == null ? null : now.plusSeconds(options.expireD()),
-                                    options.keepalive(),
-                                    keyPair.publicKey(),
-                                    keyPair.privateKey() == null ? null : sealer.seal(keyPair.privateKey()),
-                                    options.eurl(),
-                                    null,
-                                    null,
-                                    List.of()));
+                            pool, initial(id, userId, username, deploymentId, facts, type, options, keyPair));
                 }))
                 .invoke(made -> Log.infof(
                         made ? "Made instance %s of a promoted reservation" : "Instance %s exists already", id))

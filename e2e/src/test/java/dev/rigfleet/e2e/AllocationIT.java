@@ -5,17 +5,11 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import dev.rigfleet.agent.link.AgentConnection;
-import dev.rigfleet.agent.link.LinkSettings;
 import dev.rigfleet.common.testing.TestTokens;
-import dev.rigfleet.proto.agent.CommandRequest;
-import dev.rigfleet.proto.agent.CommandResponse;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.net.URI;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -28,7 +22,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -94,7 +87,7 @@ class AllocationIT {
         for (int i = 0; i < DEPLOYMENTS; i++) {
             var enrolment = Fleets.enrol(stack, key);
             String uuid = enrolment.getString("uuid");
-            AgentConnection agent = connect(uuid, enrolment.getString("credential"), i);
+            AgentConnection agent = SilentAgents.connect(vertx, stack, uuid, enrolment.getString("credential"), i);
             agents.add(agent);
             deployments.add(given().auth()
                     .oauth2(ownerToken)
@@ -307,31 +300,5 @@ class AllocationIT {
                 assertEquals(0, rows.getLong(1), "a deployment whose holder is not its open holding");
             }
         }
-    }
-
-    private AgentConnection connect(String uuid, String credential, int i) {
-        List<URI> servers = i % 2 == 0
-                ? List.of(URI.create(stack.coordinatorA.url()), URI.create(stack.coordinatorB.url()))
-                : List.of(URI.create(stack.coordinatorB.url()), URI.create(stack.coordinatorA.url()));
-        AgentConnection connection = new AgentConnection(
-                vertx,
-                uuid,
-                credential,
-                "e2e",
-                new LinkSettings(servers, Optional.empty(), false, Duration.ofSeconds(2), 100),
-                new AgentConnection.Handler() {
-                    @Override
-                    public void targetState(long version, String json) {}
-
-                    @Override
-                    public Future<CommandResponse> command(CommandRequest request) {
-                        return Future.succeededFuture(CommandResponse.newBuilder()
-                                .setStatus(200)
-                                .setBody(ByteString.copyFromUtf8("ok"))
-                                .build());
-                    }
-                });
-        connection.start();
-        return connection;
     }
 }

@@ -30,6 +30,8 @@ final class Stack {
     static final int FLEETS_LIMIT = 5;
     /** How long the supervisor proxy waits for a device: short, so that a frozen device's test ends soon. */
     static final Duration PROXY_TIMEOUT = Duration.ofSeconds(5);
+    /** How long an instance may stay INIT in the e2e stack. */
+    static final Duration INIT_TIMEOUT = Duration.ofSeconds(3);
 
     private static final String POSTGRES = System.getProperty("rigfleet.test.postgres", "127.0.0.1:5432");
     private static final String PG_USER = System.getProperty("rigfleet.test.postgres.user", "rigfleet");
@@ -49,6 +51,8 @@ final class Stack {
 
     private Map<String, String> coordinatorConfig;
     private Map<String, String> workspacesConfig;
+    private Map<String, String> instancesConfig;
+    private ServiceProcess instances;
 
     static synchronized Stack get() {
         if (started == null) {
@@ -109,6 +113,14 @@ final class Stack {
         registryA = ServiceProcess.start("registry", "registry-a", registryAPort, registryConfig);
         registryB = ServiceProcess.start("registry", "registry-b", registryConfig);
 
+        instancesConfig = new HashMap<>(withDatabase);
+        instancesConfig.put("quarkus.rest-client.revocations.url", workspaces.url());
+        instancesConfig.put("quarkus.rest-client.workspaces.url", workspaces.url());
+        instancesConfig.put("rigfleet.instances.secrets-key", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
+        // No device makes an instance READY yet: a short INIT time-out lets the tests see the deployment freed.
+        instancesConfig.put("rigfleet.instances.init-timeout", INIT_TIMEOUT.toSeconds() + "s");
+        instancesConfig.put("rigfleet.instances.sweep-interval", "1s");
+
         coordinatorConfig = new HashMap<>(shared);
         coordinatorConfig.put("quarkus.rest-client.revocations.url", workspaces.url());
         coordinatorConfig.put("quarkus.rest-client.registry.url", registryA.url());
@@ -123,6 +135,14 @@ final class Stack {
     /** A connection to the stack's database, for tests that check what the services stored. */
     Connection database() throws SQLException {
         return DriverManager.getConnection("jdbc:postgresql://" + POSTGRES + "/" + database, PG_USER, PG_PASSWORD);
+    }
+
+    /** The instances service, started for the first test that asks for it. */
+    synchronized ServiceProcess instances() {
+        if (instances == null) {
+            instances = ServiceProcess.start("instances", "instances", instancesConfig);
+        }
+        return instances;
     }
 
     /** Another workspaces replica on the stack's database and Redis, for the tests of what replicas share. */
@@ -142,7 +162,7 @@ final class Stack {
 
     private void stop() {
         for (AutoCloseable part :
-                new AutoCloseable[] {coordinatorB, coordinatorA, registryB, registryA, workspaces, redis}) {
+                new AutoCloseable[] {instances, coordinatorB, coordinatorA, registryB, registryA, workspaces, redis}) {
             try {
                 if (part != null) {
                     part.close();

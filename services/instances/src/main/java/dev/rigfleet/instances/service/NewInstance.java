@@ -2,6 +2,7 @@ package dev.rigfleet.instances.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rigfleet.common.error.ApiException;
+import dev.rigfleet.common.json.StoredText;
 import java.util.Iterator;
 import java.util.Set;
 
@@ -74,6 +75,11 @@ public record NewInstance(
         }
         if (!value.isTextual()) {
             throw wrongType(name);
+        }
+        // Read as a tree, the text has not passed the strict reader's check: the same rule, here.
+        String problem = StoredText.problem(value.asText());
+        if (problem != null) {
+            throw refused("value for option `" + name + "` " + problem);
         }
         return value.asText();
     }

@@ -239,6 +239,33 @@ class InstanceResourceTest {
     }
 
     @Test
+    void duplicateKeysNulsAndHugeBodiesAllocateNothing() {
+        User ada = User.someone();
+        int before = WorkspacesStub.ALLOCATIONS.size();
+        for (String body : List.of(
+                "{\"reserve\": true, \"reserve\": false}",
+                "{\"eurl\": \"https://a\\u0000b/\"}",
+                "{\"sshkey\": \"ssh-ed25519 AAAA\\u0000\"}")) {
+            given().auth()
+                    .oauth2(ada.token())
+                    .body(body)
+                    .post("/new/kobuki")
+                    .then()
+                    .statusCode(400)
+                    .body("result_message", notNullValue());
+        }
+        given().auth()
+                .oauth2(ada.token())
+                .contentType(ContentType.JSON)
+                .body("{\"eurl\": \"" + "x".repeat(1_100_000) + "\"}")
+                .post("/new/kobuki")
+                .then()
+                .statusCode(413);
+        assertEquals(before, WorkspacesStub.ALLOCATIONS.size(), "nothing was allocated for a bad body");
+        given().auth().oauth2(ada.token()).get("/instances").then().body("workspace_instances", empty());
+    }
+
+    @Test
     void aUserHasAtMostTwoLiveInstances() {
         User ada = User.someone();
         for (int i = 0; i < 2; i++) {

@@ -2,7 +2,9 @@
 # Installs (Debian packages) and starts what rigfleet needs: PostgreSQL with a `rigfleet` role that may create
 # databases, Redis, nginx (the entry proxy of `make run`), openssl (dev JWT keys), curl and jq (the demo data),
 # util-linux's script (terminal sessions), podman with runc and busybox-static (the agent's container runtime is
-# tested against Podman's Docker Engine API, with an image made from busybox). Starts only what is not
+# tested against Podman's Docker Engine API, with an image made from busybox), OpenSSH's client, sftp-server and
+# server (instance logins; the server's own service stays off: nothing here listens on port 22) and Debian's
+# python3-paramiko (the SSH library rerobots/py logs in with). Starts only what is not
 # already running, and records what it started so that `make stop` stops exactly that.
 source "$(dirname "$0")/lib.sh"
 
@@ -17,10 +19,21 @@ command -v script >/dev/null || missing+=(util-linux)
 command -v podman >/dev/null || missing+=(podman)
 command -v runc >/dev/null || [ -x /usr/sbin/runc ] || missing+=(runc)
 [ -x /usr/bin/busybox ] || missing+=(busybox-static)
+command -v ssh >/dev/null || missing+=(openssh-client)
+[ -x /usr/lib/openssh/sftp-server ] || missing+=(openssh-sftp-server)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+/usr/bin/python3 -c 'import paramiko' 2>/dev/null || missing+=(python3-paramiko)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "Installing ${missing[*]} from Debian's packages"
   as_root apt-get update -qq
+  # policy-rc.d 101 keeps the packages' services (sshd on port 22) from starting as they install.
+  policy_rc_d=/usr/sbin/policy-rc.d
+  [ -e "$policy_rc_d" ] || { printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy_rc_d" >/dev/null
+    as_root chmod 755 "$policy_rc_d"; trap 'as_root rm -f "$policy_rc_d"' EXIT; }
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+  fi
 fi
 
 mkdir -p "$RUN_DIR/started"

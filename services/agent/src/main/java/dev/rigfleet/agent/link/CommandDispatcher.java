@@ -3,6 +3,7 @@ package dev.rigfleet.agent.link;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import dev.rigfleet.agent.device.ListeningPorts;
+import dev.rigfleet.agent.instances.InstanceCommands;
 import dev.rigfleet.agent.supervisor.SupervisorKey;
 import dev.rigfleet.proto.agent.CommandRequest;
 import dev.rigfleet.proto.agent.CommandResponse;
@@ -51,12 +52,27 @@ public class CommandDispatcher {
             new LinkedHashMap<>();
 
     public CommandDispatcher(
-            Vertx vertx, SupervisorKey key, @ConfigProperty(name = "quarkus.http.port") int localPort) {
+            Vertx vertx,
+            SupervisorKey key,
+            InstanceCommands instances,
+            @ConfigProperty(name = "quarkus.http.port") int localPort) {
         this.vertx = vertx;
         this.key = key;
         this.localPort = localPort;
         this.http = vertx.createHttpClient();
         natives.put("/rigfleet/v1/listening-ports", Map.of("GET", request -> listeningPorts()));
+        natives.put(
+                "/rigfleet/v1/instances",
+                Map.of(
+                        "GET", request -> answer(instances.list()),
+                        "POST",
+                                request ->
+                                        answer(instances.start(request.getBody().toByteArray()))));
+        natives.put(
+                "/rigfleet/v1/instances/stop",
+                Map.of(
+                        "POST",
+                        request -> answer(instances.stop(request.getBody().toByteArray()))));
     }
 
     public Future<CommandResponse> dispatch(CommandRequest request) {
@@ -97,6 +113,20 @@ public class CommandDispatcher {
                             .build();
                 },
                 false);
+    }
+
+    private Future<CommandResponse> answer(Future<InstanceCommands.Answer> answered) {
+        return answered.map(answer -> {
+            try {
+                return CommandResponse.newBuilder()
+                        .setStatus(answer.status())
+                        .setContentType(JSON_TYPE)
+                        .setBody(ByteString.copyFrom(json.writeValueAsBytes(answer.body())))
+                        .build();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private Future<CommandResponse> passThrough(CommandRequest request) {

@@ -1,0 +1,124 @@
+package dev.rigfleet.agent.instances;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rigfleet.agent.config.AgentConfig;
+import dev.rigfleet.agent.instances.InstanceRuntime.InstanceSpec;
+import dev.rigfleet.agent.instances.InstanceRuntime.RunningInstance;
+import io.quarkus.runtime.ShutdownEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The platform's instance commands, native commands of the link (docs/agent-protocol.md, "Instances"):
+ *
+ * <ul>
+ *   <li>{@code POST /rigfleet/v1/instances} {@code {id, authorized_keys}} makes the instance (again: the same one) and
+ *       answers {@code {id, port, hostkeys}};
+ *   <li>{@code POST /rigfleet/v1/instances/stop} {@code {id}} ends it: {@code {id, stopped}};
+ *   <li>{@code GET /rigfleet/v1/instances}: {@code {instances: [...]}}, what this agent runs now — after a restart,
+ *       what survived it.
+ * </ul>
+ */
+@ApplicationScoped
+public class InstanceCommands {
+
+    /** A command's answer: an HTTP status and a JSON body. */
+    public record Answer(int status, Object body) {}
+
+    private final Vertx vertx;
+    private final ObjectMapper json = new ObjectMapper();
+    private final LocalInstanceRuntime runtime;
+
+    public InstanceCommands(Vertx vertx, AgentConfig config) {
+        this.vertx = vertx;
+        String agentUser = System.getProperty("user.name");
+        // An agent running as root never hands root's rights to an instance's user unless told to.
+        String sessionUser = config.sessionUser().orElse("root".equals(agentUser) ? "nobody" : agentUser);
+        this.runtime = new LocalInstanceRuntime(agentUser, sessionUser, home(sessionUser));
+    }
+
+    public Future<Answer> start(byte[] body) {
+        InstanceSpec spec;
+        try {
+            JsonNode request = json.readTree(body);
+            List<String> keys = new ArrayList<>();
+            request.path("authorized_keys").forEach(key -> keys.add(key.asText()));
+            if (!request.path("id").isTextual() || keys.isEmpty()) {
+                return bad("a body {id, authorized_keys: [at least one public key]} is required");
+            }
+            spec = new InstanceSpec(request.get("id").asText(), keys);
+        } catch (IOException e) {
+            return bad("the body is not JSON");
+        }
+        return vertx.executeBlocking(
+                () -> {
+                    try {
+                        return new Answer(200, view(runtime.start(spec)));
+                    } catch (IllegalArgumentException e) {
+                        return new Answer(400, Map.of("error_message", e.getMessage()));
+                    }
+                },
+                false);
+    }
+
+    public Future<Answer> stop(byte[] body) {
+        String id;
+        try {
+            JsonNode request = json.readTree(body);
+            if (!request.path("id").isTextual()) {
+                return bad("a body {id} is required");
+            }
+            id = request.get("id").asText();
+        } catch (IOException e) {
+            return bad("the body is not JSON");
+        }
+        return vertx.executeBlocking(() -> new Answer(200, Map.of("id", id, "stopped", runtime.stop(id))), false);
+    }
+
+    public Future<Answer> list() {
+        return Future.succeededFuture(new Answer(
+                200,
+                Map.of(
+                        "instances",
+                        runtime.list().stream().map(InstanceCommands::view).toList())));
+    }
+
+    void stopAll(@Observes ShutdownEvent stopping) {
+        runtime.stopAll();
+    }
+
+    private static Map<String, Object> view(RunningInstance running) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", running.id());
+        view.put("port", running.port());
+        view.put("hostkeys", running.hostKeys());
+        return view;
+    }
+
+    private static Future<Answer> bad(String message) {
+        return Future.succeededFuture(new Answer(400, Map.of("error_message", message)));
+    }
+
+    /** The user's home directory from /etc/passwd, or / when it has none there. */
+    private static String home(String user) {
+        try (var lines = Files.lines(Path.of("/etc/passwd"))) {
+            return lines.map(line -> line.split(":", -1))
+                    .filter(fields -> fields.length >= 7 && fields[0].equals(user))
+                    .map(fields -> fields[5])
+                    .findFirst()
+                    .orElse("/");
+        } catch (IOException e) {
+            return "/";
+        }
+    }
+}

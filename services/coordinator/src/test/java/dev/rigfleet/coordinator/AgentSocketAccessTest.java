@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rigfleet.common.testing.InternalRoutes;
@@ -240,5 +241,92 @@ class AgentSocketAccessTest {
                 .delete("/internal/tunnels/" + tunnel.get("id"))
                 .then()
                 .statusCode(404);
+    }
+
+    @Test
+    void aTunnelsFirewallResetsRejectedConnectionsHoldsDroppedOnesSilentAndChangesForTheNextConnection()
+            throws Exception {
+        Map<String, Object> tunnel = given().header("Authorization", INSTANCES)
+                .contentType(ContentType.JSON)
+                .body(Map.of(
+                        "device",
+                        UUID.randomUUID().toString(),
+                        "port",
+                        22,
+                        "rules",
+                        List.of(Map.of("source", "127.0.0.1/32", "action", "REJECT"))))
+                .post("/internal/tunnels")
+                .then()
+                .statusCode(201)
+                .body("rules[0].source", equalTo("127.0.0.1/32"))
+                .body("url", containsString("/internal/tunnels/"))
+                .extract()
+                .jsonPath()
+                .getMap("");
+        String host = (String) tunnel.get("host");
+        int port = (Integer) tunnel.get("port");
+        try (Socket socket = new Socket(host, port)) {
+            socket.setSoTimeout(10_000);
+            assertThrows(
+                    java.net.SocketException.class,
+                    () -> socket.getInputStream().read(),
+                    "REJECT resets");
+        }
+
+        given().header("Authorization", INSTANCES)
+                .contentType(ContentType.JSON)
+                .body(Map.of("rules", List.of(Map.of("source", "0.0.0.0/0", "action", "DROP"))))
+                .put(tunnel.get("url").toString().replaceFirst("^https?://[^/]+", "") + "/firewall")
+                .then()
+                .statusCode(200)
+                .body("rules[0].action", equalTo("DROP"));
+        try (Socket socket = new Socket(host, port)) {
+            socket.setSoTimeout(1_000);
+            assertThrows(
+                    java.net.SocketTimeoutException.class,
+                    () -> socket.getInputStream().read(),
+                    "DROP sends nothing, not even a close, for a while");
+        }
+
+        given().header("Authorization", INSTANCES)
+                .contentType(ContentType.JSON)
+                .body(Map.of("rules", List.of(Map.of("source", "127.0.0.0/8", "action", "ACCEPT"))))
+                .put("/internal/tunnels/" + tunnel.get("id") + "/firewall")
+                .then()
+                .statusCode(200);
+        try (Socket socket = new Socket(host, port)) {
+            socket.setSoTimeout(10_000);
+            // Accepted: relayed to the device, which is offline, so the relay ends with a close, not a reset.
+            assertEquals(-1, socket.getInputStream().read());
+        }
+        given().header("Authorization", INSTANCES)
+                .delete("/internal/tunnels/" + tunnel.get("id"))
+                .then()
+                .statusCode(204);
+    }
+
+    @Test
+    void aFirewallChainWithABadRuleIsRefusedAndAnUnknownTunnelIs404() {
+        for (Object rules : List.of(
+                List.of(Map.of("source", "10.0.0.0/33", "action", "ACCEPT")),
+                List.of(Map.of("source", "10.0.0.1", "action", "ALLOW")),
+                List.of(Map.of("action", "ACCEPT")),
+                "everyone")) {
+            given().header("Authorization", INSTANCES)
+                    .contentType(ContentType.JSON)
+                    .body(Map.of("device", UUID.randomUUID().toString(), "port", 22, "rules", rules))
+                    .post("/internal/tunnels")
+                    .then()
+                    .statusCode(400)
+                    .body("error_message", org.hamcrest.Matchers.notNullValue());
+        }
+        given().header("Authorization", INSTANCES)
+                .contentType(ContentType.JSON)
+                .body(Map.of("rules", List.of()))
+                .put("/internal/tunnels/" + UUID.randomUUID() + "/firewall")
+                .then()
+                .statusCode(404);
+        InternalRoutes.refuseAllButTheirCallers(
+                "PUT", "/internal/tunnels/" + UUID.randomUUID() + "/firewall", "{\"rules\":[]}", "workspaces");
     }
 }

@@ -20,7 +20,8 @@ import java.util.function.Function;
 
 /**
  * Stands in for the workspaces service's allocation routes and {@code GET /deployment/:id} in the instances
- * service's tests: each test says how allocations are answered; the stub records what it was asked. The real
+ * service's tests: each test says how allocations are answered; every holding's deployment runs on {@link
+ * AgentDouble#DEVICE}; the stub records what it was asked. The real
  * service is asked in e2e. Like it, it wants the instances service's token on its internal routes.
  */
 public class WorkspacesStub implements QuarkusTestResourceLifecycleManager {
@@ -72,6 +73,19 @@ public class WorkspacesStub implements QuarkusTestResourceLifecycleManager {
                 JsonObject ask = new JsonObject(body);
                 ALLOCATIONS.add(ask);
                 answer(exchange, allocations.apply(ask));
+            } else if (path.matches("/internal/holdings/[^/]+")
+                    && exchange.getRequestMethod().equals("GET")) {
+                String id = path.split("/")[3];
+                answer(
+                        exchange,
+                        new Answer(
+                                200,
+                                new JsonObject()
+                                        .put("id", id)
+                                        .put("deployment", UUID.randomUUID().toString())
+                                        .put("host", AgentDouble.DEVICE)
+                                        .put("lease_expires", "2026-12-01T00:00:00Z")
+                                        .encode()));
             } else if (path.endsWith("/renew")) {
                 String id = path.split("/")[3];
                 answer(

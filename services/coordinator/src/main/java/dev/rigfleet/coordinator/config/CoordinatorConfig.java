@@ -2,7 +2,9 @@ package dev.rigfleet.coordinator.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.net.URI;
 import java.time.Duration;
+import java.util.Optional;
 
 @ConfigMapping(prefix = "rigfleet.coordinator")
 public interface CoordinatorConfig {
@@ -52,4 +54,18 @@ public interface CoordinatorConfig {
      */
     @WithDefault("127.0.0.1")
     String tunnelHost();
+
+    /** How long a tunnel holds a connection its firewall drops before it closes it without a byte. */
+    @WithDefault("10s")
+    Duration tunnelDropHold();
+
+    /** Dropped connections a tunnel holds at once; more are reset at once. */
+    @WithDefault("16")
+    int tunnelDropLimit();
+
+    /**
+     * Where the instances service reaches this replica's {@code /internal/tunnels} (a tunnel lives on the replica
+     * that opened it); by default {@code http://<tunnel-host>:<quarkus.http.port>}. The Helm chart sets the pod's.
+     */
+    Optional<URI> internalUrl();
 }

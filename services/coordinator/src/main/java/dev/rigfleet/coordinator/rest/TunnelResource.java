@@ -2,6 +2,8 @@ package dev.rigfleet.coordinator.rest;
 
 import dev.rigfleet.common.auth.InternalApi;
 import dev.rigfleet.common.error.ApiException;
+import dev.rigfleet.coordinator.config.CoordinatorConfig;
+import dev.rigfleet.coordinator.service.Firewall;
 import dev.rigfleet.coordinator.service.Tunnels;
 import dev.rigfleet.coordinator.service.Tunnels.Tunnel;
 import io.smallrye.mutiny.Uni;
@@ -12,9 +14,14 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.net.URI;
+import java.util.List;
 
 /**
  * {@code /internal/tunnels}: for the instances service only, never routed from outside. A tunnel is a port on this
@@ -24,21 +31,39 @@ import jakarta.ws.rs.core.Response;
 @InternalApi(callers = "instances")
 public class TunnelResource {
 
+    /** {@code rules}: the firewall chain, in order; none opens the tunnel to everyone ({@link Firewall#OPEN}). */
     public record TunnelRequest(
             @NotNull String device,
-            @NotNull @Min(1) @Max(65535) Integer port) {}
+            @NotNull @Min(1) @Max(65535) Integer port,
+            List<Firewall.@NotNull Rule> rules) {}
+
+    /** The whole chain, replacing the one before. */
+    public record FirewallRequest(@NotNull List<Firewall.@NotNull Rule> rules) {}
 
     private final Tunnels tunnels;
+    private final CoordinatorConfig config;
 
-    public TunnelResource(Tunnels tunnels) {
+    public TunnelResource(Tunnels tunnels, CoordinatorConfig config) {
         this.tunnels = tunnels;
+        this.config = config;
     }
 
     @POST
-    public Uni<Response> open(@Valid @NotNull TunnelRequest request) {
+    public Uni<Response> open(@Valid @NotNull TunnelRequest request, @Context UriInfo uri) {
         String uuid = AgentIds.deviceUuid(request.device());
-        return tunnels.open(uuid, request.port())
+        Firewall firewall = request.rules() == null ? Firewall.OPEN : new Firewall(request.rules());
+        // The replica's own address: a Service in front would send the next call to any replica.
+        String replica =
+                config.internalUrl().map(URI::toString).orElse(uri.getBaseUri().toString());
+        return tunnels.open(uuid, request.port(), firewall, replica)
                 .map(tunnel -> Response.status(201).entity(tunnel).build());
+    }
+
+    @PUT
+    @Path("/{id}/firewall")
+    public Tunnel setFirewall(@PathParam("id") String id, @Valid @NotNull FirewallRequest request) {
+        return tunnels.setFirewall(id, new Firewall(request.rules()))
+                .orElseThrow(() -> ApiException.notFound("no tunnel " + id));
     }
 
     @GET

@@ -13,15 +13,26 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.NetSocketInternal;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * TCP tunnels to ports on devices: each is a listening port on this replica, and every connection to it becomes a
- * stream to the device's port, relayed over its agent's link wherever that is held. Instances use them for SSH.
+ * stream to the device's port, relayed over its agent's link wherever that is held. Instances use them for SSH
+ * ({@code fwd}).
+ *
+ * <p>Each tunnel has a firewall chain, enforced here where the traffic enters: a new connection's source address
+ * meets the chain before a byte is relayed. ACCEPT relays; REJECT resets at once; DROP holds the connection
+ * silent for {@code tunnel-drop-hold} and closes it without a byte, as a dropped SYN looks to a client that
+ * waits, at most {@code tunnel-drop-limit} at a time per tunnel (more are reset, so that a flood holds nothing). A
+ * new chain applies to the next connection and closes relayed ones that it does not accept.
  */
 @ApplicationScoped
 public class Tunnels {
@@ -32,9 +43,22 @@ public class Tunnels {
             @JsonProperty("device_uuid") String deviceUuid,
             @JsonProperty("device_port") int devicePort,
             String host,
-            int port) {}
+            int port,
+            List<Firewall.Rule> rules,
+            /** This tunnel's internal resource on the replica that holds it: where to change or close it. */
+            String url) {}
 
-    private record Listening(Tunnel tunnel, NetServer server) {}
+    private static final class Listening {
+        private final NetServer server;
+        private volatile Tunnel tunnel;
+        private volatile Firewall firewall;
+        private final Set<NetSocket> relayed = ConcurrentHashMap.newKeySet();
+        private final AtomicInteger held = new AtomicInteger();
+
+        Listening(NetServer server) {
+            this.server = server;
+        }
+    }
 
     private final Map<String, Listening> tunnels = new ConcurrentHashMap<>();
     private final Vertx vertx;
@@ -50,19 +74,26 @@ public class Tunnels {
                 .register(meters);
     }
 
-    public Uni<Tunnel> open(String deviceUuid, int devicePort) {
+    /** Opens a tunnel; {@code replica} is the base URL of this replica's internal API, for the tunnel's own URL. */
+    public Uni<Tunnel> open(String deviceUuid, int devicePort, Firewall firewall, String replica) {
         NetServer server = vertx.createNetServer(new NetServerOptions().setHost(config.tunnelHost()));
-        server.connectHandler(socket -> relay(deviceUuid, devicePort, socket));
+        Listening listening = new Listening(server);
+        listening.firewall = firewall;
+        server.connectHandler(socket -> admit(listening, deviceUuid, devicePort, socket));
         return Uni.createFrom()
                 .completionStage(server.listen(0).toCompletionStage())
-                .map(listening -> {
+                .map(bound -> {
+                    String id = UUID.randomUUID().toString();
                     Tunnel tunnel = new Tunnel(
-                            UUID.randomUUID().toString(),
+                            id,
                             deviceUuid,
                             devicePort,
                             config.tunnelHost(),
-                            listening.actualPort());
-                    tunnels.put(tunnel.id(), new Listening(tunnel, server));
+                            bound.actualPort(),
+                            firewall.rules(),
+                            replica.replaceAll("/+$", "") + "/internal/tunnels/" + id);
+                    listening.tunnel = tunnel;
+                    tunnels.put(tunnel.id(), listening);
                     Log.infof(
                             "Tunnel %s: %s:%d reaches port %d of device %s",
                             tunnel.id(), tunnel.host(), tunnel.port(), devicePort, deviceUuid);
@@ -71,7 +102,26 @@ public class Tunnels {
     }
 
     public Optional<Tunnel> find(String id) {
-        return Optional.ofNullable(tunnels.get(id)).map(Listening::tunnel);
+        return Optional.ofNullable(tunnels.get(id)).map(listening -> listening.tunnel);
+    }
+
+    /** Sets the tunnel's chain; relayed connections that it does not accept are closed. Empty when no such tunnel. */
+    public Optional<Tunnel> setFirewall(String id, Firewall firewall) {
+        Listening listening = tunnels.get(id);
+        if (listening == null) {
+            return Optional.empty();
+        }
+        listening.firewall = firewall;
+        Tunnel old = listening.tunnel;
+        listening.tunnel = new Tunnel(
+                old.id(), old.deviceUuid(), old.devicePort(), old.host(), old.port(), firewall.rules(), old.url());
+        for (NetSocket socket : listening.relayed) {
+            if (firewall.decide(source(socket)) != Firewall.Action.ACCEPT) {
+                Log.infof("Tunnel %s: the new chain closes the connection from %s", id, source(socket));
+                socket.close();
+            }
+        }
+        return Optional.of(listening.tunnel);
     }
 
     /** Stops listening; connections already relayed run on until either end closes them. */
@@ -80,13 +130,52 @@ public class Tunnels {
         if (listening == null) {
             return Uni.createFrom().item(false);
         }
+        listening.relayed.forEach(NetSocket::close);
         return Uni.createFrom()
-                .completionStage(listening.server().close().toCompletionStage())
+                .completionStage(listening.server.close().toCompletionStage())
                 .replaceWith(true);
     }
 
-    private void relay(String deviceUuid, int devicePort, NetSocket socket) {
+    private void admit(Listening listening, String deviceUuid, int devicePort, NetSocket socket) {
         socket.pause();
+        switch (listening.firewall.decide(source(socket))) {
+            case ACCEPT -> {
+                listening.relayed.add(socket);
+                relay(deviceUuid, devicePort, socket, () -> listening.relayed.remove(socket));
+            }
+            case REJECT -> reset(socket);
+            case DROP -> {
+                if (listening.held.incrementAndGet() > config.tunnelDropLimit()) {
+                    listening.held.decrementAndGet();
+                    reset(socket);
+                    return;
+                }
+                vertx.setTimer(config.tunnelDropHold().toMillis(), ignored -> {
+                    listening.held.decrementAndGet();
+                    socket.close();
+                });
+            }
+        }
+    }
+
+    /** A TCP reset: SO_LINGER 0, then close. */
+    private static void reset(NetSocket socket) {
+        ((NetSocketInternal) socket)
+                .channelHandlerContext()
+                .channel()
+                .config()
+                .setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
+        socket.close();
+    }
+
+    /** The connection's source address, IPv4 as the chain speaks it. */
+    private static String source(NetSocket socket) {
+        String host = socket.remoteAddress().hostAddress();
+        return host.startsWith("::ffff:") ? host.substring("::ffff:".length()) : host;
+    }
+
+    private void relay(String deviceUuid, int devicePort, NetSocket socket, Runnable forget) {
+        socket.closeHandler(closed -> forget.run());
         DeviceStream.Listener toSocket = new DeviceStream.Listener() {
             @Override
             public void data(byte[] bytes, Runnable consumed) {
@@ -111,13 +200,17 @@ public class Tunnels {
                                     stream.whenWritable(socket::resume);
                                 }
                             });
-                            socket.closeHandler(closed -> stream.close("the tunnel's client closed its connection"));
+                            socket.closeHandler(closed -> {
+                                forget.run();
+                                stream.close("the tunnel's client closed its connection");
+                            });
                             socket.resume();
                         },
                         failure -> {
                             Log.infof(
                                     "Tunnel to port %d of %s refused a connection: %s",
                                     devicePort, deviceUuid, failure.getMessage());
+                            forget.run();
                             socket.close();
                         });
     }

@@ -63,6 +63,11 @@ public class Workspaces {
         Uni<Map<String, Object>> allocate(
                 @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, Map<String, Object> request);
 
+        @GET
+        @Path("/internal/holdings/{id}")
+        Uni<Map<String, Object>> holding(
+                @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") UUID id);
+
         @POST
         @Path("/internal/holdings/{id}/renew")
         Uni<Map<String, Object>> renew(
@@ -102,6 +107,15 @@ public class Workspaces {
                 .replaceWith(true)
                 .onFailure(e -> status(e) == 404)
                 .recoverWithItem(false);
+    }
+
+    /** The host device of the holding's deployment: where its instance is made. */
+    public Uni<String> hostOf(UUID holding) {
+        return api.holding(serviceTokens.authorization(), holding)
+                .map(held -> (String) held.get("host"))
+                .onFailure()
+                .transform(e -> new IllegalStateException(
+                        "the workspaces service did not say where the deployment runs: " + e.getMessage()));
     }
 
     public Uni<Void> release(UUID holding) {

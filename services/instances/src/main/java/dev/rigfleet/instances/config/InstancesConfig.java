@@ -27,6 +27,16 @@ public interface InstancesConfig {
     @WithDefault("30s")
     String sweepInterval();
 
+    /** A TERMINATING instance whose device never confirmed the end is forced TERMINATED after this long. */
+    @WithDefault("60s")
+    Duration terminateTimeout();
+
+    /**
+     * The address users are told to SSH to ({@code fwd.ipv4}): the public address in front of the coordinators'
+     * tunnel ports. Unset, the tunnel's own host (127.0.0.1 on one machine).
+     */
+    Optional<String> fwdAddress();
+
     /** 32 bytes, base64: seals the private keys made for users. Unset, only users who bring a key get instances. */
     Optional<String> secretsKey();
 }

@@ -4,7 +4,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** An instance as stored; {@code sealedPrivateKey} is null when the user brought their own key. */
+/**
+ * An instance as stored; {@code sealedPrivateKey} is null when the user brought their own key; {@code hostDevice},
+ * {@code tunnelUrl} and {@code firewall} are null until the device made it (READY).
+ */
 public record Instance(
         UUID id,
         UUID userId,
@@ -23,7 +26,10 @@ public record Instance(
         String eurl,
         String fwdIpv4,
         Integer fwdPort,
-        List<String> hostkeys) {
+        List<String> hostkeys,
+        String hostDevice,
+        String tunnelUrl,
+        List<FirewallRule> firewall) {
 
     /** The spec's statuses; an instance is usable only when READY. */
     public enum Status {

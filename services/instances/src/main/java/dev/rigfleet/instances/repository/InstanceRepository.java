@@ -1,9 +1,11 @@
 package dev.rigfleet.instances.repository;
 
+import dev.rigfleet.instances.model.FirewallRule;
 import dev.rigfleet.instances.model.Instance;
 import dev.rigfleet.instances.model.Instance.Status;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -23,7 +25,7 @@ public class InstanceRepository {
 
     private static final String COLUMNS = "id, user_id, username, deployment_id, type, region, status, status_reason,"
             + " started_at, ended_at, expires_at, keepalive, public_key, sealed_private_key, eurl, fwd_ipv4, fwd_port,"
-            + " hostkeys";
+            + " hostkeys, host_device, tunnel_url, firewall";
 
     private final Pool pool;
 
@@ -95,12 +97,55 @@ public class InstanceRepository {
      */
     public Uni<Instance> transition(UUID id, List<Status> from, Status to, String reason) {
         boolean ends = to == Status.INIT_FAIL || to == Status.TERMINATED;
-        String sql = "UPDATE instances SET status = $3, status_reason = $4"
+        String sql = "UPDATE instances SET status = $3, status_reason = $4, status_at = clock_timestamp()"
                 + (ends ? ", ended_at = clock_timestamp(), sealed_private_key = NULL" : "")
                 + " WHERE id = $1 AND status = ANY($2) RETURNING " + COLUMNS;
         return pool.preparedQuery(sql)
                 .execute(Tuple.of(id, from.stream().map(Status::name).toArray(String[]::new), to.name(), reason))
                 .map(InstanceRepository::first);
+    }
+
+    /** INIT to READY with what the device made; null when it is no longer INIT (it failed meanwhile). */
+    public Uni<Instance> ready(
+            UUID id,
+            String hostDevice,
+            String fwdIpv4,
+            int fwdPort,
+            List<String> hostkeys,
+            String tunnelUrl,
+            List<FirewallRule> firewall) {
+        return pool.preparedQuery("UPDATE instances SET status = 'READY', status_at = clock_timestamp(),"
+                        + " host_device = $2, fwd_ipv4 = $3, fwd_port = $4, hostkeys = $5, tunnel_url = $6,"
+                        + " firewall = $7 WHERE id = $1 AND status = 'INIT' RETURNING " + COLUMNS)
+                .execute(Tuple.from(new Object[] {
+                    id, hostDevice, fwdIpv4, fwdPort, new JsonArray(hostkeys), tunnelUrl, chain(firewall)
+                }))
+                .map(InstanceRepository::first);
+    }
+
+    /** The instance, locked for the rest of the transaction (changes to one instance's firewall go one at a time). */
+    public Uni<Instance> lock(SqlClient tx, UUID id) {
+        return tx.preparedQuery("SELECT " + COLUMNS + " FROM instances WHERE id = $1 FOR UPDATE")
+                .execute(Tuple.of(id))
+                .map(InstanceRepository::first);
+    }
+
+    public Uni<Void> setFirewall(SqlClient tx, UUID id, List<FirewallRule> firewall) {
+        return tx.preparedQuery("UPDATE instances SET firewall = $2 WHERE id = $1")
+                .execute(Tuple.of(id, chain(firewall)))
+                .replaceWithVoid();
+    }
+
+    /** READY instances on the device (the ones its agent must still have after a reconnect). */
+    public Uni<List<Instance>> readyOn(String hostDevice) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM instances WHERE host_device = $1 AND status = 'READY'")
+                .execute(Tuple.of(hostDevice))
+                .map(InstanceRepository::all);
+    }
+
+    /** TERMINATING since before {@code before}: their devices never confirmed the end. */
+    public Uni<List<UUID>> terminatingSince(Instant before) {
+        return ids("SELECT id FROM instances WHERE status = 'TERMINATING' AND status_at < $1", before);
     }
 
     /** Keeps a keepalive instance alive; false when it is not live or has no keepalive. */
@@ -145,6 +190,13 @@ public class InstanceRepository {
                         .toList());
     }
 
+    private static JsonArray chain(List<FirewallRule> firewall) {
+        JsonArray rules = new JsonArray();
+        firewall.forEach(
+                rule -> rules.add(new JsonObject().put("source", rule.source()).put("action", rule.action())));
+        return rules;
+    }
+
     private static OffsetDateTime at(Instant instant) {
         return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
     }
@@ -187,6 +239,14 @@ public class InstanceRepository {
                 row.getInteger("fwd_port"),
                 hostkeys instanceof JsonArray array
                         ? array.stream().map(String::valueOf).toList()
-                        : List.of());
+                        : List.of(),
+                row.getString("host_device"),
+                row.getString("tunnel_url"),
+                row.getValue("firewall") instanceof JsonArray rules
+                        ? rules.stream()
+                                .map(rule -> (JsonObject) rule)
+                                .map(rule -> new FirewallRule(rule.getString("source"), rule.getString("action")))
+                                .toList()
+                        : null);
     }
 }

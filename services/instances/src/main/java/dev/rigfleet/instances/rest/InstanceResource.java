@@ -1,6 +1,5 @@
 package dev.rigfleet.instances.rest;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rigfleet.common.auth.Caller;
 import dev.rigfleet.common.error.ApiException;
@@ -22,7 +21,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.UriInfo;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,8 +65,8 @@ public class InstanceResource {
     @Path("/new/{target}")
     @AcceptsAnyContentType
     public Uni<Map<String, Object>> create(@PathParam("target") String target, String body) {
-        NewInstance ask = NewInstance.of(parse(body));
-        UUID deployment = canonicalUuid(target);
+        NewInstance ask = NewInstance.of(Requests.optionalJson(json, body));
+        UUID deployment = Requests.canonicalUuid(target);
         if (deployment == null && !TYPE_NAME.matcher(target).matches()) {
             throw ApiException.referenceError(404, "no matching wdeployment found");
         }
@@ -112,13 +110,13 @@ public class InstanceResource {
     @GET
     @Path("/instance/{id}")
     public Uni<Map<String, Object>> get(@PathParam("id") String id) {
-        return instances.visible(requester(), instanceId(id)).map(InstanceResource::view);
+        return instances.visible(requester(), Requests.instanceId(id)).map(InstanceResource::view);
     }
 
     @GET
     @Path("/instance/{id}/sshkey")
     public Uni<Map<String, Object>> sshkey(@PathParam("id") String id) {
-        return instances.privateKey(requester(), instanceId(id)).map(key -> Map.of("key", key));
+        return instances.privateKey(requester(), Requests.instanceId(id)).map(key -> Map.of("key", key));
     }
 
     /** Keeps an instance made with {@code keepalive: true} alive; bodiless, as the JS client sends it. */
@@ -126,7 +124,7 @@ public class InstanceResource {
     @Path("/instance/{id}/ka")
     @AcceptsAnyContentType
     public Uni<Map<String, Object>> keepAlive(@PathParam("id") String id) {
-        UUID instance = instanceId(id);
+        UUID instance = Requests.instanceId(id);
         return instances.keepAlive(requester(), instance).replaceWith(Map.of("id", instance.toString()));
     }
 
@@ -134,7 +132,7 @@ public class InstanceResource {
     @Path("/terminate/{id}")
     @AcceptsAnyContentType
     public Uni<Map<String, Object>> terminate(@PathParam("id") String id) {
-        UUID instance = canonicalUuid(id);
+        UUID instance = Requests.canonicalUuid(id);
         if (instance == null) {
             throw ApiException.resultMessage(404, "not_found", "instance not found");
         }
@@ -169,35 +167,7 @@ public class InstanceResource {
         return view;
     }
 
-    private JsonNode parse(String body) {
-        if (body == null || body.isBlank()) {
-            return null;
-        }
-        try {
-            return json.readTree(body);
-        } catch (IOException e) {
-            throw NewInstance.refused("the request body is not valid JSON");
-        }
-    }
-
     private Requester requester() {
         return Requester.of(identity);
-    }
-
-    private static UUID instanceId(String raw) {
-        UUID id = canonicalUuid(raw);
-        if (id == null) {
-            throw ApiException.notFound("instance not found");
-        }
-        return id;
-    }
-
-    private static UUID canonicalUuid(String raw) {
-        try {
-            UUID id = UUID.fromString(raw);
-            return id.toString().equals(raw) ? id : null;
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 }

@@ -22,7 +22,9 @@ import java.util.function.Function;
 /**
  * The instances' upkeep on every replica: renews the leases of live instances' deployments (an instance whose
  * holding ended, by a lockout or a lapsed lease, ends too), fails instances still INIT after the time-out, ends
- * those past their {@code expire_d} or whose keep-alive stopped; and makes instances of promoted reservations.
+ * those past their {@code expire_d} or whose keep-alive stopped, forces TERMINATED those whose device never confirmed
+ * the end; makes instances of promoted reservations; and, when a device's agent connects again, ends the instances
+ * it no longer runs.
  */
 @Singleton
 public class InstanceSweeper {
@@ -52,6 +54,18 @@ public class InstanceSweeper {
                                 e -> Log.warnf(
                                         "Could not make the instance of promoted reservation %s (%s)",
                                         promoted.getReservationId(), e.getMessage())));
+        bus.onEvent(Topics.DEVICE_CONNECTION, connection -> {
+            if (connection.getOnline()) {
+                lifecycle
+                        .agentReconnected(connection.getUuid())
+                        .subscribe()
+                        .with(
+                                ignored -> {},
+                                e -> Log.warnf(
+                                        "Could not check the instances of device %s after it reconnected (%s)",
+                                        connection.getUuid(), e.getMessage()));
+            }
+        });
     }
 
     @Scheduled(
@@ -74,6 +88,8 @@ public class InstanceSweeper {
                 .chain(() -> each(
                         instances.unrenewed(now.minus(config.keepaliveTimeout())),
                         id -> lifecycle.end(id, List.of(Status.INIT, Status.READY), "keep-alive not renewed")))
+                .chain(() -> each(
+                        instances.terminatingSince(now.minus(config.terminateTimeout())), lifecycle::forceTerminated))
                 .onFailure()
                 .invoke(e ->
                         Log.warnf("Instance upkeep failed this time (%s); the next run tries again", e.getMessage()))
@@ -87,10 +103,7 @@ public class InstanceSweeper {
                 .chain(held -> held
                         ? Uni.createFrom().voidItem()
                         : lifecycle
-                                .end(
-                                        id,
-                                        List.of(Status.INIT, Status.READY, Status.TERMINATING),
-                                        "its deployment was taken back")
+                                .end(id, List.of(Status.INIT, Status.READY), "its deployment was taken back")
                                 .replaceWithVoid());
     }
 

@@ -2,6 +2,7 @@ package dev.rigfleet.instances.service;
 
 import dev.rigfleet.common.crypto.Sealer;
 import dev.rigfleet.common.error.ApiException;
+import dev.rigfleet.instances.client.Agents;
 import dev.rigfleet.instances.client.Workspaces;
 import dev.rigfleet.instances.config.InstancesConfig;
 import dev.rigfleet.instances.model.Instance;
@@ -9,6 +10,7 @@ import dev.rigfleet.instances.model.Instance.Status;
 import dev.rigfleet.instances.model.Requester;
 import dev.rigfleet.instances.repository.InstanceRepository;
 import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,9 +25,10 @@ import java.util.UUID;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 
 /**
- * The instance lifecycle on the platform's side: made from an allocation (or a promoted reservation), with the key
- * pair made for a user who brought none, and ended by its user, its deployment's owner, or a time-out; its deployment
- * is released when it ends. (The device's side, which makes an instance READY, comes with the agent's runtimes.)
+ * The instance lifecycle: made from an allocation (or a promoted reservation), with the key pair made for a user who
+ * brought none, made real on the device ({@link InstanceDevices}: INIT to READY or INIT_FAIL), and ended by its user,
+ * its deployment's owner, a time-out or its agent's restart: TERMINATING while the device cleans up, then TERMINATED;
+ * its deployment is released when it ends. docs/architecture.md ("Instances") has the state machine.
  */
 @ApplicationScoped
 public class Instances {
@@ -38,14 +41,21 @@ public class Instances {
     private final SshKeys keys;
     private final Sealer sealer;
     private final InstancesConfig config;
+    private final InstanceDevices devices;
 
     public Instances(
-            Pool pool, InstanceRepository instances, Workspaces workspaces, SshKeys keys, InstancesConfig config) {
+            Pool pool,
+            InstanceRepository instances,
+            Workspaces workspaces,
+            SshKeys keys,
+            InstancesConfig config,
+            InstanceDevices devices) {
         this.pool = pool;
         this.instances = instances;
         this.workspaces = workspaces;
         this.keys = keys;
         this.config = config;
+        this.devices = devices;
         this.sealer = new Sealer(config.secretsKey(), "rigfleet.instances.secrets-key");
     }
 
@@ -91,6 +101,7 @@ public class Instances {
                                         }
                                         return instances.insert(tx, instance);
                                     }))
+                            .invoke(stored -> prepare(instance))
                             .map(stored -> {
                                 Map<String, Object> answer = new LinkedHashMap<>();
                                 answer.put("success", true);
@@ -142,7 +153,10 @@ public class Instances {
                 options.eurl(),
                 null,
                 null,
-                List.of());
+                List.of(),
+                null,
+                null,
+                null);
     }
 
     /** The instance, if the requester may see it (its user, an admin); 404 otherwise. */
@@ -215,18 +229,101 @@ public class Instances {
     }
 
     /**
-     * Ends the instance from one of {@code from} (TERMINATED, or INIT_FAIL from INIT) and frees its deployment. Null
-     * when it had left those states already.
+     * Ends the instance from one of {@code from}: INIT_FAIL from INIT alone, else TERMINATING while the device cleans
+     * up, then TERMINATED. Its deployment is released once it ended. Null when it had left those states already.
      */
     public Uni<Instance> end(UUID id, List<Status> from, String reason) {
-        Status to = from.equals(List.of(Status.INIT)) ? Status.INIT_FAIL : Status.TERMINATED;
-        return instances.transition(id, from, to, reason).call(ended -> {
-            if (ended == null) {
-                return Uni.createFrom().voidItem();
+        Status to = from.equals(List.of(Status.INIT)) ? Status.INIT_FAIL : Status.TERMINATING;
+        return instances.transition(id, from, to, reason).invoke(ended -> {
+            if (ended != null) {
+                Log.infof("Instance %s on deployment %s is %s: %s", id, ended.deploymentId(), to, reason);
+                finish(ended).subscribe().with(done -> {}, e -> Log.warnf("Instance %s: %s", id, e.getMessage()));
             }
-            Log.infof("Instance %s on deployment %s ended %s: %s", id, ended.deploymentId(), to, reason);
-            return workspaces.release(id);
         });
+    }
+
+    /**
+     * The device's clean-up, then TERMINATED and the deployment released. A device that cannot be told leaves the
+     * instance TERMINATING, which the sweeper forces TERMINATED after the bound.
+     */
+    private Uni<Void> finish(Instance ended) {
+        Uni<Void> cleanUp = devices.cleanUp(ended);
+        if (ended.status() == Status.INIT_FAIL) {
+            // Nothing usable was made: free the deployment whether or not the device answers.
+            cleanUp = cleanUp.onFailure().recoverWithNull();
+        }
+        return cleanUp.chain(() -> ended.status() == Status.TERMINATING
+                        ? instances.transition(
+                                ended.id(), List.of(Status.TERMINATING), Status.TERMINATED, ended.statusReason())
+                        : Uni.createFrom().item(ended))
+                .chain(done -> done == null ? Uni.createFrom().voidItem() : release(done));
+    }
+
+    /** Forces a TERMINATING instance whose device never confirmed TERMINATED and frees its deployment. */
+    public Uni<Void> forceTerminated(UUID id) {
+        return instances
+                .find(id)
+                .chain(found -> found == null || found.status() != Status.TERMINATING
+                        ? Uni.createFrom().nullItem()
+                        : instances.transition(
+                                id,
+                                List.of(Status.TERMINATING),
+                                Status.TERMINATED,
+                                found.statusReason() + "; the device did not confirm the end within "
+                                        + config.terminateTimeout().toSeconds() + " s"))
+                .chain(done -> {
+                    if (done == null) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    Log.warnf(
+                            "Instance %s forced TERMINATED: device %s never confirmed its end; its owner should check"
+                                    + " the device",
+                            id, done.hostDevice());
+                    return release(done);
+                });
+    }
+
+    private Uni<Void> release(Instance ended) {
+        Log.infof(
+                "Instance %s %s (%s); deployment %s released",
+                ended.id(), ended.status(), ended.statusReason(), ended.deploymentId());
+        return workspaces.release(ended.id());
+    }
+
+    /** Has the device make the new instance; a failure ends it INIT_FAIL with the reason. */
+    private void prepare(Instance instance) {
+        devices.prepare(instance)
+                .onFailure()
+                .recoverWithUni(
+                        e -> end(instance.id(), List.of(Status.INIT), reason(e)).replaceWithNull())
+                .subscribe()
+                .with(ready -> {}, e -> Log.warnf("Instance %s: %s", instance.id(), e.getMessage()));
+    }
+
+    private static String reason(Throwable e) {
+        return e instanceof Agents.AgentFailure ? e.getMessage() : "the instance could not be made: " + e.getMessage();
+    }
+
+    /**
+     * The device's agent connected again: its READY instances that it no longer runs (it restarted, and its
+     * runtime does not keep instances across restarts) end with reason {@code agent restarted}.
+     */
+    public Uni<Void> agentReconnected(String device) {
+        return instances
+                .readyOn(device)
+                .chain(ready -> ready.isEmpty()
+                        ? Uni.createFrom().voidItem()
+                        : devices.running(device)
+                                .chain(running -> Multi.createFrom()
+                                        .iterable(ready)
+                                        .filter(instance ->
+                                                !running.contains(instance.id().toString()))
+                                        .onItem()
+                                        .transformToUniAndConcatenate(
+                                                gone -> end(gone.id(), List.of(Status.READY), "agent restarted"))
+                                        .collect()
+                                        .last()
+                                        .replaceWithVoid()));
     }
 
     /**
@@ -237,8 +334,12 @@ public class Instances {
             UUID id, UUID userId, String username, UUID deploymentId, String type, NewInstance options) {
         Uni<SshKeys.Pair> pair = keyPair(id, options.sshkey());
         return pair.chain(keyPair -> workspaces.deployment(deploymentId).chain(facts -> {
-                    return instances.insert(
-                            pool, initial(id, userId, username, deploymentId, facts, type, options, keyPair));
+                    Instance instance = initial(id, userId, username, deploymentId, facts, type, options, keyPair);
+                    return instances.insert(pool, instance).invoke(made -> {
+                        if (made) {
+                            prepare(instance);
+                        }
+                    });
                 }))
                 .invoke(made -> Log.infof(
                         made ? "Made instance %s of a promoted reservation" : "Instance %s exists already", id))

@@ -14,9 +14,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rigfleet.common.bus.Bus;
 import dev.rigfleet.common.bus.Topics;
+import dev.rigfleet.common.redis.Presence;
 import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
 import dev.rigfleet.common.testing.TestTokens;
+import dev.rigfleet.instances.AgentDouble;
+import dev.rigfleet.instances.CoordinatorStub;
 import dev.rigfleet.instances.WorkspacesStub;
 import dev.rigfleet.proto.bus.ReservationOptions;
 import dev.rigfleet.proto.bus.ReservationPromoted;
@@ -24,8 +27,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.vertx.core.json.JsonObject;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(RigfleetTestResource.class)
 @WithTestResource(PostgresTestResource.class)
 @WithTestResource(WorkspacesStub.class)
+@WithTestResource(CoordinatorStub.class)
 class InstanceResourceTest {
 
     record User(UUID id, String name, String token) {
@@ -54,15 +56,18 @@ class InstanceResourceTest {
     Bus bus;
 
     @Inject
-    Pool pool;
+    Presence presence;
 
     @BeforeEach
-    void allocateFreely() {
+    void allocateFreelyOnAConnectedDevice() {
         WorkspacesStub.answerAllocations(ask -> WorkspacesStub.allocated(UUID.randomUUID()));
+        AgentDouble.reset();
+        AgentDouble.connect(bus, presence);
     }
 
     @Test
     void jsonWithoutAContentTypeMakesAnInstanceWithAKeyMadeForTheUser() {
+        AgentDouble.startsInstances(AgentDouble.Mode.SILENT);
         User ada = User.someone();
         var made = given().auth()
                 .oauth2(ada.token())
@@ -286,14 +291,24 @@ class InstanceResourceTest {
     @Test
     void terminationAsTheReferenceRefusesItAndByTheOwner() {
         User ada = User.someone();
-        String id = made(ada);
+        AgentDouble.startsInstances(AgentDouble.Mode.SILENT);
+        String initializing = made(ada);
         given().auth()
                 .oauth2(ada.token())
-                .post("/terminate/" + id)
+                .post("/terminate/" + initializing)
                 .then()
                 .statusCode(400)
                 .body("result_message", equalTo("cannot terminate instance that is init"));
-        ready(id);
+        awaitStatus(ada, initializing, "INIT_FAIL");
+        given().auth()
+                .oauth2(ada.token())
+                .post("/terminate/" + initializing)
+                .then()
+                .statusCode(400)
+                .body("result_message", equalTo("cannot terminate instance that is init_fail"));
+        AgentDouble.startsInstances(AgentDouble.Mode.STARTS);
+        String id = made(ada);
+        ready(ada, id);
         given().auth()
                 .oauth2(User.someone().token())
                 .post("/terminate/" + id)
@@ -305,8 +320,10 @@ class InstanceResourceTest {
                 .post("/terminate/" + id)
                 .then()
                 .statusCode(200)
-                .body("status", equalTo("TERMINATED"));
+                .body("status", equalTo("TERMINATING"));
+        awaitStatus(ada, id, "TERMINATED");
         assertTrue(WorkspacesStub.RELEASED.contains(id), "the deployment was released");
+        assertTrue(!AgentDouble.RUNNING.containsKey(id), "the agent stopped the instance");
         given().auth()
                 .oauth2(ada.token())
                 .post("/terminate/" + id)
@@ -331,9 +348,11 @@ class InstanceResourceTest {
         UUID deployment = UUID.randomUUID();
         WorkspacesStub.OWNERS.put(deployment.toString(), owner.id().toString());
         WorkspacesStub.answerAllocations(ask -> WorkspacesStub.allocated(deployment));
-        String theirs = made(User.someone());
-        ready(theirs);
+        User holder = User.someone();
+        String theirs = made(holder);
+        ready(holder, theirs);
         given().auth().oauth2(owner.token()).post("/terminate/" + theirs).then().statusCode(200);
+        awaitStatus(holder, theirs, "TERMINATED");
         given().auth().oauth2(owner.token()).get("/instance/" + theirs).then().statusCode(404);
         given().auth()
                 .oauth2(TestTokens.named(UUID.randomUUID().toString(), "root", "user", "admin"))
@@ -347,9 +366,10 @@ class InstanceResourceTest {
         User ada = User.someone();
         String first = made(ada);
         String second = made(ada);
-        ready(first);
-        ready(second);
+        ready(ada, first);
+        ready(ada, second);
         given().auth().oauth2(ada.token()).post("/terminate/" + first).then().statusCode(200);
+        awaitStatus(ada, first, "TERMINATED");
         given().auth()
                 .oauth2(ada.token())
                 .get("/instances")
@@ -383,6 +403,7 @@ class InstanceResourceTest {
 
     @Test
     void anInstanceNotReadyInTimeFailsAndItsDeploymentIsFreed() {
+        AgentDouble.startsInstances(AgentDouble.Mode.SILENT);
         User ada = User.someone();
         String id = made(ada);
         await().atMost(Duration.ofSeconds(15))
@@ -412,7 +433,7 @@ class InstanceResourceTest {
                 .statusCode(200)
                 .extract()
                 .path("id");
-        ready(id);
+        ready(ada, id);
         given().auth()
                 .oauth2(ada.token())
                 .post("/instance/" + id + "/ka")
@@ -443,7 +464,7 @@ class InstanceResourceTest {
     void anInstanceWhoseHoldingEndedEndsToo() {
         User ada = User.someone();
         String id = made(ada);
-        ready(id);
+        ready(ada, id);
         WorkspacesStub.ENDED.add(id);
         await().atMost(Duration.ofSeconds(10))
                 .untilAsserted(() -> given().auth()
@@ -497,11 +518,17 @@ class InstanceResourceTest {
                 .path("id");
     }
 
-    /** Puts the instance where the agent's READY report will (the device's side comes with the agent's runtimes). */
-    private void ready(String id) {
-        pool.preparedQuery("UPDATE instances SET status = 'READY' WHERE id = $1")
-                .execute(Tuple.of(UUID.fromString(id)))
-                .await()
-                .indefinitely();
+    /** Waits for the agent double to have made the instance READY. */
+    static void ready(User user, String id) {
+        awaitStatus(user, id, "READY");
+    }
+
+    static void awaitStatus(User user, String id, String status) {
+        await().atMost(Duration.ofSeconds(15))
+                .untilAsserted(() -> given().auth()
+                        .oauth2(user.token())
+                        .get("/instance/" + id)
+                        .then()
+                        .body("status", equalTo(status)));
     }
 }

@@ -2,6 +2,7 @@ package dev.rigfleet.workspaces.rest;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.rigfleet.common.auth.InternalApi;
+import dev.rigfleet.common.error.ApiException;
 import dev.rigfleet.workspaces.model.ReservationOptions;
 import dev.rigfleet.workspaces.service.Allocator;
 import io.smallrye.mutiny.Uni;
@@ -9,6 +10,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -60,6 +62,27 @@ public class InternalAllocationResource {
     @Path("/allocations")
     public Uni<Map<String, Object>> allocate(@Valid @NotNull AllocationRequest request) {
         return allocator.allocate(request.request()).map(InternalAllocationResource::view);
+    }
+
+    /** The holding and where it runs: {@code host} is the device the instance is made on. */
+    @GET
+    @Path("/holdings/{id}")
+    public Uni<Map<String, Object>> holding(@PathParam("id") UUID id) {
+        return allocator.held(id).map(held -> {
+            if (held == null) {
+                throw ApiException.notFound("no holding " + id);
+            }
+            Map<String, Object> view = new LinkedHashMap<>();
+            view.put("id", id.toString());
+            view.put("deployment", held.holding().deploymentId().toString());
+            view.put("host", held.hostDevice());
+            view.put("user", held.holding().userId().toString());
+            view.put("lease_expires", held.holding().leaseExpiresAt().toString());
+            if (held.holding().endedAt() != null) {
+                view.put("ended", held.holding().endedAt().toString());
+            }
+            return view;
+        });
     }
 
     @POST

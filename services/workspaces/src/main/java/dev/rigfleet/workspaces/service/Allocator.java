@@ -209,6 +209,18 @@ public class Allocator {
     }
 
     /** Keeps the holding's deployment for another lease; 404 once the holding has ended. */
+    /** A holding and the host device of its deployment, for its holder; null when there is no such holding. */
+    public record HeldDeployment(Holding holding, String hostDevice) {}
+
+    public Uni<HeldDeployment> held(UUID holdingId) {
+        return holdings.find(holdingId)
+                .chain(holding -> holding == null
+                        ? Uni.createFrom().nullItem()
+                        : deployments
+                                .find(holding.deploymentId())
+                                .map(deployment -> new HeldDeployment(holding, deployment.hostDevice())));
+    }
+
     public Uni<Instant> renew(UUID holdingId) {
         return holdings.renew(holdingId, Instant.now().plus(config.lease())).map(expires -> {
             if (expires == null) {

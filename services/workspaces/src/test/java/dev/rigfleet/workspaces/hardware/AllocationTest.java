@@ -371,7 +371,23 @@ class AllocationTest {
                 .extract()
                 .path("lease_expires");
         assertNotNull(renewed);
+        given().header("Authorization", dev.rigfleet.common.testing.TestTokens.service("instances"))
+                .get("/internal/holdings/" + holding)
+                .then()
+                .statusCode(200)
+                .body("deployment", equalTo(setup.id()))
+                .body("host", equalTo(setup.host()))
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("ended")));
         Hardware.release(holding).statusCode(200);
+        given().header("Authorization", dev.rigfleet.common.testing.TestTokens.service("instances"))
+                .get("/internal/holdings/" + holding)
+                .then()
+                .statusCode(200)
+                .body("ended", notNullValue());
+        given().header("Authorization", dev.rigfleet.common.testing.TestTokens.service("instances"))
+                .get("/internal/holdings/" + UUID.randomUUID())
+                .then()
+                .statusCode(404);
         given().header("Authorization", dev.rigfleet.common.testing.TestTokens.service("instances"))
                 .post("/internal/holdings/" + holding + "/renew")
                 .then()
@@ -390,6 +406,7 @@ class AllocationTest {
                 "POST", "/internal/holdings/" + UUID.randomUUID() + "/renew", null, "coordinator");
         InternalRoutes.refuseAllButTheirCallers(
                 "POST", "/internal/holdings/" + UUID.randomUUID() + "/release", null, "workspaces");
+        InternalRoutes.refuseAllButTheirCallers("GET", "/internal/holdings/" + UUID.randomUUID(), null, "registry");
     }
 
     @Test

@@ -1,0 +1,103 @@
+package dev.rigfleet.instances.service;
+
+import dev.rigfleet.instances.client.Agents;
+import dev.rigfleet.instances.client.Tunnels;
+import dev.rigfleet.instances.client.Workspaces;
+import dev.rigfleet.instances.config.InstancesConfig;
+import dev.rigfleet.instances.model.FirewallRule;
+import dev.rigfleet.instances.model.Instance;
+import dev.rigfleet.instances.repository.InstanceRepository;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+
+/**
+ * The device's side of an instance: the agent makes it (an SSH server for the instance's keys) and the coordinator
+ * opens its {@code fwd} tunnel, whose firewall starts open to everyone; then it is READY. Ending it closes the tunnel
+ * and has the agent stop it.
+ */
+@ApplicationScoped
+public class InstanceDevices {
+
+    /** The chain an instance starts with: everyone may connect, until its user narrows it. */
+    static final List<FirewallRule> OPEN = List.of(new FirewallRule("0.0.0.0/0", "ACCEPT"));
+
+    private final Workspaces workspaces;
+    private final Agents agents;
+    private final Tunnels tunnels;
+    private final InstanceRepository instances;
+    private final InstancesConfig config;
+
+    public InstanceDevices(
+            Workspaces workspaces,
+            Agents agents,
+            Tunnels tunnels,
+            InstanceRepository instances,
+            InstancesConfig config) {
+        this.workspaces = workspaces;
+        this.agents = agents;
+        this.tunnels = tunnels;
+        this.instances = instances;
+        this.config = config;
+    }
+
+    /**
+     * Makes the INIT instance real and READY; null when it left INIT meanwhile (what was made is undone). A failure
+     * carries the reason for INIT_FAIL.
+     */
+    public Uni<Instance> prepare(Instance instance) {
+        return workspaces
+                .hostOf(instance.id())
+                .chain(host -> agents.start(host, instance.id().toString(), List.of(instance.publicKey()))
+                        .chain(running -> tunnels.open(host, running.port(), OPEN)
+                                .onFailure()
+                                .call(() -> agents.stop(host, instance.id().toString()))
+                                .chain(tunnel -> instances
+                                        .ready(
+                                                instance.id(),
+                                                host,
+                                                config.fwdAddress().orElse(tunnel.host()),
+                                                tunnel.port(),
+                                                running.hostkeys(),
+                                                tunnel.url(),
+                                                OPEN)
+                                        .call(ready -> {
+                                            if (ready != null) {
+                                                Log.infof(
+                                                        "Instance %s READY: fwd %s:%d reaches port %d of device %s",
+                                                        instance.id(),
+                                                        ready.fwdIpv4(),
+                                                        ready.fwdPort(),
+                                                        running.port(),
+                                                        host);
+                                                return Uni.createFrom().voidItem();
+                                            }
+                                            // It failed or ended while the device made it: undo what was made.
+                                            return tunnels.close(tunnel.url())
+                                                    .chain(() -> agents.stop(
+                                                            host, instance.id().toString()));
+                                        }))));
+    }
+
+    /** Closes the tunnel and has the agent end the instance; fails when the agent could not be told. */
+    public Uni<Void> cleanUp(Instance instance) {
+        Uni<Void> tunnel =
+                instance.tunnelUrl() == null ? Uni.createFrom().voidItem() : tunnels.close(instance.tunnelUrl());
+        return tunnel.chain(() -> instance.hostDevice() == null
+                ? workspaces
+                        .hostOf(instance.id())
+                        .chain(host -> agents.stop(host, instance.id().toString()))
+                : agents.stop(instance.hostDevice(), instance.id().toString()));
+    }
+
+    /** The ids of the instances the device's agent runs now. */
+    public Uni<List<String>> running(String device) {
+        return agents.list(device);
+    }
+
+    /** Sets the chain at the tunnel; false when the tunnel is gone. */
+    public Uni<Boolean> setFirewall(Instance instance, List<FirewallRule> rules) {
+        return tunnels.setFirewall(instance.tunnelUrl(), rules);
+    }
+}

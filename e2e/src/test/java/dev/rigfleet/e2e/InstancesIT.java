@@ -4,44 +4,54 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rigfleet.agent.link.AgentConnection;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
-import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Instances across the services, through the entry proxy: the instances service asks the workspaces service for a
- * deployment of a real enrolled device whose agent is connected, queues a second user, and when the first instance
- * fails (no device makes it READY yet) the deployment is freed and the waiting reservation becomes the second user's
- * instance, over the bus.
+ * Instances end to end, through the entry proxy, on a real agent process (the local-process runtime) connected to
+ * coordinator B while the instances service opens its tunnels on coordinator A, so that every SSH byte crosses the
+ * bus: the official clients' ways in (OpenSSH with the host key checked, paramiko and SFTP as rerobots/py), the
+ * firewall where the traffic enters, termination that promotes the next reservation, keep-alive, and the agent's
+ * restart.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class InstancesIT {
 
+    private static final Duration READY_WITHIN = Duration.ofSeconds(30);
+
     private final Stack stack = Stack.get();
-    private final Vertx vertx = Vertx.vertx();
-    private AgentConnection agent;
     private EntryProxy entry;
+    private ServiceProcess agent;
+    private Map<String, String> agentConfig;
     private String type;
     private String deployment;
 
     @BeforeAll
-    void oneDeploymentOfAConnectedDevice() {
+    void oneDeploymentOfARealAgent() throws Exception {
         entry = EntryProxy.start(
                 "instances",
                 stack.workspaces.url(),
@@ -57,10 +67,17 @@ class InstancesIT {
                 .post(entry.url() + "/workspaces")
                 .then()
                 .statusCode(200);
-        JsonPath enrolment =
-                Fleets.enrol(stack, Fleets.create(stack, owner, "inst-rigs", 1).provisioningKey());
-        String uuid = enrolment.getString("uuid");
-        agent = SilentAgents.connect(vertx, stack, uuid, enrolment.getString("credential"), 0);
+        Fleets fleet = Fleets.create(stack, owner, "inst-rigs", 1);
+        Path stateDir = Files.createTempDirectory("rigfleet-instance-agent");
+        agentConfig = new HashMap<>(Map.of(
+                "rigfleet.agent.servers", stack.coordinatorB.url(),
+                "rigfleet.agent.provisioning-url", stack.registryA.url(),
+                "rigfleet.agent.provisioning-key", fleet.provisioningKey(),
+                "rigfleet.agent.state-dir", stateDir.toString(),
+                "rigfleet.agent.iofog-port", "0",
+                "rigfleet.agent.iofog-key-file", stateDir.resolve("local-api").toString()));
+        agent = ServiceProcess.start("agent", "instance-agent", agentConfig);
+        String uuid = Fleets.awaitOnlyDeviceOnline(stack, owner, fleet.appId(), READY_WITHIN);
         deployment = given().auth()
                 .oauth2(owner)
                 .contentType(ContentType.JSON)
@@ -70,22 +87,19 @@ class InstancesIT {
                 .statusCode(200)
                 .extract()
                 .path("id");
-        await().atMost(Duration.ofSeconds(20))
-                .until(() -> given().get(entry.url() + "/deployment/" + deployment)
-                        .then()
-                        .extract()
-                        .<Boolean>path("online"));
+        awaitDeploymentOnline();
     }
 
     @AfterAll
     void stop() {
         agent.close();
         entry.close();
-        vertx.close();
     }
 
     @Test
-    void anInstanceThenAQueueThenThePromotedReservationsInstance() throws Exception {
+    @Order(1)
+    void aUserLogsInWithOpenSshAndParamikoTheFirewallDecidesAndTerminationPromotesTheNextReservation()
+            throws Exception {
         String alice = Accounts.newUserToken(stack);
         String bob = Accounts.newUserToken(stack);
 
@@ -99,30 +113,53 @@ class InstancesIT {
                         HttpResponse.BodyHandlers.ofString());
         assertEquals(200, made.statusCode(), made.body());
         JsonPath answer = JsonPath.from(made.body());
-        assertEquals(true, answer.getBoolean("success"));
         assertTrue(answer.getString("sshkey").startsWith("-----BEGIN OPENSSH PRIVATE KEY-----"));
         String first = answer.getString("id");
         given().auth()
                 .oauth2(alice)
-                .get(entry.url() + "/instance/" + first)
+                .get(entry.url() + "/instance/" + first + "/sshkey")
                 .then()
-                .statusCode(200)
-                .body("status", equalTo("INIT"))
-                .body("deployment", equalTo(deployment))
-                .body("type", equalTo(type));
+                .body("key", equalTo(answer.getString("sshkey")));
         given().auth()
                 .oauth2(bob)
                 .get(entry.url() + "/instance/" + first)
                 .then()
                 .statusCode(404);
 
-        // Nothing free: busy without a reservation (no body, as the Rust library sends), queued with one.
+        JsonPath ready = awaitReady(alice, first);
+        assertEquals(deployment, ready.getString("deployment"));
+        assertEquals("root", ready.getString("rootuser"));
+        assertTrue(ready.getList("hostkeys", String.class).get(0).startsWith("ecdsa-sha2-nistp256 "));
+        InstanceLogins logins = new InstanceLogins(ready, answer.getString("sshkey"));
+        assertEquals(new InstanceLogins.Result(0, "ok\n"), logins.ssh("echo ok"));
+        byte[] payload = new byte[512 * 1024];
+        new SecureRandom().nextBytes(payload);
+        assertEquals(new InstanceLogins.Result(0, "ok\n"), logins.paramiko("echo ok", payload));
+
+        // The firewall, where the traffic enters: an empty chain drops all, a DROP for us too; an ACCEPT before it
+        // lets us through.
         given().auth()
-                .oauth2(bob)
-                .post(entry.url() + "/new/" + type)
+                .oauth2(alice)
+                .get(entry.url() + "/firewall/" + first)
                 .then()
-                .statusCode(503)
-                .body("result_message", startsWith("All matching workspace deployments are busy"));
+                .body("rules", equalTo(List.of(Map.of("source", "0.0.0.0/0", "action", "ACCEPT"))));
+        firewall(alice, "DELETE", first, null);
+        assertNotEquals(0, logins.ssh("echo ok").status(), "an empty chain drops everything");
+        firewall(alice, "POST", first, Map.of("src", "127.0.0.1/32", "action", "REJECT"));
+        assertNotEquals(0, logins.ssh("echo ok").status(), "REJECT for 127.0.0.1");
+        firewall(alice, "DELETE", first, null);
+        // No body: the caller's own address, as the entry proxy forwarded it.
+        firewall(alice, "POST", first, null);
+        firewall(alice, "POST", first, Map.of("src", "127.0.0.1/32", "action", "DROP"));
+        given().auth()
+                .oauth2(alice)
+                .get(entry.url() + "/firewall/" + first)
+                .then()
+                .body("rules[0]", equalTo(Map.of("source", "127.0.0.1/32", "action", "ACCEPT")))
+                .body("rules[1].action", equalTo("DROP"));
+        assertEquals(new InstanceLogins.Result(0, "ok\n"), logins.ssh("echo ok"), "the ACCEPT before the DROP");
+
+        // Bob waits in the queue; alice's end frees the deployment and bob's reservation becomes his instance.
         String reservation = given().auth()
                 .oauth2(bob)
                 .contentType(ContentType.JSON)
@@ -133,32 +170,142 @@ class InstancesIT {
                 .body("success", equalTo(false))
                 .extract()
                 .path("id");
-        given().get(entry.url() + "/queuelen/" + deployment).then().body("len", equalTo(2));
+        given().auth()
+                .oauth2(alice)
+                .post(entry.url() + "/terminate/" + first)
+                .then()
+                .statusCode(200)
+                .body("result_message", org.hamcrest.Matchers.nullValue());
+        await().atMost(READY_WITHIN)
+                .untilAsserted(() -> given().auth()
+                        .oauth2(alice)
+                        .get(entry.url() + "/instance/" + first)
+                        .then()
+                        .body("status", equalTo("TERMINATED"))
+                        .body("status_reason", equalTo("terminated by its user")));
+        assertNotEquals(0, logins.ssh("echo ok").status(), "a terminated instance is not reachable");
         given().auth()
                 .oauth2(alice)
                 .post(entry.url() + "/terminate/" + first)
                 .then()
                 .statusCode(400)
-                .body("result_message", equalTo("cannot terminate instance that is init"));
+                .body("result_message", equalTo("instance already terminated"));
 
-        // The first instance fails its INIT time-out; its deployment is freed and given to bob's reservation.
-        await().atMost(Duration.ofSeconds(30))
-                .untilAsserted(() -> given().auth()
-                        .oauth2(bob)
-                        .get(entry.url() + "/instances")
-                        .then()
-                        .body("workspace_instances", contains(reservation)));
-        given().auth()
-                .oauth2(alice)
-                .get(entry.url() + "/instance/" + first)
-                .then()
-                .body("status", equalTo("INIT_FAIL"));
-        given().auth()
+        JsonPath bobs = awaitReady(bob, reservation);
+        String bobsKey = given().auth()
                 .oauth2(bob)
                 .get(entry.url() + "/instance/" + reservation + "/sshkey")
                 .then()
                 .statusCode(200)
-                .body("key", startsWith("-----BEGIN OPENSSH PRIVATE KEY-----"));
-        given().auth().oauth2(bob).get(entry.url() + "/reservations").then().body("reservations.size()", equalTo(0));
+                .extract()
+                .path("key");
+        assertEquals(new InstanceLogins.Result(0, "ok\n"), new InstanceLogins(bobs, bobsKey).ssh("echo ok"));
+        assertNotEquals(ready.getList("hostkeys"), bobs.getList("hostkeys"), "each instance has a host key of its own");
+        given().auth()
+                .oauth2(bob)
+                .post(entry.url() + "/terminate/" + reservation)
+                .then()
+                .statusCode(200);
+        awaitStatus(bob, reservation, "TERMINATED");
+        awaitDeploymentFree();
+    }
+
+    @Test
+    @Order(2)
+    void aKeepaliveInstanceThatNobodyRenewsIsTerminated() {
+        String carol = Accounts.newUserToken(stack);
+        String id = given().auth()
+                .oauth2(carol)
+                .contentType(ContentType.JSON)
+                .body(Map.of("keepalive", true))
+                .post(entry.url() + "/new/" + type)
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("id");
+        awaitReady(carol, id);
+        await().atMost(READY_WITHIN)
+                .untilAsserted(() -> given().auth()
+                        .oauth2(carol)
+                        .get(entry.url() + "/instance/" + id)
+                        .then()
+                        .body("status", equalTo("TERMINATED"))
+                        .body("status_reason", equalTo("keep-alive not renewed")));
+        awaitDeploymentFree();
+    }
+
+    @Test
+    @Order(3)
+    void anInstanceOfTheLocalRuntimeEndsWhenItsAgentRestartsAndTheDeploymentIsFreed() throws Exception {
+        String dave = Accounts.newUserToken(stack);
+        String id = given().auth()
+                .oauth2(dave)
+                .post(entry.url() + "/new/" + type)
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("id");
+        awaitReady(dave, id);
+
+        agent.kill();
+        agent = ServiceProcess.start("agent", "instance-agent-restarted", agentConfig);
+
+        await().atMost(Duration.ofSeconds(10).plus(READY_WITHIN))
+                .untilAsserted(() -> given().auth()
+                        .oauth2(dave)
+                        .get(entry.url() + "/instance/" + id)
+                        .then()
+                        .body("status", equalTo("TERMINATED"))
+                        .body("status_reason", equalTo("agent restarted")));
+        awaitDeploymentFree();
+        given().auth()
+                .oauth2(dave)
+                .get(entry.url() + "/instances?include_terminated")
+                .then()
+                .body("workspace_instances", contains(id));
+    }
+
+    private void firewall(String token, String method, String id, Map<String, String> body) {
+        var request = given().auth().oauth2(token);
+        if (body != null) {
+            request = request.contentType(ContentType.JSON).body(body);
+        }
+        request.request(method, entry.url() + "/firewall/" + id).then().statusCode(200);
+    }
+
+    /** Polls as the Rust CLI's {@code isready} does, once a second while INIT. */
+    private JsonPath awaitReady(String token, String id) {
+        awaitStatus(token, id, "READY");
+        return given().auth()
+                .oauth2(token)
+                .get(entry.url() + "/instance/" + id)
+                .then()
+                .extract()
+                .jsonPath();
+    }
+
+    private void awaitStatus(String token, String id, String status) {
+        await().atMost(READY_WITHIN)
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> given().auth()
+                        .oauth2(token)
+                        .get(entry.url() + "/instance/" + id)
+                        .then()
+                        .body("status", equalTo(status)));
+    }
+
+    private void awaitDeploymentOnline() {
+        await().atMost(READY_WITHIN)
+                .until(() -> given().get(entry.url() + "/deployment/" + deployment)
+                        .then()
+                        .extract()
+                        .<Boolean>path("online"));
+    }
+
+    private void awaitDeploymentFree() {
+        await().atMost(READY_WITHIN)
+                .untilAsserted(() -> given().get(entry.url() + "/queuelen/" + deployment)
+                        .then()
+                        .body("len", equalTo(0)));
     }
 }

@@ -31,7 +31,9 @@ final class Stack {
     /** How long the supervisor proxy waits for a device: short, so that a frozen device's test ends soon. */
     static final Duration PROXY_TIMEOUT = Duration.ofSeconds(5);
     /** How long an instance may stay INIT in the e2e stack. */
-    static final Duration INIT_TIMEOUT = Duration.ofSeconds(3);
+    static final Duration INIT_TIMEOUT = Duration.ofSeconds(20);
+
+    static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(4);
 
     private static final String POSTGRES = System.getProperty("rigfleet.test.postgres", "127.0.0.1:5432");
     private static final String PG_USER = System.getProperty("rigfleet.test.postgres.user", "rigfleet");
@@ -117,8 +119,8 @@ final class Stack {
         instancesConfig.put("quarkus.rest-client.revocations.url", workspaces.url());
         instancesConfig.put("quarkus.rest-client.workspaces.url", workspaces.url());
         instancesConfig.put("rigfleet.instances.secrets-key", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
-        // No device makes an instance READY yet: a short INIT time-out lets the tests see the deployment freed.
         instancesConfig.put("rigfleet.instances.init-timeout", INIT_TIMEOUT.toSeconds() + "s");
+        instancesConfig.put("rigfleet.instances.keepalive-timeout", KEEPALIVE_TIMEOUT.toSeconds() + "s");
         instancesConfig.put("rigfleet.instances.sweep-interval", "1s");
 
         coordinatorConfig = new HashMap<>(shared);
@@ -140,6 +142,7 @@ final class Stack {
     /** The instances service, started for the first test that asks for it. */
     synchronized ServiceProcess instances() {
         if (instances == null) {
+            instancesConfig.put("quarkus.rest-client.coordinator.url", coordinatorA.url());
             instances = ServiceProcess.start("instances", "instances", instancesConfig);
         }
         return instances;

@@ -32,6 +32,8 @@ public class WorkspacesStub implements QuarkusTestResourceLifecycleManager {
     public static final List<JsonObject> ALLOCATIONS = new CopyOnWriteArrayList<>();
     public static final List<String> RELEASED = new CopyOnWriteArrayList<>();
     public static final Set<String> ENDED = ConcurrentHashMap.newKeySet();
+    /** The instance-status callbacks owed, in order. */
+    public static final List<JsonObject> CALLBACKS = new CopyOnWriteArrayList<>();
     /** Deployment id → owner id. */
     public static final Map<String, String> OWNERS = new ConcurrentHashMap<>();
 
@@ -73,6 +75,9 @@ public class WorkspacesStub implements QuarkusTestResourceLifecycleManager {
                 JsonObject ask = new JsonObject(body);
                 ALLOCATIONS.add(ask);
                 answer(exchange, allocations.apply(ask));
+            } else if (path.equals("/internal/notifications")) {
+                CALLBACKS.add(new JsonObject(body));
+                answer(exchange, new Answer(200, "{\"owed\":true}"));
             } else if (path.matches("/internal/holdings/[^/]+")
                     && exchange.getRequestMethod().equals("GET")) {
                 String id = path.split("/")[3];

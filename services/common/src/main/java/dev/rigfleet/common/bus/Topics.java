@@ -4,6 +4,7 @@ import dev.rigfleet.proto.agent.CommandResponse;
 import dev.rigfleet.proto.bus.DeviceCommand;
 import dev.rigfleet.proto.bus.DeviceConnection;
 import dev.rigfleet.proto.bus.DeviceDeprovisioned;
+import dev.rigfleet.proto.bus.InstanceStatusChanged;
 import dev.rigfleet.proto.bus.ReservationPromoted;
 import dev.rigfleet.proto.bus.StreamRelay;
 import dev.rigfleet.proto.bus.TargetStateChanged;
@@ -20,6 +21,7 @@ public final class Topics {
     private static final String TOKENS = "tokens";
     private static final String DEVICES = "devices";
     private static final String RESERVATIONS = "reservations";
+    private static final String INSTANCES = "instances";
 
     /** workspaces, after a revocation is stored: these token hashes are revoked until they expire. */
     public static final Topic.Event<TokensRevoked> TOKEN_REVOKED =
@@ -41,6 +43,10 @@ public final class Topics {
     public static final Topic.Event<ReservationPromoted> RESERVATION_PROMOTED =
             new Topic.Event<>(RESERVATIONS, "reservation.promoted", ReservationPromoted.parser());
 
+    /** instances, after the transition is stored: an instance entered a status. */
+    public static final Topic.Event<InstanceStatusChanged> INSTANCE_STATUS =
+            new Topic.Event<>(INSTANCES, "instance.status", InstanceStatusChanged.parser());
+
     /** Any service to the coordinator replica that holds the device: a command for its agent, and the answer. */
     public static final Topic.Request<DeviceCommand, CommandResponse> DEVICE_COMMAND =
             new Topic.Request<>("device.command", DeviceCommand.parser(), CommandResponse.parser());
@@ -60,6 +66,7 @@ public final class Topics {
             DEVICE_DEPROVISIONED,
             DEVICE_CONNECTION,
             RESERVATION_PROMOTED,
+            INSTANCE_STATUS,
             DEVICE_COMMAND,
             STREAM_TO_DEVICE,
             STREAM_FROM_DEVICE);

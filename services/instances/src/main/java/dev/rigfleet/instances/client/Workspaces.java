@@ -3,6 +3,7 @@ package dev.rigfleet.instances.client;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.rigfleet.common.auth.ServiceTokens;
 import dev.rigfleet.common.error.ApiException;
+import dev.rigfleet.instances.model.Instance;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -63,6 +64,11 @@ public class Workspaces {
         Uni<Map<String, Object>> allocate(
                 @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, Map<String, Object> request);
 
+        @POST
+        @Path("/internal/notifications")
+        Uni<Map<String, Object>> oweCallback(
+                @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, Map<String, Object> notification);
+
         @GET
         @Path("/internal/holdings/{id}")
         Uni<Map<String, Object>> holding(
@@ -107,6 +113,22 @@ public class Workspaces {
                 .replaceWith(true)
                 .onFailure(e -> status(e) == 404)
                 .recoverWithItem(false);
+    }
+
+    /** Has the workspaces service call the instance's eurl with its status (docs/api.md, "Callbacks (eurl)"). */
+    public Uni<Void> oweCallback(Instance instance) {
+        return api.oweCallback(
+                        serviceTokens.authorization(),
+                        Map.of(
+                                "user", instance.userId().toString(),
+                                "eurl", instance.eurl(),
+                                "status",
+                                        Map.of(
+                                                "id", instance.id().toString(),
+                                                "wd", instance.deploymentId().toString(),
+                                                "val", instance.status().name(),
+                                                "user", instance.username())))
+                .replaceWithVoid();
     }
 
     /** The host device of the holding's deployment: where its instance is made. */

@@ -42,6 +42,7 @@ public class Instances {
     private final Sealer sealer;
     private final InstancesConfig config;
     private final InstanceDevices devices;
+    private final StatusAnnouncements announcements;
 
     public Instances(
             Pool pool,
@@ -49,13 +50,15 @@ public class Instances {
             Workspaces workspaces,
             SshKeys keys,
             InstancesConfig config,
-            InstanceDevices devices) {
+            InstanceDevices devices,
+            StatusAnnouncements announcements) {
         this.pool = pool;
         this.instances = instances;
         this.workspaces = workspaces;
         this.keys = keys;
         this.config = config;
         this.devices = devices;
+        this.announcements = announcements;
         this.sealer = new Sealer(config.secretsKey(), "rigfleet.instances.secrets-key");
     }
 
@@ -234,11 +237,16 @@ public class Instances {
      */
     public Uni<Instance> end(UUID id, List<Status> from, String reason) {
         Status to = from.equals(List.of(Status.INIT)) ? Status.INIT_FAIL : Status.TERMINATING;
-        return instances.transition(id, from, to, reason).invoke(ended -> {
-            if (ended != null) {
-                Log.infof("Instance %s on deployment %s is %s: %s", id, ended.deploymentId(), to, reason);
-                finish(ended).subscribe().with(done -> {}, e -> Log.warnf("Instance %s: %s", id, e.getMessage()));
+        return instances.transition(id, from, to, reason).call(ended -> {
+            if (ended == null) {
+                return Uni.createFrom().voidItem();
             }
+            Log.infof("Instance %s on deployment %s is %s: %s", id, ended.deploymentId(), to, reason);
+            return announcements
+                    .tell(ended)
+                    .invoke(() -> finish(ended)
+                            .subscribe()
+                            .with(done -> {}, e -> Log.warnf("Instance %s: %s", id, e.getMessage())));
         });
     }
 
@@ -283,16 +291,23 @@ public class Instances {
                 });
     }
 
+    /** Frees the deployment of an instance that has ended, after telling its end (TERMINATED) if it is news. */
     private Uni<Void> release(Instance ended) {
-        Log.infof(
-                "Instance %s %s (%s); deployment %s released",
-                ended.id(), ended.status(), ended.statusReason(), ended.deploymentId());
-        return workspaces.release(ended.id());
+        Uni<Void> told = ended.status() == Status.TERMINATED
+                ? announcements.tell(ended)
+                : Uni.createFrom().voidItem();
+        return told.chain(() -> workspaces.release(ended.id()))
+                .invoke(() -> Log.infof(
+                        "Instance %s %s (%s); deployment %s released",
+                        ended.id(), ended.status(), ended.statusReason(), ended.deploymentId()));
     }
 
-    /** Has the device make the new instance; a failure ends it INIT_FAIL with the reason. */
+    /** Tells the new instance (INIT), then has the device make it; a failure ends it INIT_FAIL with the reason. */
     private void prepare(Instance instance) {
-        devices.prepare(instance)
+        announcements
+                .tell(instance)
+                .chain(() -> devices.prepare(instance))
+                .call(ready -> ready == null ? Uni.createFrom().voidItem() : announcements.tell(ready))
                 .onFailure()
                 .recoverWithUni(
                         e -> end(instance.id(), List.of(Status.INIT), reason(e)).replaceWithNull())

@@ -17,6 +17,7 @@ import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
 import dev.rigfleet.instances.AgentDouble;
 import dev.rigfleet.instances.CoordinatorStub;
+import dev.rigfleet.instances.InstanceStatusRecorder;
 import dev.rigfleet.instances.WorkspacesStub;
 import dev.rigfleet.instances.rest.InstanceResourceTest.User;
 import dev.rigfleet.proto.agent.CommandRequest;
@@ -48,6 +49,9 @@ class InstanceDeviceSideTest {
 
     @Inject
     Presence presence;
+
+    @Inject
+    InstanceStatusRecorder statuses;
 
     @BeforeEach
     void aConnectedDevice() {
@@ -114,7 +118,7 @@ class InstanceDeviceSideTest {
         assertFalse(AgentDouble.RUNNING.containsKey(id));
         assertTrue(CoordinatorStub.CLOSED.contains(tunnel));
         assertEquals(1, commands("POST /rigfleet/v1/instances/stop", id).size());
-        assertTrue(WorkspacesStub.RELEASED.contains(id));
+        await().atMost(Duration.ofSeconds(10)).until(() -> WorkspacesStub.RELEASED.contains(id));
     }
 
     @Test
@@ -134,7 +138,7 @@ class InstanceDeviceSideTest {
                 .get("/instance/" + id)
                 .then()
                 .body("status_reason", endsWith("the device did not confirm the end within 3 s"));
-        assertTrue(WorkspacesStub.RELEASED.contains(id));
+        await().atMost(Duration.ofSeconds(10)).until(() -> WorkspacesStub.RELEASED.contains(id));
     }
 
     @Test
@@ -165,6 +169,44 @@ class InstanceDeviceSideTest {
         given().auth().oauth2(ada.token()).get("/instance/" + kept).then().body("status", equalTo("READY"));
         given().auth().oauth2(ada.token()).post("/terminate/" + kept).then().statusCode(200);
         awaitStatus(ada, kept, "TERMINATED");
+    }
+
+    @Test
+    void anInstanceWithAnEurlHasItsStatusesCalledBackInOrderAndTheBusToldEveryTransition() {
+        User ada = User.someone();
+        String id = given().auth()
+                .oauth2(ada.token())
+                .body("{\"eurl\": \"https://example.com/hooks/rigfleet\"}")
+                .post("/new/kobuki")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("id");
+        awaitStatus(ada, id, "READY");
+        given().auth().oauth2(ada.token()).post("/terminate/" + id).then().statusCode(200);
+        awaitStatus(ada, id, "TERMINATED");
+
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertEquals(List.of("INIT", "READY", "TERMINATED"), callbacksOf(id)));
+        JsonObject ready = WorkspacesStub.CALLBACKS.stream()
+                .filter(callback -> id.equals(callback.getJsonObject("status").getString("id")))
+                .toList()
+                .get(1);
+        assertEquals(ada.id().toString(), ready.getString("user"));
+        assertEquals("https://example.com/hooks/rigfleet", ready.getString("eurl"));
+        assertEquals(ada.name(), ready.getJsonObject("status").getString("user"));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(
+                        () -> assertEquals(List.of("INIT", "READY", "TERMINATING", "TERMINATED"), statuses.of(id)));
+        assertTrue(callbacksOf(id).size() == 3, "TERMINATING is told on the bus only");
+    }
+
+    private static List<String> callbacksOf(String id) {
+        return WorkspacesStub.CALLBACKS.stream()
+                .map(callback -> callback.getJsonObject("status"))
+                .filter(status -> id.equals(status.getString("id")))
+                .map(status -> status.getString("val"))
+                .toList();
     }
 
     static String made(User user) {

@@ -322,7 +322,7 @@ class InstanceResourceTest {
                 .statusCode(200)
                 .body("status", equalTo("TERMINATING"));
         awaitStatus(ada, id, "TERMINATED");
-        assertTrue(WorkspacesStub.RELEASED.contains(id), "the deployment was released");
+        await().atMost(Duration.ofSeconds(10)).until(() -> WorkspacesStub.RELEASED.contains(id));
         assertTrue(!AgentDouble.RUNNING.containsKey(id), "the agent stopped the instance");
         given().auth()
                 .oauth2(ada.token())
@@ -413,7 +413,8 @@ class InstanceResourceTest {
                         .then()
                         .body("status", equalTo("INIT_FAIL"))
                         .body("status_reason", startsWith("the device did not prepare the instance")));
-        assertTrue(WorkspacesStub.RELEASED.contains(id));
+        // Freed once the device was told to drop what it may have started.
+        await().atMost(Duration.ofSeconds(10)).until(() -> WorkspacesStub.RELEASED.contains(id));
         given().auth().oauth2(ada.token()).get("/instances").then().body("workspace_instances", not(contains(id)));
         given().auth()
                 .oauth2(ada.token())

@@ -23,6 +23,7 @@ import dev.rigfleet.workspaces.Accounts.Account;
 import dev.rigfleet.workspaces.hardware.Hardware.Setup;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -451,6 +452,68 @@ class AllocationTest {
                     .then()
                     .body("notifications", empty());
         }
+    }
+
+    @Test
+    void anInstanceStatusCallbackOwedByTheInstancesServiceIsDeliveredAndBadOnesAreRefused() throws Exception {
+        String instances = dev.rigfleet.common.testing.TestTokens.service("instances");
+        try (EurlReceiver receiver = new EurlReceiver(0)) {
+            Account ada = Accounts.someone();
+            UUID instance = UUID.randomUUID();
+            UUID deployment = UUID.randomUUID();
+            given().header("Authorization", instances)
+                    .contentType(ContentType.JSON)
+                    .body(Map.of(
+                            "user", ada.id().toString(),
+                            "eurl", receiver.url(),
+                            "status",
+                                    Map.of(
+                                            "id", instance.toString(),
+                                            "wd", deployment.toString(),
+                                            "val", "READY",
+                                            "user", ada.name())))
+                    .post("/internal/notifications")
+                    .then()
+                    .statusCode(200);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> receiver.received().size() == 1);
+            Map<String, Object> payload = io.restassured.path.json.JsonPath.from(
+                            receiver.received().get(0).body())
+                    .getMap("$");
+            assertEquals(
+                    Map.of(
+                            "id", instance.toString(),
+                            "wd", deployment.toString(),
+                            "kind", "instance status",
+                            "val", "READY",
+                            "user", ada.name()),
+                    payload);
+            assertEquals(
+                    ada.id().toString(), receiver.received().get(0).claims().getSubject());
+        }
+        for (Map<String, Object> bad : List.<Map<String, Object>>of(
+                Map.of("user", UUID.randomUUID().toString(), "eurl", "https://example.com/cb"),
+                Map.of(
+                        "user", UUID.randomUUID().toString(),
+                        "eurl", "https://example.com/cb",
+                        "status",
+                                Map.of(
+                                        "id",
+                                        UUID.randomUUID().toString(),
+                                        "wd",
+                                        UUID.randomUUID().toString(),
+                                        "val",
+                                        "SLEEPING",
+                                        "user",
+                                        "x")))) {
+            given().header("Authorization", instances)
+                    .contentType(ContentType.JSON)
+                    .body(bad)
+                    .post("/internal/notifications")
+                    .then()
+                    .statusCode(400);
+        }
+        InternalRoutes.refuseAllButTheirCallers("POST", "/internal/notifications", "{}", "registry");
     }
 
     @Test

@@ -17,7 +17,9 @@ port = int(port)
 
 fd, known_hosts = tempfile.mkstemp()
 with os.fdopen(fd, 'wt') as fp:
-    fp.write('[{}]:{} {}'.format(host, port, hostkey))
+    # rerobots/py writes [ipv4]:port (fwd ports are never 22); on port 22 paramiko looks the bare address up.
+    name = host if port == 22 else '[{}]:{}'.format(host, port)
+    fp.write('{} {}'.format(name, hostkey))
 
 client = paramiko.client.SSHClient()
 client.load_system_host_keys(known_hosts)

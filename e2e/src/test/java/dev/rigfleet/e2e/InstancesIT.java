@@ -35,7 +35,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * coordinator B while the instances service opens its tunnels on coordinator A, so that every SSH byte crosses the
  * bus: the official clients' ways in (OpenSSH with the host key checked, paramiko and SFTP as rerobots/py), the
  * firewall where the traffic enters, termination that promotes the next reservation, keep-alive, and the agent's
- * restart.
+ * restart with each runtime: the local one's instance ends, the container one's lives on with its host key and fwd.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -263,6 +263,89 @@ class InstancesIT {
                 .get(entry.url() + "/instances?include_terminated")
                 .then()
                 .body("workspace_instances", contains(id));
+    }
+
+    @Test
+    @Order(4)
+    void anInstanceOfTheContainerRuntimeKeepsItsHostKeyAndFwdAcrossItsAgentsRestart() throws Exception {
+        String image = lastLine(
+                run(Path.of("../scripts/instance-image.sh").toAbsolutePath().toString()));
+        Path engine = Files.createTempDirectory("rigfleet-e2e-engine");
+        Process podman = new ProcessBuilder(
+                        "podman", "system", "service", "--time=0", "unix://" + engine.resolve("engine.sock"))
+                .redirectErrorStream(true)
+                .redirectOutput(engine.resolve("service.log").toFile())
+                .start();
+        try {
+            await().atMost(READY_WITHIN).until(() -> Files.exists(engine.resolve("engine.sock")));
+            Map<String, String> containers = new HashMap<>(agentConfig);
+            containers.put("rigfleet.agent.instance-runtime", "container");
+            containers.put("rigfleet.agent.instance-image", "localhost/" + image);
+            containers.put(
+                    "rigfleet.agent.engine-socket",
+                    engine.resolve("engine.sock").toString());
+            agent.kill();
+            agent = ServiceProcess.start("agent", "instance-agent-containers", containers);
+            awaitDeploymentOnline();
+
+            String erin = Accounts.newUserToken(stack);
+            JsonPath made = given().auth()
+                    .oauth2(erin)
+                    .post(entry.url() + "/new/" + type)
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
+            String id = made.getString("id");
+            JsonPath ready = awaitReady(erin, id);
+            InstanceLogins logins = new InstanceLogins(ready, made.getString("sshkey"));
+            assertEquals(new InstanceLogins.Result(0, "root\n"), logins.ssh("id -un"));
+            assertEquals(new InstanceLogins.Result(0, "ok\n"), logins.paramiko("echo ok", new byte[64 * 1024]));
+
+            agent.kill();
+            agent = ServiceProcess.start("agent", "instance-agent-containers-restarted", containers);
+            awaitDeploymentOnline();
+
+            // The same instance, host key and fwd: the known_hosts of before still holds.
+            await().atMost(READY_WITHIN)
+                    .untilAsserted(() -> assertEquals(new InstanceLogins.Result(0, "ok\n"), logins.ssh("echo ok")));
+            JsonPath after = given().auth()
+                    .oauth2(erin)
+                    .get(entry.url() + "/instance/" + id)
+                    .then()
+                    .extract()
+                    .jsonPath();
+            assertEquals("READY", after.getString("status"));
+            assertEquals(ready.getList("hostkeys"), after.getList("hostkeys"));
+            assertEquals(ready.getInt("fwd.port"), after.getInt("fwd.port"));
+
+            given().auth()
+                    .oauth2(erin)
+                    .post(entry.url() + "/terminate/" + id)
+                    .then()
+                    .statusCode(200);
+            awaitStatus(erin, id, "TERMINATED");
+            awaitDeploymentFree();
+        } finally {
+            podman.destroy();
+            podman.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    private static String lastLine(String output) {
+        List<String> lines = output.lines().filter(line -> !line.isBlank()).toList();
+        return lines.get(lines.size() - 1).strip();
+    }
+
+    private static String run(String... command) throws Exception {
+        Process process = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!process.waitFor(300, java.util.concurrent.TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new AssertionError(String.join(" ", command) + " failed: " + output);
+        }
+        return output;
     }
 
     private void firewall(String token, String method, String id, Map<String, String> body) {

@@ -18,12 +18,12 @@ import java.nio.file.Path;
  * HTTP/1.1 request per connection, blocking. The JDK speaks unix sockets itself; Vert.x would need the native
  * transport for them, which the agent does not carry.
  */
-final class EngineClient {
+public final class EngineClient {
 
     /** An answer of the engine. */
-    record Answer(int status, JsonNode body) {
+    public record Answer(int status, JsonNode body) {
 
-        boolean ok() {
+        public boolean ok() {
             return status >= 200 && status < 300;
         }
     }
@@ -32,11 +32,11 @@ final class EngineClient {
 
     private final Path socket;
 
-    EngineClient(Path socket) {
+    public EngineClient(Path socket) {
         this.socket = socket;
     }
 
-    Answer call(String method, String path, Object body) {
+    public Answer call(String method, String path, Object body) {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(socket));
             byte[] payload = body == null ? new byte[0] : JSON.writeValueAsBytes(body);

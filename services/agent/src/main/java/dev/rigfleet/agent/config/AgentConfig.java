@@ -100,6 +100,18 @@ public interface AgentConfig {
     @WithDefault("/var/run/docker.sock")
     Path engineSocket();
 
+    /**
+     * How instances run (docs/agent-protocol.md, "Instances"): {@code local} (the default: an SSH server in the agent,
+     * sessions as the session user, no isolation beyond that user) or {@code container} (a container of
+     * {@code instance-image} with its own sshd and network namespace, through the engine's API; the agent must run as
+     * root).
+     */
+    @WithDefault("local")
+    String instanceRuntime();
+
+    /** The image of the container instance runtime (scripts/instance-image.sh builds one from Debian's packages). */
+    Optional<String> instanceImage();
+
     /** The network containers join (runtime {@code engine}): {@code host} reaches the agent's loopback APIs. */
     @WithDefault("host")
     String engineNetwork();

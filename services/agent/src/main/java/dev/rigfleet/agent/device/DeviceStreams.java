@@ -1,6 +1,7 @@
 package dev.rigfleet.agent.device;
 
 import dev.rigfleet.agent.config.AgentConfig;
+import dev.rigfleet.agent.instances.InstanceCommands;
 import dev.rigfleet.agent.link.DeviceEndpoint;
 import dev.rigfleet.proto.agent.StreamOpen;
 import io.quarkus.runtime.ShutdownEvent;
@@ -20,7 +21,12 @@ public class DeviceStreams {
     private final PtySessions terminals;
     private final NetClient tunnels;
 
-    public DeviceStreams(Vertx vertx, AgentConfig config) {
+    private final Vertx vertx;
+    private final InstanceCommands instances;
+
+    public DeviceStreams(Vertx vertx, AgentConfig config, InstanceCommands instances) {
+        this.vertx = vertx;
+        this.instances = instances;
         this.terminals = new PtySessions(vertx, config.sessionUser(), config.ptyIdleTimeout());
         this.tunnels = vertx.createNetClient();
     }
@@ -29,9 +35,20 @@ public class DeviceStreams {
         return switch (open.getTargetCase()) {
             case PTY -> terminals.attach(open.getPty(), output);
             case TCP -> {
+                String instance = open.getTcp().getInstance();
+                if (!instance.isEmpty()) {
+                    yield vertx.executeBlocking(() -> instances.find(instance), false)
+                            .compose(found -> found.isPresent()
+                                    ? TcpEndpoint.connect(
+                                            tunnels,
+                                            found.get().host(),
+                                            found.get().port(),
+                                            output)
+                                    : Future.failedFuture("this agent runs no instance " + instance));
+                }
                 int port = open.getTcp().getPort();
                 yield port >= 1 && port <= 65535
-                        ? TcpEndpoint.connect(tunnels, port, output)
+                        ? TcpEndpoint.connect(tunnels, "127.0.0.1", port, output)
                         : Future.failedFuture("no TCP port " + port);
             }
             case TARGET_NOT_SET -> Future.failedFuture("the stream names nothing to open");

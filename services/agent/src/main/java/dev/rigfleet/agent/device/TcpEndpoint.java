@@ -6,7 +6,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 
-/** A stream to a TCP port on the device's loopback interface: a tunnel's device end. */
+/** A stream to a TCP port on the device's loopback interface or an instance's SSH server: a tunnel's device end. */
 public final class TcpEndpoint implements DeviceEndpoint {
 
     private final NetSocket socket;
@@ -15,8 +15,8 @@ public final class TcpEndpoint implements DeviceEndpoint {
         this.socket = socket;
     }
 
-    public static Future<DeviceEndpoint> connect(NetClient client, int port, Output output) {
-        return client.connect(port, "127.0.0.1").map(socket -> {
+    public static Future<DeviceEndpoint> connect(NetClient client, String host, int port, Output output) {
+        return client.connect(port, host).map(socket -> {
             socket.handler(output::data);
             socket.closeHandler(closed -> output.closed("port " + port + " closed the connection"));
             return new TcpEndpoint(socket);

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The platform's instance commands, native commands of the link (docs/agent-protocol.md, "Instances"):
@@ -37,14 +38,37 @@ public class InstanceCommands {
 
     private final Vertx vertx;
     private final ObjectMapper json = new ObjectMapper();
-    private final LocalInstanceRuntime runtime;
+    private final InstanceRuntime runtime;
 
     public InstanceCommands(Vertx vertx, AgentConfig config) {
         this.vertx = vertx;
-        String agentUser = System.getProperty("user.name");
-        // An agent running as root never hands root's rights to an instance's user unless told to.
-        String sessionUser = config.sessionUser().orElse("root".equals(agentUser) ? "nobody" : agentUser);
-        this.runtime = new LocalInstanceRuntime(agentUser, sessionUser, home(sessionUser));
+        this.runtime = runtime(config);
+    }
+
+    private static InstanceRuntime runtime(AgentConfig config) {
+        switch (config.instanceRuntime()) {
+            case "container":
+                return new ContainerInstanceRuntime(
+                        config.engineSocket(),
+                        config.instanceImage()
+                                .orElseThrow(
+                                        () -> new IllegalStateException(
+                                                "rigfleet.agent.instance-runtime=container needs rigfleet.agent.instance-image")),
+                        config.stateDir());
+            case "local":
+                String agentUser = System.getProperty("user.name");
+                // An agent running as root never hands root's rights to an instance's user unless told to.
+                String sessionUser = config.sessionUser().orElse("root".equals(agentUser) ? "nobody" : agentUser);
+                return new LocalInstanceRuntime(agentUser, sessionUser, home(sessionUser));
+            default:
+                throw new IllegalStateException(
+                        "rigfleet.agent.instance-runtime is local or container, not " + config.instanceRuntime());
+        }
+    }
+
+    /** Where the instance's SSH server listens, if the agent runs it. */
+    public Optional<RunningInstance> find(String id) {
+        return runtime.find(id);
     }
 
     public Future<Answer> start(byte[] body) {
@@ -93,8 +117,8 @@ public class InstanceCommands {
                         runtime.list().stream().map(InstanceCommands::view).toList())));
     }
 
-    void stopAll(@Observes ShutdownEvent stopping) {
-        runtime.stopAll();
+    void stopping(@Observes ShutdownEvent stopping) {
+        runtime.agentStopping();
     }
 
     private static Map<String, Object> view(RunningInstance running) {

@@ -1,19 +1,23 @@
 package dev.rigfleet.agent.instances;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
- * Where the device makes instances: an SSH server for one user at a time, reached by the platform through a TCP
- * port on the device's loopback interface (a stream of the link, never a port opened to the network). Calls block;
- * callers run them off the event loop.
+ * Where the device makes instances: an SSH server for one user at a time, reached by the platform through a stream
+ * of the link to the instance (never a port opened to the network). Calls block; callers run them off the event
+ * loop.
  */
 public interface InstanceRuntime {
 
     /** What the platform asks for: the instance's id and the public keys that may log in as {@code root}. */
     record InstanceSpec(String id, List<String> authorizedKeys) {}
 
-    /** A running instance: the loopback port its SSH server listens on and that server's public host keys. */
-    record RunningInstance(String id, int port, List<String> hostKeys) {}
+    /**
+     * A running instance: the address and port its SSH server listens on (the device's loopback, or the instance's own
+     * network namespace) and that server's public host keys, the one paramiko prefers first.
+     */
+    record RunningInstance(String id, String host, int port, List<String> hostKeys) {}
 
     /** Makes the instance, or answers the running one of the same id (a command sent again). */
     RunningInstance start(InstanceSpec spec);
@@ -22,4 +26,10 @@ public interface InstanceRuntime {
     boolean stop(String id);
 
     List<RunningInstance> list();
+
+    /** The running instance of that id, if there is one. */
+    Optional<RunningInstance> find(String id);
+
+    /** Ends every instance that does not outlive the agent (the agent is stopping). */
+    void agentStopping();
 }

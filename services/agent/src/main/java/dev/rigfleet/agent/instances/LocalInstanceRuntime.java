@@ -9,6 +9,7 @@ import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
@@ -88,8 +89,8 @@ public final class LocalInstanceRuntime implements InstanceRuntime {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the instance's SSH server: " + e.getMessage(), e);
         }
-        RunningInstance running =
-                new RunningInstance(spec.id(), server.getPort(), List.of(PublicKeyEntry.toString(hostKey.getPublic())));
+        RunningInstance running = new RunningInstance(
+                spec.id(), "127.0.0.1", server.getPort(), List.of(PublicKeyEntry.toString(hostKey.getPublic())));
         instances.put(spec.id(), new Served(running, server));
         Log.infof(
                 "Instance %s: SSH on 127.0.0.1:%d for %d key(s), sessions as %s",
@@ -114,12 +115,18 @@ public final class LocalInstanceRuntime implements InstanceRuntime {
     }
 
     @Override
+    public Optional<RunningInstance> find(String id) {
+        return Optional.ofNullable(instances.get(id)).map(Served::running);
+    }
+
+    @Override
     public List<RunningInstance> list() {
         return instances.values().stream().map(Served::running).toList();
     }
 
-    /** Ends every instance (the agent is stopping). */
-    public void stopAll() {
+    /** Its instances live in the agent's process: they all end with it. */
+    @Override
+    public void agentStopping() {
         new ArrayList<>(instances.keySet()).forEach(this::stop);
     }
 
@@ -154,7 +161,7 @@ public final class LocalInstanceRuntime implements InstanceRuntime {
         }
     }
 
-    private static PublicKey publicKey(String line) {
+    static PublicKey publicKey(String line) {
         try {
             return PublicKeyEntry.parsePublicKeyEntry(line.strip()).resolvePublicKey(null, null, null);
         } catch (IOException | GeneralSecurityException | RuntimeException e) {

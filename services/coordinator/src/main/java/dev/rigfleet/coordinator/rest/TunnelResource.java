@@ -11,6 +11,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -31,10 +32,15 @@ import java.util.List;
 @InternalApi(callers = "instances")
 public class TunnelResource {
 
-    /** {@code rules}: the firewall chain, in order; none opens the tunnel to everyone ({@link Firewall#OPEN}). */
+    /**
+     * {@code instance}: reach that instance's SSH server on the device (wherever the agent's runtime put it) rather
+     * than {@code port} on its loopback interface; {@code rules}: the firewall chain, in order; none opens the tunnel
+     * to everyone ({@link Firewall#OPEN}).
+     */
     public record TunnelRequest(
             @NotNull String device,
             @NotNull @Min(1) @Max(65535) Integer port,
+            @Size(max = 64) String instance,
             List<Firewall.@NotNull Rule> rules) {}
 
     /** The whole chain, replacing the one before. */
@@ -55,7 +61,7 @@ public class TunnelResource {
         // The replica's own address: a Service in front would send the next call to any replica.
         String replica =
                 config.internalUrl().map(URI::toString).orElse(uri.getBaseUri().toString());
-        return tunnels.open(uuid, request.port(), firewall, replica)
+        return tunnels.open(uuid, request.port(), request.instance(), firewall, replica)
                 .map(tunnel -> Response.status(201).entity(tunnel).build());
     }
 

@@ -75,11 +75,15 @@ public class Tunnels {
     }
 
     /** Opens a tunnel; {@code replica} is the base URL of this replica's internal API, for the tunnel's own URL. */
-    public Uni<Tunnel> open(String deviceUuid, int devicePort, Firewall firewall, String replica) {
+    public Uni<Tunnel> open(String deviceUuid, int devicePort, String instance, Firewall firewall, String replica) {
+        TcpTarget.Builder target = TcpTarget.newBuilder().setPort(devicePort);
+        if (instance != null) {
+            target.setInstance(instance);
+        }
         NetServer server = vertx.createNetServer(new NetServerOptions().setHost(config.tunnelHost()));
         Listening listening = new Listening(server);
         listening.firewall = firewall;
-        server.connectHandler(socket -> admit(listening, deviceUuid, devicePort, socket));
+        server.connectHandler(socket -> admit(listening, deviceUuid, target.build(), socket));
         return Uni.createFrom()
                 .completionStage(server.listen(0).toCompletionStage())
                 .map(bound -> {
@@ -136,12 +140,12 @@ public class Tunnels {
                 .replaceWith(true);
     }
 
-    private void admit(Listening listening, String deviceUuid, int devicePort, NetSocket socket) {
+    private void admit(Listening listening, String deviceUuid, TcpTarget target, NetSocket socket) {
         socket.pause();
         switch (listening.firewall.decide(source(socket))) {
             case ACCEPT -> {
                 listening.relayed.add(socket);
-                relay(deviceUuid, devicePort, socket, () -> listening.relayed.remove(socket));
+                relay(deviceUuid, target, socket, () -> listening.relayed.remove(socket));
             }
             case REJECT -> reset(socket);
             case DROP -> {
@@ -174,7 +178,7 @@ public class Tunnels {
         return host.startsWith("::ffff:") ? host.substring("::ffff:".length()) : host;
     }
 
-    private void relay(String deviceUuid, int devicePort, NetSocket socket, Runnable forget) {
+    private void relay(String deviceUuid, TcpTarget target, NetSocket socket, Runnable forget) {
         socket.closeHandler(closed -> forget.run());
         DeviceStream.Listener toSocket = new DeviceStream.Listener() {
             @Override
@@ -187,10 +191,7 @@ public class Tunnels {
                 socket.close();
             }
         };
-        streams.open(
-                        deviceUuid,
-                        StreamOpen.newBuilder().setTcp(TcpTarget.newBuilder().setPort(devicePort)),
-                        toSocket)
+        streams.open(deviceUuid, StreamOpen.newBuilder().setTcp(target), toSocket)
                 .subscribe()
                 .with(
                         stream -> {
@@ -209,7 +210,7 @@ public class Tunnels {
                         failure -> {
                             Log.infof(
                                     "Tunnel to port %d of %s refused a connection: %s",
-                                    devicePort, deviceUuid, failure.getMessage());
+                                    target.getPort(), deviceUuid, failure.getMessage());
                             forget.run();
                             socket.close();
                         });

@@ -66,9 +66,12 @@ public class Tunnels {
         this.serviceTokens = serviceTokens;
     }
 
-    public Uni<Tunnel> open(String deviceUuid, int devicePort, List<FirewallRule> rules) {
+    /** A tunnel to the instance's SSH server ({@code devicePort} is where the agent said it listens). */
+    public Uni<Tunnel> open(String deviceUuid, String instanceId, int devicePort, List<FirewallRule> rules) {
         return api(coordinators)
-                .open(serviceTokens.authorization(), Map.of("device", deviceUuid, "port", devicePort, "rules", rules));
+                .open(
+                        serviceTokens.authorization(),
+                        Map.of("device", deviceUuid, "instance", instanceId, "port", devicePort, "rules", rules));
     }
 
     /** False when the tunnel is gone (its replica restarted). */

@@ -50,7 +50,7 @@ public class InstanceDevices {
         return workspaces
                 .hostOf(instance.id())
                 .chain(host -> agents.start(host, instance.id().toString(), List.of(instance.publicKey()))
-                        .chain(running -> tunnels.open(host, running.port(), OPEN)
+                        .chain(running -> tunnels.open(host, instance.id().toString(), running.port(), OPEN)
                                 .onFailure()
                                 .call(() -> agents.stop(host, instance.id().toString()))
                                 .chain(tunnel -> instances

@@ -23,6 +23,9 @@ command -v ssh >/dev/null || missing+=(openssh-client)
 [ -x /usr/lib/openssh/sftp-server ] || missing+=(openssh-sftp-server)
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 /usr/bin/python3 -c 'import paramiko' 2>/dev/null || missing+=(python3-paramiko)
+# The agent's container instance runtime: network namespaces and the instance's filter inside its own.
+command -v ip >/dev/null || [ -x /usr/sbin/ip ] || missing+=(iproute2)
+command -v iptables-restore >/dev/null || [ -x /usr/sbin/iptables-restore ] || missing+=(iptables)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "Installing ${missing[*]} from Debian's packages"
   as_root apt-get update -qq

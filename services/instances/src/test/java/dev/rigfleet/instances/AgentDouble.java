@@ -106,6 +106,10 @@ public final class AgentDouble {
                 return json(
                         200, new JsonObject().put("id", body.getString("id")).put("stopped", stopped));
             }
+            case "POST /rigfleet/v1/instances/firewall" -> {
+                return json(
+                        200, new JsonObject().put("id", body.getString("id")).put("applied", false));
+            }
             case "GET /rigfleet/v1/instances" -> {
                 JsonArray listed = new JsonArray();
                 RUNNING.forEach((id, port) -> listed.add(new JsonObject()

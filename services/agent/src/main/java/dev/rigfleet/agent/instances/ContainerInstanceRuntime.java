@@ -28,7 +28,8 @@ import java.util.stream.Stream;
  * firewall): it joins a network namespace the agent makes for it, {@code rfi<8 hex>}, joined to the host by a veth
  * pair on a /30 of {@value #ADDRESSES}, and the agent reaches {@code sshd} there. What an instance is lives under
  * {@code <state-dir>/instances/<id>} (its addresses, its host keys, its authorized keys), so instances outlive the
- * agent: after a restart the agent finds them again with the same host keys. Needs root (network namespaces).
+ * agent: after a restart the agent finds them again with the same host keys. The instance's firewall chain is also
+ * applied with {@code iptables} inside its namespace. Needs root (network namespaces).
  */
 public final class ContainerInstanceRuntime implements InstanceRuntime {
 
@@ -91,6 +92,7 @@ public final class ContainerInstanceRuntime implements InstanceRuntime {
             Files.writeString(dir.resolve("authorized_keys"), String.join("\n", spec.authorizedKeys()) + "\n");
             Files.write(dir.resolve("instance.json"), json.writeValueAsBytes(stored));
             network(stored);
+            filter(stored, List.of(new Rule("0.0.0.0/0", "ACCEPT")));
             container(stored, dir);
             RunningInstance made = awaitSshd(stored, dir);
             Log.infof("Instance %s: container %s, SSH at %s:22", spec.id(), stored.container(), made.host());
@@ -129,6 +131,41 @@ public final class ContainerInstanceRuntime implements InstanceRuntime {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @Override
+    public synchronized boolean applyFirewall(String id, List<Rule> rules) {
+        Stored stored = stored(id).orElseThrow(() -> new IllegalArgumentException("this agent runs no instance " + id));
+        filter(stored, rules);
+        return true;
+    }
+
+    /**
+     * The instance's chain as the namespace's INPUT filter, replaced whole with {@code iptables-restore} run inside
+     * the namespace (the host's tables are never touched): loopback and the platform's relay from the host's end of
+     * the pair first (its connections met the chain at the tunnel already), then the user's rules in order; what
+     * none accepts is dropped, as the spec's empty chain.
+     */
+    private static void filter(Stored stored, List<Rule> rules) {
+        StringBuilder table = new StringBuilder(
+                        "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n")
+                .append("-A INPUT -i lo -j ACCEPT\n")
+                .append("-A INPUT -s ")
+                .append(stored.address(1))
+                .append("/32 -p tcp --dport 22 -j ACCEPT\n");
+        for (Rule rule : rules) {
+            if (!rule.source().matches("[0-9./]{7,18}")
+                    || !List.of("ACCEPT", "DROP", "REJECT").contains(rule.action())) {
+                throw new IllegalArgumentException("not a firewall rule: " + rule);
+            }
+            table.append("-A INPUT -s ")
+                    .append(rule.source())
+                    .append(" -j ")
+                    .append(rule.action())
+                    .append('\n');
+        }
+        table.append("COMMIT\n");
+        runWithInput(table.toString(), "ip", "netns", "exec", stored.namespace(), "iptables-restore");
     }
 
     /** Containers outlive the agent: nothing ends with it. */
@@ -254,11 +291,17 @@ public final class ContainerInstanceRuntime implements InstanceRuntime {
         }
     }
 
-    /** Runs a command, failing with its output unless it succeeds; deleting what is gone already is fine. */
     private static void run(String... command) {
+        runWithInput("", command);
+    }
+
+    /** Runs a command, failing with its output unless it succeeds; deleting what is gone already is fine. */
+    private static void runWithInput(String input, String... command) {
         try {
             Process process =
                     new ProcessBuilder(command).redirectErrorStream(true).start();
+            process.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+            process.getOutputStream().close();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

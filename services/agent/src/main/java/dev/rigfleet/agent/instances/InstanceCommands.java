@@ -26,6 +26,8 @@ import java.util.Optional;
  *   <li>{@code POST /rigfleet/v1/instances} {@code {id, authorized_keys}} makes the instance (again: the same one) and
  *       answers {@code {id, port, hostkeys}};
  *   <li>{@code POST /rigfleet/v1/instances/stop} {@code {id}} ends it: {@code {id, stopped}};
+ *   <li>{@code POST /rigfleet/v1/instances/firewall} {@code {id, rules}} applies its chain on the device where the
+ *       runtime can: {@code {id, applied}};
  *   <li>{@code GET /rigfleet/v1/instances}: {@code {instances: [...]}}, what this agent runs now — after a restart,
  *       what survived it.
  * </ul>
@@ -107,6 +109,33 @@ public class InstanceCommands {
             return bad("the body is not JSON");
         }
         return vertx.executeBlocking(() -> new Answer(200, Map.of("id", id, "stopped", runtime.stop(id))), false);
+    }
+
+    /** {@code {id, rules: [{source, action}]}} → {@code {id, applied}}: applied false where the runtime cannot. */
+    public Future<Answer> applyFirewall(byte[] body) {
+        String id;
+        List<InstanceRuntime.Rule> rules = new ArrayList<>();
+        try {
+            JsonNode request = json.readTree(body);
+            if (!request.path("id").isTextual() || !request.path("rules").isArray()) {
+                return bad("a body {id, rules: [{source, action}]} is required");
+            }
+            id = request.get("id").asText();
+            request.get("rules")
+                    .forEach(rule -> rules.add(new InstanceRuntime.Rule(
+                            rule.path("source").asText(), rule.path("action").asText())));
+        } catch (IOException e) {
+            return bad("the body is not JSON");
+        }
+        return vertx.executeBlocking(
+                () -> {
+                    try {
+                        return new Answer(200, Map.of("id", id, "applied", runtime.applyFirewall(id, rules)));
+                    } catch (IllegalArgumentException e) {
+                        return new Answer(400, Map.of("error_message", e.getMessage()));
+                    }
+                },
+                false);
     }
 
     public Future<Answer> list() {

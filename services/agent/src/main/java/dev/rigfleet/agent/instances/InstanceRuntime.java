@@ -27,6 +27,15 @@ public interface InstanceRuntime {
 
     List<RunningInstance> list();
 
+    /** A rule of the instance's firewall chain, as the platform keeps it: an IPv4 source block and an action. */
+    record Rule(String source, String action) {}
+
+    /**
+     * Applies the instance's chain on the device too, where the runtime can (false where it cannot: the platform's
+     * tunnel enforces it in any case). Fails for an instance the runtime does not run.
+     */
+    boolean applyFirewall(String id, List<Rule> rules);
+
     /** The running instance of that id, if there is one. */
     Optional<RunningInstance> find(String id);
 

@@ -114,6 +114,15 @@ public final class LocalInstanceRuntime implements InstanceRuntime {
         return true;
     }
 
+    /** An SSH server in the agent's own network: nothing to filter that the tunnel does not. */
+    @Override
+    public boolean applyFirewall(String id, List<Rule> rules) {
+        if (!instances.containsKey(id)) {
+            throw new IllegalArgumentException("this agent runs no instance " + id);
+        }
+        return false;
+    }
+
     @Override
     public Optional<RunningInstance> find(String id) {
         return Optional.ofNullable(instances.get(id)).map(Served::running);

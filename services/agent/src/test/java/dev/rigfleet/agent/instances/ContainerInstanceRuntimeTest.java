@@ -104,6 +104,52 @@ class ContainerInstanceRuntimeTest implements InstanceRuntimeContract {
         assertEquals("ok\n", answer);
     }
 
+    @Test
+    void theFirewallChainIsAppliedInsideTheInstancesNamespaceAndNowhereElse(@TempDir Path dir) throws Exception {
+        Path key = dir.resolve("user");
+        run("ssh-keygen", "-q", "-t", "rsa", "-b", "3072", "-m", "PEM", "-N", "", "-f", key.toString());
+        String id = UUID.randomUUID().toString();
+        RunningInstance running = runtime.start(new InstanceSpec(id, List.of(Files.readString(Path.of(key + ".pub")))));
+        String namespace = "rfi" + id.replace("-", "").substring(0, 8);
+        assertTrue(
+                run("ip", "netns", "exec", namespace, "iptables-save").contains("-A INPUT -j ACCEPT"),
+                "0.0.0.0/0, as iptables-save writes it");
+
+        assertTrue(runtime.applyFirewall(
+                id,
+                List.of(
+                        new InstanceRuntime.Rule("192.0.2.0/24", "REJECT"),
+                        new InstanceRuntime.Rule("198.51.100.7/32", "DROP"))));
+
+        String rules = run("ip", "netns", "exec", namespace, "iptables-save");
+        assertTrue(rules.contains(":INPUT DROP"), rules);
+        assertTrue(rules.contains("-A INPUT -s 192.0.2.0/24 -j REJECT"), rules);
+        assertTrue(rules.contains("-A INPUT -s 198.51.100.7/32 -j DROP"), rules);
+        assertTrue(!rules.contains("-A INPUT -j ACCEPT"), "the chain was replaced whole");
+        assertEquals(firewallBefore, hostFirewall(), "the host's tables are untouched");
+        // The platform's relay from the host's end still reaches sshd (the tunnel filters users' addresses).
+        Path knownHosts = Files.write(
+                dir.resolve("known_hosts"),
+                running.hostKeys().stream()
+                        .map(line -> running.host() + " " + line)
+                        .toList());
+        assertEquals(
+                "ok\n",
+                run(
+                        "ssh",
+                        "-o",
+                        "BatchMode=yes",
+                        "-o",
+                        "UserKnownHostsFile=" + knownHosts,
+                        "-i",
+                        key.toString(),
+                        "root@" + running.host(),
+                        "echo ok"));
+        org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> runtime.applyFirewall(id, List.of(new InstanceRuntime.Rule("1.2.3.4; reboot", "ACCEPT"))));
+    }
+
     /** The host's rules, without iptables-save's dated comments. */
     private static String hostFirewall() throws Exception {
         StringBuilder rules = new StringBuilder();

@@ -58,6 +58,12 @@ public class Agents {
                 .replaceWithVoid();
     }
 
+    /** Has the agent apply the chain on the device too (its container runtime does, inside the instance's namespace). */
+    public Uni<Void> applyFirewall(String device, String instanceId, List<?> rules) {
+        return send(device, "POST", "/rigfleet/v1/instances/firewall", Map.of("id", instanceId, "rules", rules))
+                .replaceWithVoid();
+    }
+
     /** The ids of the instances the agent runs now. */
     public Uni<List<String>> list(String device) {
         return send(device, "GET", "/rigfleet/v1/instances", null)

@@ -96,8 +96,19 @@ public class InstanceDevices {
         return agents.list(device);
     }
 
-    /** Sets the chain at the tunnel; false when the tunnel is gone. */
+    /**
+     * Sets the chain at the tunnel, where it decides (false when the tunnel is gone), then on the device, where the
+     * agent's runtime can apply it too; the device's failure is logged, not the user's: the tunnel holds.
+     */
     public Uni<Boolean> setFirewall(Instance instance, List<FirewallRule> rules) {
-        return tunnels.setFirewall(instance.tunnelUrl(), rules);
+        return tunnels.setFirewall(instance.tunnelUrl(), rules)
+                .call(set -> agents.applyFirewall(
+                                instance.hostDevice(), instance.id().toString(), rules)
+                        .onFailure()
+                        .invoke(e -> Log.warnf(
+                                "Instance %s: the device did not apply the new firewall chain (%s); the tunnel enforces it",
+                                instance.id(), e.getMessage()))
+                        .onFailure()
+                        .recoverWithNull());
     }
 }

@@ -91,6 +91,11 @@ class FirewallResourceTest {
         List<JsonArray> atTheTunnel = CoordinatorStub.byPort(fwdPort).getValue().chains();
         assertEquals(5, atTheTunnel.size(), "the open chain, the clear, then three appends");
         assertEquals(new JsonArray(), atTheTunnel.get(1));
+        long toTheDevice = AgentDouble.RECEIVED.stream()
+                .filter(command -> command.getPath().equals("/rigfleet/v1/instances/firewall"))
+                .filter(command -> command.getBody().toStringUtf8().contains(id))
+                .count();
+        assertEquals(4, toTheDevice, "each change also went to the device");
         assertEquals(
                 new JsonArray(expected.stream()
                         .map(rule -> new JsonObject()

@@ -32,6 +32,8 @@ public class WorkspacesStub implements QuarkusTestResourceLifecycleManager {
     public static final List<JsonObject> ALLOCATIONS = new CopyOnWriteArrayList<>();
     public static final List<String> RELEASED = new CopyOnWriteArrayList<>();
     public static final Set<String> ENDED = ConcurrentHashMap.newKeySet();
+    /** Holding id → what its release flagged the deployment with for its owner. */
+    public static final Map<String, String> ATTENTION = new ConcurrentHashMap<>();
     /** The instance-status callbacks owed, in order. */
     public static final List<JsonObject> CALLBACKS = new CopyOnWriteArrayList<>();
     /** Deployment id → owner id. */
@@ -102,6 +104,10 @@ public class WorkspacesStub implements QuarkusTestResourceLifecycleManager {
                 String id = path.split("/")[3];
                 RELEASED.add(id);
                 ENDED.add(id);
+                String attention = body.isBlank() ? null : new JsonObject(body).getString("attention");
+                if (attention != null) {
+                    ATTENTION.put(id, attention);
+                }
                 answer(exchange, new Answer(200, "{\"id\":\"" + id + "\",\"released\":true,\"promoted\":null}"));
             } else {
                 answer(exchange, new Answer(404, "{\"error_message\":\"no such resource\"}"));

@@ -82,7 +82,9 @@ public class Workspaces {
         @POST
         @Path("/internal/holdings/{id}/release")
         Uni<Map<String, Object>> release(
-                @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, @PathParam("id") UUID id);
+                @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                @PathParam("id") UUID id,
+                Map<String, Object> release);
 
         @GET
         @Path("/deployment/{id}")
@@ -141,7 +143,15 @@ public class Workspaces {
     }
 
     public Uni<Void> release(UUID holding) {
-        return api.release(serviceTokens.authorization(), holding)
+        return release(holding, null);
+    }
+
+    /** Releases, flagging the deployment for its owner with {@code attention} when it is not null. */
+    public Uni<Void> release(UUID holding, String attention) {
+        return api.release(
+                        serviceTokens.authorization(),
+                        holding,
+                        attention == null ? Map.of() : Map.of("attention", attention))
                 .replaceWithVoid()
                 .onFailure(e -> status(e) == 404)
                 .recoverWithNull();

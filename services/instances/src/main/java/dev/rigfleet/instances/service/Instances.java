@@ -287,7 +287,12 @@ public class Instances {
                             "Instance %s forced TERMINATED: device %s never confirmed its end; its owner should check"
                                     + " the device",
                             id, done.hostDevice());
-                    return release(done);
+                    return announcements
+                            .tell(done)
+                            .chain(() -> workspaces.release(
+                                    done.id(),
+                                    "instance " + id + " was ended on " + done.endedAt()
+                                            + " without its device confirming; it may still run there"));
                 });
     }
 

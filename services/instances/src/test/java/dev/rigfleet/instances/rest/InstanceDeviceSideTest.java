@@ -138,6 +138,8 @@ class InstanceDeviceSideTest {
                 .get("/instance/" + id)
                 .then()
                 .body("status_reason", endsWith("the device did not confirm the end within 3 s"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> WorkspacesStub.ATTENTION.containsKey(id));
+        assertTrue(WorkspacesStub.ATTENTION.get(id).endsWith("without its device confirming; it may still run there"));
         await().atMost(Duration.ofSeconds(10)).until(() -> WorkspacesStub.RELEASED.contains(id));
     }
 

@@ -7,7 +7,8 @@ import java.util.UUID;
 
 /**
  * A hardware setup: one host device, where the instance runs, and optional peripheral devices, all of one owner.
- * {@code holdingId} is the open holding, null when free; {@code waiting} the queued reservations that apply to it.
+ * {@code holdingId} is the open holding, null when free; {@code waiting} the queued reservations that apply to it;
+ * {@code attention} what its owner should look at, null when nothing.
  */
 public record Deployment(
         UUID id,
@@ -23,7 +24,8 @@ public record Deployment(
         Instant retiredAt,
         boolean lockedOut,
         UUID holdingId,
-        long waiting) {
+        long waiting,
+        String attention) {
 
     /** Every device that must be online for the deployment to be. */
     public List<String> devices() {

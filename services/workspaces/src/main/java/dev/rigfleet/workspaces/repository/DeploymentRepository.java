@@ -26,7 +26,7 @@ public class DeploymentRepository {
     public record Filter(List<String> types, List<String> excludedTypes, String query) {}
 
     static final String COLUMNS = "d.id, d.type, d.type_version, d.owner_id, d.host_device, d.peripherals, d.region,"
-            + " d.description, d.icounter, d.created_at, d.retired_at, d.locked_out, d.holding_id,"
+            + " d.description, d.icounter, d.created_at, d.retired_at, d.locked_out, d.holding_id, d.attention,"
             + " (SELECT count(*) FROM reservations r WHERE r.state = 'queued' AND (r.deployment_id = d.id"
             + " OR (r.deployment_id IS NULL AND r.type = d.type))) AS waiting";
 
@@ -142,6 +142,13 @@ public class DeploymentRepository {
                 .replaceWithVoid();
     }
 
+    /** Sets (or, with null, clears) what the owner should look at. */
+    public Uni<Void> setAttention(SqlClient client, UUID id, String attention) {
+        return client.preparedQuery("UPDATE deployments SET attention = $2 WHERE id = $1")
+                .execute(Tuple.of(id, attention))
+                .replaceWithVoid();
+    }
+
     public Uni<Void> setLockedOut(SqlClient client, UUID id, boolean lockedOut) {
         return client.preparedQuery("UPDATE deployments SET locked_out = $2 WHERE id = $1")
                 .execute(Tuple.of(id, lockedOut))
@@ -181,6 +188,7 @@ public class DeploymentRepository {
                 Rows.instant(row, "retired_at"),
                 row.getBoolean("locked_out"),
                 row.getUUID("holding_id"),
-                row.getLong("waiting"));
+                row.getLong("waiting"),
+                row.getString("attention"));
     }
 }

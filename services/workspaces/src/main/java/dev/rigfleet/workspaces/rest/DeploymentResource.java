@@ -225,6 +225,19 @@ public class DeploymentResource {
         return lockout(id, false, false);
     }
 
+    /** The owner has looked at what {@code attention} said: it goes. */
+    @DELETE
+    @Path("/deployment/{id}/attention")
+    @RolesAllowed(Caller.USER_SCOPE)
+    public Uni<Map<String, Object>> clearAttention(@PathParam("id") String id) {
+        UUID deploymentId = Ids.canonical(id, NOT_FOUND);
+        return requesters
+                .required()
+                .chain(requester -> deployments
+                        .clearAttention(requester, deploymentId)
+                        .chain(cleared -> detail(cleared, requester)));
+    }
+
     private Uni<Map<String, Object>> lockout(String id, boolean lockedOut, boolean terminate) {
         UUID deploymentId = Ids.canonical(id, NOT_FOUND);
         return requesters

@@ -43,6 +43,9 @@ final class DeploymentViews {
         }
         if (requester != null && requester.mayManage(d.ownerId())) {
             view.put("owner", d.ownerId().toString());
+            if (d.attention() != null) {
+                view.put("attention", d.attention());
+            }
             view.put("host", d.hostDevice());
             view.put("peripherals", d.peripherals());
             if (holding != null) {

@@ -52,6 +52,9 @@ public class InternalAllocationResource {
         }
     }
 
+    /** {@code attention}: flags the deployment for its owner (an instance ended without its device confirming). */
+    public record Release(@Size(max = 500) String attention) {}
+
     private final Allocator allocator;
 
     public InternalAllocationResource(Allocator allocator) {
@@ -93,8 +96,9 @@ public class InternalAllocationResource {
 
     @POST
     @Path("/holdings/{id}/release")
-    public Uni<Map<String, Object>> release(@PathParam("id") UUID id) {
-        return allocator.release(id, "released").map(released -> {
+    public Uni<Map<String, Object>> release(@PathParam("id") UUID id, @Valid Release release) {
+        String attention = release == null ? null : release.attention();
+        return allocator.release(id, "released", attention).map(released -> {
             Map<String, Object> view = new LinkedHashMap<>();
             view.put("id", id.toString());
             view.put("released", released.released());

@@ -235,6 +235,11 @@ public class Allocator {
      * same transaction; the promotion is then published from the outbox.
      */
     public Uni<Released> release(UUID holdingId, String reason) {
+        return release(holdingId, reason, null);
+    }
+
+    /** Releases, and flags the deployment for its owner with {@code attention} when it is not null. */
+    public Uni<Released> release(UUID holdingId, String reason, String attention) {
         return holdings.find(holdingId).chain(holding -> {
             if (holding == null) {
                 throw ApiException.notFound("no holding " + holdingId);
@@ -245,7 +250,10 @@ public class Allocator {
             return deployments
                     .find(holding.deploymentId())
                     .chain(presence::online)
-                    .chain(online -> pool.withTransaction(tx -> endAndPromote(tx, holding, reason, online)))
+                    .chain(online -> pool.withTransaction(tx -> (attention == null
+                                    ? Uni.createFrom().voidItem()
+                                    : deployments.setAttention(tx, holding.deploymentId(), attention))
+                            .chain(() -> endAndPromote(tx, holding, reason, online))))
                     .call(released ->
                             released.promoted() == null ? Uni.createFrom().voidItem() : promotions.publishPending());
         });

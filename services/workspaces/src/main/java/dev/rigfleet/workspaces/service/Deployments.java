@@ -113,7 +113,8 @@ public class Deployments {
                             null,
                             false,
                             null,
-                            0));
+                            0,
+                            null));
                 }))
                 // Two creations with one host at once: the unique index decides.
                 .onFailure(e -> e.getMessage() != null && e.getMessage().contains("deployments_one_per_host"))
@@ -151,6 +152,13 @@ public class Deployments {
         return managed(requester, id)
                 .chain(found -> pool.withTransaction(
                         tx -> deployments.retire(tx, id, Instant.now()).chain(() -> reservations.expireFor(tx, id))))
+                .chain(() -> deployments.find(id));
+    }
+
+    /** Clears what the owner was asked to look at. */
+    public Uni<Deployment> clearAttention(Requester requester, UUID id) {
+        return managed(requester, id)
+                .call(found -> deployments.setAttention(pool, id, null))
                 .chain(() -> deployments.find(id));
     }
 

@@ -400,6 +400,48 @@ class AllocationTest {
     }
 
     @Test
+    void aReleaseCanFlagTheDeploymentForItsOwnerWhoClearsIt() {
+        Account owner = Accounts.someone();
+        Setup setup = Hardware.online(owner, Hardware.newType(), 0, "lab", "x");
+        String holding = Hardware.allocated(Accounts.someone(), Map.of("deployment", setup.id()));
+        given().header("Authorization", dev.rigfleet.common.testing.TestTokens.service("instances"))
+                .contentType(ContentType.JSON)
+                .body(Map.of("attention", "instance " + holding + " ended without its device confirming"))
+                .post("/internal/holdings/" + holding + "/release")
+                .then()
+                .statusCode(200)
+                .body("released", equalTo(true));
+        given().auth()
+                .oauth2(owner.token())
+                .get("/deployment/" + setup.id())
+                .then()
+                .body("attention", equalTo("instance " + holding + " ended without its device confirming"));
+        Account stranger = Accounts.someone();
+        given().auth()
+                .oauth2(stranger.token())
+                .get("/deployment/" + setup.id())
+                .then()
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("attention")));
+        given().auth()
+                .oauth2(stranger.token())
+                .delete("/deployment/" + setup.id() + "/attention")
+                .then()
+                .statusCode(404);
+        given().auth()
+                .oauth2(owner.token())
+                .delete("/deployment/" + setup.id() + "/attention")
+                .then()
+                .statusCode(200)
+                .body("$", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasKey("attention")));
+        given().header("Authorization", dev.rigfleet.common.testing.TestTokens.service("instances"))
+                .contentType(ContentType.JSON)
+                .body(Map.of("attention", "x".repeat(501)))
+                .post("/internal/holdings/" + UUID.randomUUID() + "/release")
+                .then()
+                .statusCode(400);
+    }
+
+    @Test
     void theAllocationRoutesAreForTheInstancesServiceOnly() {
         String body = "{\"user\":\"" + UUID.randomUUID() + "\",\"username\":\"x\",\"type\":\"t\"}";
         InternalRoutes.refuseAllButTheirCallers("POST", "/internal/allocations", body, "registry");

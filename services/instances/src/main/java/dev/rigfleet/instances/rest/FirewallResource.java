@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rigfleet.common.auth.Caller;
 import dev.rigfleet.common.http.AcceptsAnyContentType;
 import dev.rigfleet.common.http.RerobotsRoutes;
+import dev.rigfleet.common.net.Ipv4Block;
 import dev.rigfleet.instances.model.FirewallRule;
 import dev.rigfleet.instances.model.Requester;
 import dev.rigfleet.instances.service.Firewalls;
@@ -22,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * {@code /firewall/:id}: the instance's chain as the spec and the reference serve it, {@code {"rules": [{source,
@@ -33,10 +33,6 @@ import java.util.regex.Pattern;
 @RerobotsRoutes
 @RolesAllowed(Caller.USER_SCOPE)
 public class FirewallResource {
-
-    /** As the reference checks it; the octets' range is checked after. */
-    private static final Pattern SOURCE =
-            Pattern.compile("[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}(/[0-9]{1,2})?");
 
     private static final Set<String> ACTIONS = Set.of("ACCEPT", "DROP", "REJECT");
 
@@ -70,7 +66,7 @@ public class FirewallResource {
         String action = text(given, "action");
         if (source == null) {
             source = request.remoteAddress().hostAddress() + "/32";
-        } else if (!isIpv4Block(source)) {
+        } else if (Ipv4Block.parse(source).isEmpty()) {
             throw NewInstance.refused("value for option `src` must be an IPv4 address or subnet in CIDR notation");
         }
         if (action == null) {
@@ -103,19 +99,6 @@ public class FirewallResource {
             throw NewInstance.refused("value for option `" + name + "` has wrong type");
         }
         return body.get(name).asText();
-    }
-
-    private static boolean isIpv4Block(String source) {
-        if (!SOURCE.matcher(source).matches()) {
-            return false;
-        }
-        String[] parts = source.split("/");
-        for (String octet : parts[0].split("\\.")) {
-            if (Integer.parseInt(octet) > 255) {
-                return false;
-            }
-        }
-        return parts.length == 1 || Integer.parseInt(parts[1]) <= 32;
     }
 
     private Requester requester() {

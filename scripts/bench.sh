@@ -44,6 +44,9 @@ SERVICE_KEY=(--service-key-file "$RUN_DIR/keys/service.key")
 COORDINATOR=(--coordinator-pid-file "$RUN_DIR/pids/coordinator.pid")
 # The allocation benchmark checks the holdings in the platform's database afterwards.
 DATABASE=(--database "$RIGFLEET_DB")
+# The instance benchmarks use the demo device's deployment, and the copy finds its SSH server among the agent's ports.
+DEPLOYMENT=(--deployment-file "$RUN_DIR/deployment-id")
+AGENT=(--agent-pid-file "$RUN_DIR/pids/agent.pid")
 
 if [ -n "$SMOKE" ]; then
   RESULTS=bench/target/smoke-results
@@ -58,6 +61,10 @@ if [ -n "$SMOKE" ]; then
     --settle-seconds 1 --idle-seconds 2 --rate 20 --seconds 3 --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.AllocationThroughput "${FILES[@]}" "${SERVICE_KEY[@]}" "${DATABASE[@]}" \
     --rounds 2 --warmup-rounds 1 --warmup-seconds 1 --seconds 2 --results "$RESULTS"
+  java -cp "$CP" dev.rigfleet.bench.InstanceStartup "${FILES[@]}" "${DEPLOYMENT[@]}" --runs 2 --warmup-runs 0 \
+    --results "$RESULTS"
+  java -cp "$CP" dev.rigfleet.bench.InstanceCopy "${FILES[@]}" "${DEPLOYMENT[@]}" "${AGENT[@]}" --megabytes 8 --runs 1 \
+    --results "$RESULTS"
 else
   java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds "${SECONDS_PER_RATE:-30}"
   java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 200 --deprovision-rounds 100
@@ -65,6 +72,8 @@ else
   java -cp "$CP" dev.rigfleet.bench.AgentFootprint "${FILES[@]}" --runs 3 --idle-seconds "${IDLE:-120}"
   java -cp "$CP" dev.rigfleet.bench.AgentsPerReplica "${FILES[@]}" "${COORDINATOR[@]}"
   java -cp "$CP" dev.rigfleet.bench.AllocationThroughput "${FILES[@]}" "${SERVICE_KEY[@]}" "${DATABASE[@]}"
+  java -cp "$CP" dev.rigfleet.bench.InstanceStartup "${FILES[@]}" "${DEPLOYMENT[@]}"
+  java -cp "$CP" dev.rigfleet.bench.InstanceCopy "${FILES[@]}" "${DEPLOYMENT[@]}" "${AGENT[@]}"
   # Both halves of the limiter's comparison on freshly started services, equally warmed by the driver.
   restart() {
     scripts/stop.sh --platform-only > /dev/null

@@ -81,9 +81,11 @@ RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" \
 wait_for 90 workspaces ready "${PORTS[workspaces]}"
 RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" RIGFLEET_REGISTRY_SECRETS_KEY="$(cat "$RUN_DIR/keys/secrets.key")" \
   start registry
-# The instances service seals the private SSH keys it makes for users; a key of its own.
+# The instances service seals the private SSH keys it makes for users; a key of its own. It allocates through
+# workspaces and opens each instance's tunnel (fwd) on the coordinator, which listens for tunnels on 127.0.0.1.
 RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" RIGFLEET_INSTANCES_SECRETS_KEY="$(cat "$RUN_DIR/keys/instances-secrets.key")" \
-  start instances
+  start instances -Dquarkus.rest-client.workspaces.url="http://127.0.0.1:${PORTS[workspaces]}" \
+  -Dquarkus.rest-client.coordinator.url="http://127.0.0.1:${PORTS[coordinator]}"
 RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" start coordinator
 for service in registry instances coordinator; do
   wait_for 90 "$service" ready "${PORTS[$service]}"
@@ -174,6 +176,8 @@ Try:
   curl -i -H "Authorization: Bearer \$(cat .run/token)" http://127.0.0.1:$RIGFLEET_PORT/fleets
   curl -s "http://127.0.0.1:$RIGFLEET_PORT/deployments?info=t"
   curl -s http://127.0.0.1:$RIGFLEET_PORT/queuelen/$(cat "$RUN_DIR/deployment-id")
+Ask for an instance of the demo device (its SSH key in the answer; README.md goes on from there to ssh):
+  curl -s -X POST -H "Authorization: Bearer \$(cat .run/token)" http://127.0.0.1:$RIGFLEET_PORT/new/demo_device
 Ask the demo agent what it runs:
   curl -s "http://127.0.0.1:${PORTS[agent]}/v2/applications/state?apikey=\$(cat .run/agent-apikey)"
 Enrol a device with the key:

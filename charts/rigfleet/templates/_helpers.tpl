@@ -27,6 +27,11 @@ http://{{ include "rigfleet.fullname" (dict "root" . "component" "workspaces") }
 http://{{ include "rigfleet.fullname" (dict "root" . "component" "registry") }}:{{ .Values.registry.port }}
 {{- end -}}
 
+{{/* The address of the coordinators' Service, where the instances service opens tunnels. */}}
+{{- define "rigfleet.coordinatorUrl" -}}
+http://{{ include "rigfleet.fullname" (dict "root" . "component" "coordinator") }}:{{ .Values.coordinator.port }}
+{{- end -}}
+
 {{/*
 A component's image: its `image` block, key by key, over global.image. Takes a dict: root, component.
 <registry>/<repository>:<tag>, where repository defaults to rigfleet-<component> and tag to the chart's appVersion.

@@ -336,6 +336,51 @@ class ChartTest {
     }
 
     @Test
+    void eachCoordinatorTellsItsOwnAddressForItsTunnels() {
+        Container coordinator = container(named(
+                ofKind(
+                        render(CHART.resolve("ci/default-values.yaml"), Map.of("coordinator.port", "9184")),
+                        Deployment.class),
+                "-coordinator"));
+        Map<String, EnvVar> env = env(coordinator);
+        assertEquals(
+                "status.podIP", env.get("POD_IP").getValueFrom().getFieldRef().getFieldPath());
+        assertEquals(
+                "http://$(POD_IP):9184",
+                env.get("RIGFLEET_COORDINATOR_INTERNAL_URL").getValue());
+        // Kubernetes expands $(POD_IP) only from variables defined before it.
+        List<String> names = coordinator.getEnv().stream().map(EnvVar::getName).toList();
+        assertTrue(
+                names.indexOf("POD_IP") < names.indexOf("RIGFLEET_COORDINATOR_INTERNAL_URL"),
+                "POD_IP before the internal URL: " + names);
+    }
+
+    @Test
+    void instancesOpenTunnelsThroughTheCoordinatorServiceAndReportTheFwdAddressOnlyWhenSet() {
+        Path values = CHART.resolve("ci/default-values.yaml");
+        Map<String, EnvVar> env = env(container(named(ofKind(render(values), Deployment.class), "-instances")));
+        assertEquals(
+                "http://rf-coordinator:8084",
+                env.get("QUARKUS_REST_CLIENT_COORDINATOR_URL").getValue());
+        assertFalse(env.containsKey("RIGFLEET_INSTANCES_FWD_ADDRESS"), "unset: the tunnel's own host");
+
+        List<HasMetadata> objects =
+                render(values, Map.of("instances.fwdAddress", "203.0.113.7", "coordinator.port", "9184"));
+        env = env(container(named(ofKind(objects, Deployment.class), "-instances")));
+        assertEquals("203.0.113.7", env.get("RIGFLEET_INSTANCES_FWD_ADDRESS").getValue());
+        assertEquals(
+                "http://rf-coordinator:9184",
+                env.get("QUARKUS_REST_CLIENT_COORDINATOR_URL").getValue());
+        assertEquals(
+                9184,
+                named(ofKind(objects, Service.class), "-coordinator")
+                        .getSpec()
+                        .getPorts()
+                        .get(0)
+                        .getPort());
+    }
+
+    @Test
     void perComponentOverridesWinOverGlobalDefaults() {
         List<Deployment> deployments = ofKind(render(CHART.resolve("ci/scaled-values.yaml")), Deployment.class);
         Deployment registry = named(deployments, "-registry");
@@ -529,8 +574,8 @@ class ChartTest {
         return objects.stream().filter(kind::isInstance).map(kind::cast).toList();
     }
 
-    private static Deployment named(List<Deployment> deployments, String suffix) {
-        return deployments.stream()
+    private static <T extends HasMetadata> T named(List<T> objects, String suffix) {
+        return objects.stream()
                 .filter(d -> d.getMetadata().getName().endsWith(suffix))
                 .findFirst()
                 .orElseThrow();

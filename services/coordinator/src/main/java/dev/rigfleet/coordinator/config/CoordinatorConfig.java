@@ -65,7 +65,7 @@ public interface CoordinatorConfig {
 
     /**
      * Where the instances service reaches this replica's {@code /internal/tunnels} (a tunnel lives on the replica
-     * that opened it); by default {@code http://<tunnel-host>:<quarkus.http.port>}. The Helm chart sets the pod's.
+     * that opened it); by default the base URI the opening request came in on. The Helm chart sets the pod's own.
      */
     Optional<URI> internalUrl();
 }

@@ -65,7 +65,13 @@ public class FirewallResource {
         String source = text(given, "src");
         String action = text(given, "action");
         if (source == null) {
-            source = request.remoteAddress().hostAddress() + "/32";
+            String caller = request.remoteAddress().hostAddress();
+            if (Ipv4Block.parse(caller).isEmpty()) {
+                // The chain is IPv4, as the spec's: a caller from elsewhere must say which source to allow.
+                throw NewInstance.refused(
+                        "value for option `src` is needed: your address " + caller + " is not an IPv4 address");
+            }
+            source = caller + "/32";
         } else if (Ipv4Block.parse(source).isEmpty()) {
             throw NewInstance.refused("value for option `src` must be an IPv4 address or subnet in CIDR notation");
         }

@@ -29,6 +29,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -347,7 +348,8 @@ public class Bus {
             }
         });
         Request subscribe = Request.cmd(Command.SUBSCRIBE).arg(inbox());
-        Set.copyOf(eventHandlers.keySet()).forEach(subscribe::arg);
+        Set<String> channels = Set.copyOf(eventHandlers.keySet());
+        channels.forEach(subscribe::arg);
         // Named, so that an operator can tell replicas apart in CLIENT LIST.
         Request name = Request.cmd(Command.CLIENT).arg("SETNAME").arg(replicaId);
         connection
@@ -357,6 +359,18 @@ public class Bus {
                 .with(
                         ok -> {
                             subscriber = connection;
+                            // Handlers registered while this SUBSCRIBE was under way saw no subscriber and sent
+                            // none of their own: their channels follow now (a second SUBSCRIBE of one is harmless).
+                            Set<String> missed = new HashSet<>(eventHandlers.keySet());
+                            missed.removeAll(channels);
+                            if (!missed.isEmpty()) {
+                                Request late = Request.cmd(Command.SUBSCRIBE);
+                                missed.forEach(late::arg);
+                                connection
+                                        .send(late)
+                                        .subscribe()
+                                        .with(done -> {}, e -> Log.warnf("Could not subscribe to %s: %s", missed, e));
+                            }
                             synchronized (this) {
                                 reconnectAttempts = 0;
                             }

@@ -145,6 +145,9 @@ class InstancesIT {
                 .body("rules", equalTo(List.of(Map.of("source", "0.0.0.0/0", "action", "ACCEPT"))));
         firewall(alice, "DELETE", first, null);
         assertNotEquals(0, logins.ssh("echo ok").status(), "an empty chain drops everything");
+        firewall(alice, "POST", first, Map.of("src", "127.0.0.1/32", "action", "DROP"));
+        assertNotEquals(0, logins.ssh("echo ok").status(), "DROP for 127.0.0.1");
+        firewall(alice, "DELETE", first, null);
         firewall(alice, "POST", first, Map.of("src", "127.0.0.1/32", "action", "REJECT"));
         assertNotEquals(0, logins.ssh("echo ok").status(), "REJECT for 127.0.0.1");
         firewall(alice, "DELETE", first, null);
@@ -159,11 +162,23 @@ class InstancesIT {
                 .body("rules[1].action", equalTo("DROP"));
         assertEquals(new InstanceLogins.Result(0, "ok\n"), logins.ssh("echo ok"), "the ACCEPT before the DROP");
 
-        // Bob waits in the queue; alice's end frees the deployment and bob's reservation becomes his instance.
+        // Bob waits in the queue; alice's end frees the deployment and bob's reservation becomes his instance, whose
+        // statuses his callback receiver is told.
+        List<String> callbacks = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer receiver =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/cb", exchange -> {
+            callbacks.add(
+                    new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        String eurl = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/cb";
         String reservation = given().auth()
                 .oauth2(bob)
                 .contentType(ContentType.JSON)
-                .body(Map.of("reserve", true))
+                .body(Map.of("reserve", true, "eurl", eurl))
                 .post(entry.url() + "/new/" + type)
                 .then()
                 .statusCode(200)
@@ -192,6 +207,20 @@ class InstancesIT {
                 .body("result_message", equalTo("instance already terminated"));
 
         JsonPath bobs = awaitReady(bob, reservation);
+        await().atMost(READY_WITHIN)
+                .untilAsserted(() -> assertEquals(
+                        List.of("INIT", "READY"),
+                        // Each callback is its own delivery: they may arrive in either order.
+                        callbacks.stream()
+                                .map(JsonPath::from)
+                                .filter(callback -> reservation.equals(callback.getString("id")))
+                                .map(callback -> callback.getString("val"))
+                                .sorted()
+                                .toList()));
+        JsonPath told = JsonPath.from(callbacks.get(0));
+        assertEquals("instance status", told.getString("kind"));
+        assertEquals(deployment, told.getString("wd"));
+        receiver.stop(0);
         String bobsKey = given().auth()
                 .oauth2(bob)
                 .get(entry.url() + "/instance/" + reservation + "/sshkey")

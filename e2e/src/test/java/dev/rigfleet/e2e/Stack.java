@@ -104,6 +104,10 @@ final class Stack {
         workspacesConfig.put("rigfleet.workspaces.bootstrap-admin.username", ADMIN);
         workspacesConfig.put("rigfleet.workspaces.bootstrap-admin.password", ADMIN_PASSWORD);
         workspacesConfig.put("rigfleet.rate-limit.classes.auth.limit", "100000");
+        // The tests' callback receivers listen on plain http on loopback, which only these settings allow.
+        workspacesConfig.put("rigfleet.eurl.allow-insecure", "true");
+        workspacesConfig.put("rigfleet.eurl.allowed-hosts", "127.0.0.1");
+        workspacesConfig.put("rigfleet.eurl.poll-interval", "500ms");
         workspaces = ServiceProcess.start("workspaces", "workspaces", workspacesConfig);
 
         Map<String, String> registryConfig = new HashMap<>(withDatabase);

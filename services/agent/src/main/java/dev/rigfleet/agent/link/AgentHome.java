@@ -169,11 +169,12 @@ public class AgentHome implements DeviceLink {
     }
 
     private synchronized void dial(DeviceIdentity known) {
-        identity = known;
         Log.infof(
                 "Device %s (deviceId %d, fleet %d) dialling %s",
                 known.uuid(), known.deviceId(), known.appId(), servers);
         connection = new AgentConnection(vertx, known.uuid(), known.credential(), VERSION, settings(), new Handler());
+        // The identity is published last: whoever sees it (the local APIs, the tests) sees a device that dials.
+        identity = known;
         connection.start();
     }
 

@@ -45,6 +45,7 @@ public final class DeviceApps {
     private volatile Current current = Current.NONE;
     private volatile JsonNode pending = NullNode.instance;
     private volatile boolean updateFailed;
+    private volatile boolean restartPending;
 
     /**
      * @param environment the variables the agent hands each service besides its own (the supervisor API's address
@@ -83,9 +84,35 @@ public final class DeviceApps {
         return retry(force);
     }
 
-    /** Applies a held-back update if no app holds its lock any more; answers whether one was applied. */
+    /**
+     * Applies a held-back update, and a held-back restart for a new supervisor key, if no app holds its lock any more;
+     * answers whether an update was applied.
+     */
     public synchronized boolean retryPending() {
-        return updatePending() && retry(false);
+        boolean applied = updatePending() && retry(false);
+        if (restartPending) {
+            restartForNewKey();
+        }
+        return applied;
+    }
+
+    /** Whether the apps still wait, behind a lock, to be restarted with a new supervisor key. */
+    public boolean restartPending() {
+        return restartPending;
+    }
+
+    /**
+     * Restarts the apps so that they get the new supervisor key, under their locks as the reference recreates them;
+     * one that holds its lock is restarted once the lock is gone ({@link #retryPending()}).
+     */
+    public synchronized void restartForNewKey() {
+        try {
+            restart(false);
+            restartPending = false;
+        } catch (UpdateLocks.Locked locked) {
+            restartPending = true;
+            LOG.info("The restart for the new supervisor key waits: " + locked.getMessage());
+        }
     }
 
     private boolean retry(boolean force) {
@@ -150,7 +177,7 @@ public final class DeviceApps {
         locks.run(uuids(running), force, "restart", () -> {
             running.services().forEach(service -> {
                 runtime.stop(service.uuid());
-                start(service);
+                startService(service);
             });
             return null;
         });
@@ -163,7 +190,7 @@ public final class DeviceApps {
             running.services().forEach(service -> {
                 runtime.stop(service.uuid());
                 clear(dataDir(service.uuid()));
-                start(service);
+                startService(service);
             });
             return null;
         });
@@ -174,8 +201,9 @@ public final class DeviceApps {
         return locks.run(List.of(service.uuid()), force, "stop", () -> runtime.stop(service.uuid()));
     }
 
-    public String start(ServiceSpec service, boolean force) {
-        return locks.run(List.of(service.uuid()), force, "start", () -> start(service));
+    /** Starts the one service; an app's lock does not hold it back ("a single service start action doesn't require locks"). */
+    public String start(ServiceSpec service) {
+        return locks.runIgnoringAppLocks(List.of(service.uuid()), () -> startService(service));
     }
 
     /** Runs an operation on the whole device (reboot, shutdown) once no app holds its lock, or with force. */
@@ -192,7 +220,7 @@ public final class DeviceApps {
 
     /** Starts every service of the app that is not running (as after the device booted). */
     public void startAll() {
-        current.services().forEach(this::start);
+        current.services().forEach(this::startService);
     }
 
     /** Stops the services (the agent is stopping); they start again with the agent. */
@@ -205,7 +233,7 @@ public final class DeviceApps {
         runtime.stopAll();
     }
 
-    private String start(ServiceSpec service) {
+    private String startService(ServiceSpec service) {
         return runtime.start(
                 service, environment.apply(service), dataDir(service.uuid()), locks.lockDir(service.uuid()));
     }

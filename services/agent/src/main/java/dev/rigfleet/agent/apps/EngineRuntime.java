@@ -65,8 +65,9 @@ public final class EngineRuntime implements AppRuntime {
         }
         // Inside the container the lock is where balena's supervisor mounts it, not where it lies on the host.
         Map<String, String> inContainer = new LinkedHashMap<>(environment);
-        inContainer.put("BALENA_APP_LOCK_PATH", "/tmp/balena/" + UpdateLocks.LOCK_FILE);
-        inContainer.put("RIGFLEET_APP_LOCK_PATH", "/tmp/balena/" + UpdateLocks.LOCK_FILE);
+        for (String prefix : new String[] {"RIGFLEET", "BALENA", "RESIN"}) {
+            inContainer.put(prefix + "_APP_LOCK_PATH", "/tmp/balena/" + UpdateLocks.LOCK_FILE);
+        }
         List<String> env = new ArrayList<>();
         inContainer.forEach((name, value) -> env.add(name + "=" + value));
         create.put("Env", env);

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -37,18 +38,19 @@ public final class UpdateLocks {
         }
     }
 
-    private final Path appsDir;
+    private final Function<String, Path> lockDirs;
     private final Duration operationWait;
     private final Map<String, Semaphore> operations = new ConcurrentHashMap<>();
 
-    public UpdateLocks(Path appsDir, Duration operationWait) {
-        this.appsDir = appsDir;
+    /** @param lockDirs each service's lock directory, by the service's uuid */
+    public UpdateLocks(Function<String, Path> lockDirs, Duration operationWait) {
+        this.lockDirs = lockDirs;
         this.operationWait = operationWait;
     }
 
     /** The directory holding the service's lock files, made if missing. */
     public Path lockDir(String serviceUuid) {
-        Path dir = appsDir.resolve(serviceUuid).resolve("lock");
+        Path dir = lockDirs.apply(serviceUuid);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -68,6 +70,45 @@ public final class UpdateLocks {
      * and clears locks left by an agent that crashed.
      */
     public <T> T run(Collection<String> serviceUuids, boolean force, String operation, Supplier<T> action) {
+        return serialised(serviceUuids, services -> {
+            try {
+                for (String service : services) {
+                    clearStale(service);
+                    if (appHolds(service)) {
+                        if (!force) {
+                            throw new Locked("Updates are locked: service " + service + " holds its update lock");
+                        }
+                        removeLocks(service);
+                    }
+                }
+                for (String service : services) {
+                    Files.writeString(
+                            lockDir(service).resolve(LOCK_FILE),
+                            AGENT_MARK + " " + operation + "\n",
+                            StandardCharsets.UTF_8,
+                            StandardOpenOption.CREATE_NEW,
+                            StandardOpenOption.WRITE);
+                }
+            } catch (IOException e) {
+                throw new Locked("an app took its lock meanwhile: " + e.getMessage());
+            }
+            try {
+                return action.get();
+            } finally {
+                services.forEach(this::removeLocks);
+            }
+        });
+    }
+
+    /**
+     * Runs an operation that apps' locks do not hold back (as the reference starts a single service without taking
+     * locks), still one at a time with the agent's other operations on these services.
+     */
+    public <T> T runIgnoringAppLocks(Collection<String> serviceUuids, Supplier<T> action) {
+        return serialised(serviceUuids, services -> action.get());
+    }
+
+    private <T> T serialised(Collection<String> serviceUuids, Function<List<String>, T> action) {
         List<String> services = serviceUuids.stream().sorted().toList(); // one order: no deadlock between two
         int taken = 0;
         try {
@@ -77,33 +118,10 @@ public final class UpdateLocks {
                 }
                 taken++;
             }
-            for (String service : services) {
-                clearStale(service);
-                if (appHolds(service)) {
-                    if (!force) {
-                        throw new Locked("Updates are locked: service " + service + " holds its update lock");
-                    }
-                    removeLocks(service);
-                }
-            }
-            for (String service : services) {
-                Files.writeString(
-                        lockDir(service).resolve(LOCK_FILE),
-                        AGENT_MARK + " " + operation + "\n",
-                        StandardCharsets.UTF_8,
-                        StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE);
-            }
-            try {
-                return action.get();
-            } finally {
-                services.forEach(this::removeLocks);
-            }
+            return action.apply(services);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Locked("interrupted while waiting for the service's lock");
-        } catch (IOException e) {
-            throw new Locked("an app took its lock meanwhile: " + e.getMessage());
         } finally {
             for (int i = 0; i < taken; i++) {
                 semaphore(services.get(i)).release();

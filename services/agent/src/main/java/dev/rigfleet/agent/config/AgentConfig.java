@@ -70,6 +70,13 @@ public interface AgentConfig {
     Duration lockWait();
 
     /**
+     * Where each service's update lock directory is made, named by the service's uuid; unset, {@code
+     * <state-dir>/apps/<uuid>/lock}. A tmpfs (say {@code /tmp/balena-supervisor/services}, the reference's) makes
+     * locks end with a reboot, as balena's do.
+     */
+    Optional<Path> lockDir();
+
+    /**
      * Where the device's apps reach the supervisor API, handed to them as *_SUPERVISOR_ADDRESS; by default
      * {@code http://127.0.0.1:<quarkus.http.port>}.
      */
@@ -81,6 +88,13 @@ public interface AgentConfig {
 
     @WithDefault("54321")
     int iofogPort();
+
+    /**
+     * How long a frame on an ioFog socket (a control signal, a message) waits for its acknowledgement before it is
+     * sent again; the reference agent's 20 s.
+     */
+    @WithDefault("20s")
+    Duration iofogResendInterval();
 
     /**
      * The file whose first line is the ioFog API's Authorization key, readable only by the agent's user (root on a

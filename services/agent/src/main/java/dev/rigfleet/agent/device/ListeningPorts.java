@@ -16,8 +16,12 @@ import java.util.Map;
  */
 public final class ListeningPorts {
 
-    /** One listening port, as Coder's {@code ListeningPort}. */
-    public record Port(String network, int port, String processName) {}
+    /** One listening port, as Coder's {@code ListeningPort}, and the process holding it (-1 when unknown). */
+    public record Port(String network, int port, String processName, long pid) {}
+
+    private record Holder(String name, long pid) {}
+
+    private static final Holder UNKNOWN = new Holder("", -1);
 
     private static final String LISTEN = "0A";
 
@@ -35,9 +39,12 @@ public final class ListeningPorts {
                 inodeByPort.putAll(listening(Files.readAllLines(file)));
             }
         }
-        Map<String, String> processByInode = processesBySocket();
+        Map<String, Holder> processByInode = processesBySocket();
         return inodeByPort.entrySet().stream()
-                .map(entry -> new Port("tcp", entry.getKey(), processByInode.getOrDefault(entry.getValue(), "")))
+                .map(entry -> {
+                    Holder holder = processByInode.getOrDefault(entry.getValue(), UNKNOWN);
+                    return new Port("tcp", entry.getKey(), holder.name(), holder.pid());
+                })
                 .sorted(Comparator.comparingInt(Port::port))
                 .toList();
     }
@@ -56,11 +63,12 @@ public final class ListeningPorts {
         return ports;
     }
 
-    private Map<String, String> processesBySocket() {
-        Map<String, String> byInode = new HashMap<>();
+    private Map<String, Holder> processesBySocket() {
+        Map<String, Holder> byInode = new HashMap<>();
         try (DirectoryStream<Path> processes = Files.newDirectoryStream(proc, "[0-9]*")) {
             for (Path process : processes) {
-                String name = comm(process);
+                Holder holder = new Holder(
+                        comm(process), Long.parseLong(process.getFileName().toString()));
                 try (DirectoryStream<Path> descriptors = Files.newDirectoryStream(process.resolve("fd"))) {
                     for (Path descriptor : descriptors) {
                         String target;
@@ -70,7 +78,7 @@ public final class ListeningPorts {
                             continue; // closed since it was listed: the process's other descriptors still count
                         }
                         if (target.startsWith("socket:[")) {
-                            byInode.putIfAbsent(target.substring(8, target.length() - 1), name);
+                            byInode.putIfAbsent(target.substring(8, target.length() - 1), holder);
                         }
                     }
                 } catch (IOException | SecurityException e) {

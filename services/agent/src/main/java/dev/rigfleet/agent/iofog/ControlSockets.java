@@ -12,15 +12,13 @@ import java.util.logging.Logger;
 
 /**
  * The ioFog control WebSockets, {@code /v2/control/socket/id/:id}, with the reference agent's framing: a PING whose
- * payload is {@code 0x09} gets a PONG with {@code 0x0A}; a new configuration for the app is signalled as the single
+ * payload is {@code 0x09} gets one PONG with {@code 0x0A} ({@link PingAnswers}); a new configuration for the app is signalled as the single
  * byte {@code 0x0C}, which the app acknowledges with {@code 0x0B}; a signal not acknowledged is sent again every
  * {@code resendMillis}, at most {@value #MAX_SIGNALS} times in all. A socket for an id that is not a running
- * service's is refused with 404 before it opens.
+ * service's is refused with 404 before it opens. Any other frame from the app is dropped; it never closes the socket.
  */
 public final class ControlSockets {
 
-    static final byte OP_PING = 0x09;
-    static final byte OP_PONG = 0x0A;
     static final byte OP_ACK = 0x0B;
     static final byte OP_NEW_CONFIG = 0x0C;
     static final int MAX_SIGNALS = 10;
@@ -52,6 +50,7 @@ public final class ControlSockets {
             socket.reject(404);
             return;
         }
+        PingAnswers.install(socket);
         byApp.computeIfAbsent(appId, ignored -> ConcurrentHashMap.newKeySet()).add(socket);
         socket.frameHandler(frame -> frame(socket, frame));
         socket.closeHandler(closed -> {
@@ -99,14 +98,6 @@ public final class ControlSockets {
     }
 
     private void frame(ServerWebSocket socket, WebSocketFrame frame) {
-        if (frame.isPing()) {
-            // Vert.x answers every ping by echoing it; the reference agent answers 0x09 with 0x0A, so this does too.
-            Buffer payload = frame.binaryData();
-            if (payload.length() == 1 && payload.getByte(0) == OP_PING) {
-                socket.writePong(Buffer.buffer(new byte[] {OP_PONG}));
-            }
-            return;
-        }
         if (frame.isBinary()
                 && frame.binaryData().length() >= 1
                 && frame.binaryData().getByte(0) == OP_ACK) {

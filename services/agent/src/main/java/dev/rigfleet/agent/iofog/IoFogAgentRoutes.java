@@ -118,28 +118,59 @@ public class IoFogAgentRoutes {
         IoFogAnswers.json(request, 200, status);
     }
 
+    /**
+     * Every key of the spec's answer (the reference's {@code iofog-agent info} report), then each option of {@code
+     * POST /v2/config} under its own name. The spec spells one key {@code "disk-threshold integer"}; it is served as
+     * spelled, and as {@code disk-threshold} among the options.
+     */
     private void info(RoutingContext request) {
         JsonNode options = stored();
+        String state = config.stateDir().toString();
         Map<String, String> info = new LinkedHashMap<>();
         info.put("iofog-uuid", link.identity().map(identity -> identity.uuid()).orElse(""));
         info.put(
                 "iofog-controller",
                 link.servers().isEmpty() ? "" : link.servers().get(0).toString());
+        info.put("iofog-certificate", config.caFile().map(Path::toString).orElse(""));
         info.put("ip-address", config.iofogHost());
         info.put("network-interface", options.path("network-adapter").asText(""));
-        info.put("developer-mode", options.path("developer-mode").asText("off"));
-        info.put("fog-type", options.path("fog-type").asText("auto"));
-        info.put("log-level", options.path("log-level").asText("INFO"));
-        info.put("message-storage-directory", config.stateDir().toString());
-        info.put(
-                "log-file-directory",
-                options.path("logs-directory").asText(config.stateDir().toString()));
         info.put("docker-url", options.path("docker-url").asText(""));
-        info.put("iofog-certificate", config.caFile().map(Path::toString).orElse(""));
+        info.put("disk-usage-limit", options.path("disk-limit").asText(""));
+        info.put("message-storage-directory", options.path("disk-directory").asText(state));
+        info.put("memory-ram-limit", options.path("memory-limit").asText(""));
+        info.put("cpu-usage-limit", options.path("cpu-limit").asText(""));
+        info.put("log-disk-limit", options.path("logs-limit").asText(""));
+        info.put("log-file-directory", options.path("logs-directory").asText(state));
+        info.put("log-rolling-file-count", options.path("logs-count").asText(""));
+        info.put("log-level", options.path("log-level").asText("INFO"));
+        info.put("status-update-frequency", options.path("status-frequency").asText(""));
+        info.put("get-changes-frequency", options.path("changes-frequency").asText(""));
+        info.put("scan-devices-frequency", options.path("device-scan-frequency").asText(""));
+        info.put(
+                "post-diagnostics-frequency",
+                options.path("diagnostics-frequency").asText(""));
+        info.put("isolated-docker-containers-mode", options.path("isolated").asText("off"));
+        info.put("gps-mode", gpsMode(options.path("gps").asText("")));
+        info.put(
+                "gps-coordinates",
+                gpsMode(options.path("gps").asText("")).equals("manual")
+                        ? options.path("gps").asText()
+                        : "");
+        info.put("fog-type", options.path("fog-type").asText("auto"));
+        info.put("developer-mode", options.path("developer-mode").asText("off"));
+        info.put(
+                "docker-pruning-frequency",
+                options.path("docker-pruning-frequency").asText(""));
+        info.put("disk-threshold integer", options.path("disk-threshold").asText(""));
         for (String option : OPTIONS) {
             info.putIfAbsent(option, options.path(option).asText(""));
         }
         IoFogAnswers.json(request, 200, info);
+    }
+
+    /** The {@code gps} option is {@code auto}, {@code off}, or the coordinates themselves (the mode is then manual). */
+    private static String gpsMode(String gps) {
+        return gps.isEmpty() || gps.equals("auto") ? "auto" : gps.equals("off") ? "off" : "manual";
     }
 
     /** Enrols this device with the key, unless it has an identity already. */

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * The ioFog API's answers: JSON, non-ASCII escaped (the Java SDK reads answers as US-ASCII), and the connection closed
- * after each (the Java SDK waits for the close when an answer is not what it expects).
+ * after each, as the reference agent closes it (the Java SDK waits for the close whenever an answer is not one it
+ * handles, such as an error other than 400).
  */
 final class IoFogAnswers {
 
@@ -28,7 +29,9 @@ final class IoFogAnswers {
                 .setStatusCode(status)
                 .putHeader("Content-Type", "application/json")
                 .putHeader("Connection", "close")
-                .end(text);
+                .end(text)
+                // The header alone leaves a keep-alive connection open: Vert.x closes only for the request's asking.
+                .onComplete(sent -> request.request().connection().close());
     }
 
     /** A failure as a JSON object, which both SDKs hand to their bad-request callbacks. */

@@ -6,17 +6,20 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rigfleet.agent.apps.DeviceApps;
 import dev.rigfleet.agent.apps.ServiceSpec;
+import dev.rigfleet.agent.config.AgentConfig;
+import io.quarkus.logging.Log;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,7 +31,8 @@ import java.util.stream.Collectors;
 /**
  * Messages between the apps of one device, as the ioFog agent routes them: an app publishes ({@code POST
  * /v2/messages/new} or a {@code 0x0D} frame on its message socket), and the message goes to the services its release
- * routes it to — pushed over their message socket when one is open, else kept for {@code /v2/messages/next}. Storage
+ * routes it to — pushed over their message socket when one is open (re-sent until acknowledged, {@link
+ * MessageSocket}), else kept for {@code /v2/messages/next}. Storage
  * is bounded: each receiver keeps its newest {@value #QUEUE_LIMIT} undelivered messages and the device its newest
  * {@value #HISTORY_LIMIT} for {@code /v2/messages/query}; past that the oldest go, counted.
  */
@@ -39,8 +43,9 @@ public class IoFogMessages {
     static final int HISTORY_LIMIT = 10_000;
     static final byte OP_MESSAGE = 0x0D;
     static final byte OP_RECEIPT = 0x0E;
-    /** Receipt timestamps take 6 bytes: the Node SDK reads no more, and 6 last until the year 10889. */
-    private static final int RECEIPT_TIMESTAMP_BYTES = 6;
+    static final byte OP_ACK = 0x0B;
+    /** Rounds of re-sending an unacknowledged message after the first send: ten sends in all, as the reference. */
+    static final int MAX_RESENDS = 9;
 
     /** A published message and who it went to. */
     private record Delivered(IoMessage message, Set<String> receivers) {}
@@ -48,12 +53,15 @@ public class IoFogMessages {
     private final DeviceApps apps;
     private final Map<String, Deque<IoMessage>> queues = new ConcurrentHashMap<>();
     private final Deque<Delivered> history = new ArrayDeque<>();
-    private final Map<String, ServerWebSocket> sockets = new ConcurrentHashMap<>();
+    private final Map<String, MessageSocket> sockets = new ConcurrentHashMap<>();
     private final AtomicLong processed = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
 
-    public IoFogMessages(DeviceApps apps) {
+    private final long resendMillis;
+
+    public IoFogMessages(DeviceApps apps, AgentConfig config) {
         this.apps = apps;
+        this.resendMillis = config.iofogResendInterval().toMillis();
     }
 
     void install(Router router) {
@@ -72,48 +80,66 @@ public class IoFogMessages {
         return dropped.get();
     }
 
-    /** An app's message socket; the newest one per app wins. An id that is not a running service's: 404. */
-    void accept(String appId, ServerWebSocket socket) {
+    /**
+     * An app's message socket; the newest one per app wins. An id that is not a running service's: 404. What waited
+     * for the app goes out on it at once, and so does what a closed socket of the app left unacknowledged.
+     */
+    void accept(String appId, ServerWebSocket socket, Vertx vertx) {
         if (!IoFogServer.runs(apps, appId)) {
             socket.reject(404);
             return;
         }
-        ServerWebSocket previous = sockets.put(appId, socket);
-        if (previous != null && previous != socket) {
-            previous.close((short) 1001, "a newer message socket took over");
+        PingAnswers.install(socket);
+        MessageSocket opened =
+                new MessageSocket(vertx, socket, resendMillis, MAX_RESENDS, left -> handBack(appId, left));
+        MessageSocket previous = sockets.put(appId, opened);
+        if (previous != null) {
+            previous.socket().close((short) 1001, "a newer message socket took over");
         }
-        socket.binaryMessageHandler(frame -> fromSocket(appId, socket, frame));
-        socket.closeHandler(closed -> sockets.remove(appId, socket));
-        // Messages queued while the app had no socket go out now.
+        socket.binaryMessageHandler(frame -> fromSocket(appId, opened, frame));
+        socket.closeHandler(closed -> {
+            sockets.remove(appId, opened);
+            handBack(appId, opened.closed());
+        });
         Deque<IoMessage> waiting = queues.remove(appId);
         if (waiting != null) {
             synchronized (waiting) {
-                waiting.forEach(message -> push(socket, message));
+                waiting.forEach(opened::deliver);
             }
         }
     }
 
-    private void fromSocket(String appId, ServerWebSocket socket, Buffer frame) {
-        if (frame.length() == 0 || frame.getByte(0) != OP_MESSAGE) {
-            return; // 0x0B acknowledgements need nothing: delivery over a socket is at most once
+    /** Messages a socket could not deliver: to the app's newer socket if it has one, else to wait for it. */
+    private void handBack(String appId, List<IoMessage> undelivered) {
+        undelivered.forEach(message -> {
+            MessageSocket current = sockets.get(appId);
+            if (current != null) {
+                current.deliver(message);
+            } else {
+                enqueue(appId, message);
+            }
+        });
+    }
+
+    /** A frame from the app: an acknowledgement, or a message to publish; anything else is dropped. */
+    private void fromSocket(String appId, MessageSocket socket, Buffer frame) {
+        if (frame.length() >= 1 && frame.getByte(0) == OP_ACK) {
+            socket.acknowledged();
+            return;
+        }
+        if (frame.length() < 5 || frame.getByte(0) != OP_MESSAGE) {
+            return;
         }
         IoMessage published;
         try {
             int length = frame.getInt(1);
             published = publish(appId, IoMessage.fromBytes(frame.getBytes(5, 5 + length)));
         } catch (RuntimeException e) {
-            socket.close((short) 1007, "not a message frame: " + e.getMessage());
+            // As the reference agent does: a message that does not parse is dropped and the socket stays open.
+            Log.debugf("Dropped a malformed message frame from %s: %s", appId, e.getMessage());
             return;
         }
-        byte[] id = published.id().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer receipt = ByteBuffer.allocate(3 + id.length + RECEIPT_TIMESTAMP_BYTES);
-        receipt.put(OP_RECEIPT)
-                .put((byte) id.length)
-                .put((byte) RECEIPT_TIMESTAMP_BYTES)
-                .put(id);
-        byte[] timestamp = ByteBuffer.allocate(8).putLong(published.timestamp()).array();
-        receipt.put(Arrays.copyOfRange(timestamp, 8 - RECEIPT_TIMESTAMP_BYTES, 8));
-        socket.writeBinaryMessage(Buffer.buffer(receipt.array()));
+        socket.receipt(published);
     }
 
     private void publishRest(RoutingContext request, JsonNode body) {
@@ -125,11 +151,23 @@ public class IoFogMessages {
             IoFogAnswers.error(request, 400, e.getMessage());
             return;
         }
-        // The timestamp as a string: the Java SDK reads it so, the Node SDK passes it through.
-        IoFogAnswers.json(
-                request,
-                200,
-                Map.of("status", "okay", "id", published.id(), "timestamp", Long.toString(published.timestamp())));
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("status", "okay");
+        answer.put("timestamp", timestampFor(request.request(), published.timestamp()));
+        answer.put("id", published.id());
+        IoFogAnswers.json(request, 200, answer);
+    }
+
+    /**
+     * The timestamp as the reference agent answers it, a JSON number, which the Node, Python and Go SDKs take. The
+     * Java SDK alone reads it with {@code getString}, which fails on a number (it does against the reference too), so
+     * it gets the digits as a string. It is told apart by what its Netty client sends: neither a {@code User-Agent}
+     * nor an {@code Accept} header, where Node's request sends {@code Accept}, Python's urllib and Go their
+     * {@code User-Agent}, and curl both.
+     */
+    static Object timestampFor(HttpServerRequest request, long timestamp) {
+        boolean javaSdk = request.getHeader("User-Agent") == null && request.getHeader("Accept") == null;
+        return javaSdk ? Long.toString(timestamp) : timestamp;
     }
 
     /** Stamps the message and hands it to the services the publisher's routes name. */
@@ -152,9 +190,9 @@ public class IoFogMessages {
             }
         }
         for (String receiver : receivers) {
-            ServerWebSocket socket = sockets.get(receiver);
+            MessageSocket socket = sockets.get(receiver);
             if (socket != null) {
-                push(socket, published);
+                socket.deliver(published);
             } else {
                 enqueue(receiver, published);
             }
@@ -172,15 +210,6 @@ public class IoFogMessages {
                 dropped.incrementAndGet();
             }
         }
-    }
-
-    private static void push(ServerWebSocket socket, IoMessage message) {
-        byte[] bytes = message.toBytes();
-        Buffer frame = Buffer.buffer(5 + bytes.length)
-                .appendByte(OP_MESSAGE)
-                .appendInt(bytes.length)
-                .appendBytes(bytes);
-        socket.writeBinaryMessage(frame);
     }
 
     private void next(RoutingContext request, JsonNode body) {
@@ -214,6 +243,10 @@ public class IoFogMessages {
                 || !start.asText().matches("\\d{1,19}")
                 || !end.asText().matches("\\d{1,19}")) {
             IoFogAnswers.error(request, 400, "id, timeframestart and timeframeend (ms since the epoch) are needed");
+            return;
+        }
+        if (!body.hasNonNull("publishers")) {
+            IoFogAnswers.error(request, 400, "publishers is missing");
             return;
         }
         Set<String> publishers = publishers(body.path("publishers"));

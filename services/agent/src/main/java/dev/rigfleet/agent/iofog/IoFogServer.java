@@ -34,8 +34,6 @@ import java.util.function.BiConsumer;
 @ApplicationScoped
 public class IoFogServer {
 
-    static final long CONTROL_RESEND_MS = 20_000;
-
     private final Vertx vertx;
     private final AgentConfig config;
     private final DeviceApps apps;
@@ -54,7 +52,7 @@ public class IoFogServer {
         this.apps = apps;
         this.agentRoutes = agentRoutes;
         this.messages = messages;
-        this.control = new ControlSockets(vertx, CONTROL_RESEND_MS, id -> runs(apps, id));
+        this.control = new ControlSockets(vertx, config.iofogResendInterval().toMillis(), id -> runs(apps, id));
     }
 
     void start(@Observes StartupEvent started) {
@@ -67,6 +65,16 @@ public class IoFogServer {
         router.route()
                 .handler(request ->
                         IoFogAnswers.error(request, known(request.normalizedPath()) ? 405 : 404, "no such endpoint"));
+        // What fails on the way (a body past the limit, a bug) answers in the same shape, never Vert.x's text.
+        router.route().failureHandler(failed -> {
+            int status = failed.statusCode() > 0 ? failed.statusCode() : 500;
+            if (failed.failure() != null) {
+                Log.warnf(
+                        "ioFog API %s failed: %s",
+                        failed.normalizedPath(), failed.failure().toString());
+            }
+            IoFogAnswers.error(failed, status, status == 413 ? "the body is too large" : "the request failed");
+        });
         server = vertx.createHttpServer(new HttpServerOptions().setHost(config.iofogHost()))
                 .webSocketHandler(socket -> {
                     // The raw path (not decoded, not normalised); each socket's accept refuses an id that is not
@@ -75,7 +83,7 @@ public class IoFogServer {
                     if (path.startsWith("/v2/control/socket/id/")) {
                         control.accept(path.substring("/v2/control/socket/id/".length()), socket);
                     } else if (path.startsWith("/v2/message/socket/id/")) {
-                        messages.accept(path.substring("/v2/message/socket/id/".length()), socket);
+                        messages.accept(path.substring("/v2/message/socket/id/".length()), socket, vertx);
                     } else {
                         socket.reject(404);
                     }

@@ -40,6 +40,10 @@ public class CommandDispatcher {
     public static final String NATIVE_PREFIX = "/rigfleet/";
 
     private static final String JSON_TYPE = "application/json;charset=UTF-8";
+    /** Coder's agent lists no port below this (the echo, discard and other ancient services). */
+    private static final int MIN_LISTED_PORT = 9;
+
+    private static final long OWN_PID = ProcessHandle.current().pid();
 
     private final Vertx vertx;
     private final SupervisorKey key;
@@ -93,11 +97,16 @@ public class CommandDispatcher {
                 : command.apply(request);
     }
 
-    /** {@code {"ports":[{"network":"tcp","port":48484,"process_name":"java"}, …]}}: what listens on the device. */
+    /**
+     * {@code {"ports":[{"network":"tcp","port":8000,"process_name":"python3"}, …]}}: what listens on the device, less
+     * what Coder's agent leaves out: ports below 9 and the agent's own (its APIs, and the local runtime's instance
+     * logins, which are reached through the platform).
+     */
     private Future<CommandResponse> listeningPorts() {
         return vertx.executeBlocking(
                 () -> {
                     List<Map<String, Object>> listed = ports.list().stream()
+                            .filter(port -> port.port() >= MIN_LISTED_PORT && port.pid() != OWN_PID)
                             .map(port -> {
                                 Map<String, Object> view = new LinkedHashMap<>();
                                 view.put("network", port.network());

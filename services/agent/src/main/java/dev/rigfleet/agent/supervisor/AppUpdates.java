@@ -50,7 +50,7 @@ public class AppUpdates {
 
     void start(@Observes StartupEvent started) {
         lockWatch = vertx.setPeriodic(1000, ignored -> {
-            if (apps.updatePending() && retrying.compareAndSet(false, true)) {
+            if ((apps.updatePending() || apps.restartPending()) && retrying.compareAndSet(false, true)) {
                 vertx.executeBlocking(apps::retryPending, false)
                         .onComplete(done -> retrying.set(false))
                         .onSuccess(applied -> {

@@ -20,6 +20,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** Wires the device-facing parts of the agent from its configuration. */
@@ -57,7 +58,11 @@ public class SupervisorBeans {
             @ConfigProperty(name = "quarkus.http.port") int apiPort) {
         String address = config.supervisorAddress().orElse("http://127.0.0.1:" + apiPort);
         Path appsDir = config.stateDir().resolve("apps");
-        UpdateLocks locks = new UpdateLocks(appsDir, config.lockWait());
+        UpdateLocks locks = new UpdateLocks(
+                config.lockDir()
+                        .<Function<String, Path>>map(base -> base::resolve)
+                        .orElse(uuid -> appsDir.resolve(uuid).resolve("lock")),
+                config.lockWait());
         AppRuntime runtime = switch (config.runtime()) {
             case "process" -> new ProcessRuntime(vertx);
             case "engine" -> new EngineRuntime(config.engineSocket(), config.engineNetwork());
@@ -87,10 +92,12 @@ public class SupervisorBeans {
             environment.put(prefix + "_APP_ID", Long.toString(service.appId()));
             environment.put(prefix + "_SERVICE_NAME", service.name());
         }
-        environment.put(
-                "RIGFLEET_APP_LOCK_PATH", lockDir.resolve(UpdateLocks.LOCK_FILE).toString());
-        environment.put(
-                "BALENA_APP_LOCK_PATH", lockDir.resolve(UpdateLocks.LOCK_FILE).toString());
+        // The reference's two names for it, and ours.
+        for (String prefix : new String[] {"RIGFLEET", "BALENA", "RESIN"}) {
+            environment.put(
+                    prefix + "_APP_LOCK_PATH",
+                    lockDir.resolve(UpdateLocks.LOCK_FILE).toString());
+        }
         // The ioFog-style microservice id: the service's uuid.
         environment.put("SELFNAME", service.uuid());
         environment.putAll(service.environment());

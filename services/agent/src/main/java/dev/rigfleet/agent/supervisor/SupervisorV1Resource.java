@@ -7,6 +7,7 @@ import dev.rigfleet.agent.apps.UpdateLocks;
 import dev.rigfleet.agent.device.DeviceStreams;
 import dev.rigfleet.agent.host.HostControl;
 import dev.rigfleet.agent.link.DeviceLink;
+import io.quarkus.logging.Log;
 import io.vertx.core.Vertx;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -156,12 +157,23 @@ public class SupervisorV1Resource {
         return "OK";
     }
 
-    /** The old key stops working at once; apps get the new one when they next start. */
+    /**
+     * The old key stops working at once; the apps are restarted with the new one after the answer (under their locks,
+     * as the reference recreates its containers for a changed environment).
+     */
     @POST
     @Path("/regenerate-api-key")
     @Produces(MediaType.TEXT_PLAIN)
     public String regenerateApiKey() {
-        return key.regenerate();
+        String fresh = key.regenerate();
+        vertx.executeBlocking(
+                        () -> {
+                            apps.restartForNewKey();
+                            return null;
+                        },
+                        false)
+                .onFailure(e -> Log.warnf("Could not restart the apps with the new key: %s", e.getMessage()));
+        return fresh;
     }
 
     @GET
@@ -203,8 +215,9 @@ public class SupervisorV1Resource {
     @Produces(MediaType.APPLICATION_JSON)
     public Map<String, String> start(@PathParam("appId") String appId, String raw) {
         ServiceSpec service = singleService(appId);
+        SupervisorAnswers.body(raw); // still 400 when not an object; force has nothing to override here
         try {
-            return Map.of("containerId", apps.start(service, SupervisorAnswers.force(SupervisorAnswers.body(raw))));
+            return Map.of("containerId", apps.start(service));
         } catch (UpdateLocks.Locked locked) {
             throw SupervisorAnswers.failed(423, locked.getMessage());
         }

@@ -33,6 +33,7 @@ class ListeningPortsTest {
                     .orElseThrow(() -> new AssertionError("port " + socket.getLocalPort() + " not in " + ports));
             assertEquals("tcp", mine.network());
             assertTrue(!mine.processName().isEmpty(), "the socket is named after its process");
+            assertEquals(ProcessHandle.current().pid(), mine.pid());
         }
     }
 }

@@ -98,12 +98,26 @@ class ControlSocketsTest {
     }
 
     @Test
-    void aPingOfNineGetsAPongOfTen() throws Exception {
+    void aPingOfNineGetsExactlyOnePongOfTen() throws Exception {
         Client client = connect(controlSockets(vertx, 20_000));
-        client.socket().writePing(Buffer.buffer(new byte[] {ControlSockets.OP_PING}));
-        await().atMost(WAIT)
-                .until(() -> client.pongs().stream()
-                        .anyMatch(pong -> pong.length() == 1 && pong.getByte(0) == ControlSockets.OP_PONG));
+        client.socket().writePing(Buffer.buffer(new byte[] {PingAnswers.OP_PING}));
+        await().atMost(WAIT).until(() -> !client.pongs().isEmpty());
+        await().during(Duration.ofMillis(500))
+                .atMost(WAIT)
+                .until(() -> client.pongs().size() == 1);
+        assertEquals(
+                Buffer.buffer(new byte[] {PingAnswers.OP_PONG}), client.pongs().get(0));
+    }
+
+    @Test
+    void aMalformedFrameLeavesTheSocketOpen() throws Exception {
+        ControlSockets control = controlSockets(vertx, 20_000);
+        Client client = connect(control);
+        client.socket().writeBinaryMessage(Buffer.buffer(new byte[] {0x42, 0x00}));
+        client.socket().writeTextMessage("not a control frame");
+        control.configurationChanged("app-1");
+        await().atMost(WAIT).until(() -> client.signals().contains(ControlSockets.OP_NEW_CONFIG));
+        assertEquals(1, control.open("app-1"));
     }
 
     @Test

@@ -2,10 +2,12 @@ package dev.rigfleet.agent.link;
 
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rigfleet.agent.iofog.IoFogServer;
 import dev.rigfleet.agent.supervisor.SupervisorKey;
 import dev.rigfleet.proto.agent.CommandRequest;
 import dev.rigfleet.proto.agent.CommandResponse;
@@ -16,6 +18,7 @@ import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.ext.Provider;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +48,9 @@ class CommandDispatcherTest {
     @Inject
     SupervisorKey key;
 
+    @Inject
+    IoFogServer iofog;
+
     private final ObjectMapper json = new ObjectMapper();
 
     @BeforeEach
@@ -65,17 +71,32 @@ class CommandDispatcherTest {
 
     @Test
     void aNativeCommandIsAnsweredByTheAgentAndNeverReachesPort48484() throws Exception {
-        CommandResponse answer = run("GET", "/rigfleet/v1/listening-ports");
+        // An app: another process, listening on a port of its own.
+        Process app = new ProcessBuilder(
+                        "python3",
+                        "-c",
+                        "import socket, sys\n"
+                                + "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n"
+                                + "print(s.getsockname()[1], flush=True); sys.stdin.read()")
+                .start();
+        try {
+            int appPort = Integer.parseInt(app.inputReader().readLine().trim());
+            CommandResponse answer = run("GET", "/rigfleet/v1/listening-ports");
 
-        assertEquals(200, answer.getStatus());
-        assertTrue(answer.getContentType().startsWith("application/json"), answer.getContentType());
-        JsonNode ports = json.readTree(answer.getBody().toByteArray()).path("ports");
-        boolean thisApi = false;
-        for (JsonNode port : ports) {
-            assertEquals("tcp", port.path("network").asText());
-            thisApi |= port.path("port").asInt() == RestAssured.port;
+            assertEquals(200, answer.getStatus());
+            assertTrue(answer.getContentType().startsWith("application/json"), answer.getContentType());
+            List<Integer> listed = new ArrayList<>();
+            for (JsonNode port : json.readTree(answer.getBody().toByteArray()).path("ports")) {
+                assertEquals("tcp", port.path("network").asText());
+                listed.add(port.path("port").asInt());
+            }
+            assertTrue(listed.contains(appPort), "an app's port is listed: " + listed);
+            // As Coder's agent: not its own APIs.
+            assertFalse(listed.contains(RestAssured.port), "the supervisor API's port is left out: " + listed);
+            assertFalse(listed.contains(iofog.port()), "the ioFog API's port is left out: " + listed);
+        } finally {
+            app.destroy();
         }
-        assertTrue(thisApi, "the supervisor API's own port is listed: " + ports);
         assertEquals(List.of(), SEEN_ON_48484);
     }
 

@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.emptyString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasKey;
 import static org.hamcrest.Matchers.matchesPattern;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
@@ -366,14 +368,79 @@ class SupervisorApiTest {
     }
 
     @Test
-    void oneApplicationsStateAndAnUnknownOne() {
+    void oneApplicationsStateIsKeyedByImageIdAndAnUnknownOneIsRefused() {
         withKey()
                 .get("/v2/applications/" + APP_ID + "/state")
                 .then()
                 .statusCode(200)
                 .body("commit", equalTo("abc123"))
-                .body("local.'7'.services.main.status", equalTo("Running"));
+                .body("local.'7'.services.'" + service + "'.status", equalTo("Running"))
+                .body("local.'7'.services.'" + service + "'.releaseId", equalTo(3))
+                .body("local.'7'.services.'" + service + "'", hasKey("download_progress"))
+                .body("$", not(hasKey("dependent")));
         withKey().get("/v2/applications/8/state").then().statusCode(409).body("status", equalTo("failed"));
+        withKey().get("/v2/applications/x/state").then().statusCode(400).body("status", equalTo("failed"));
+    }
+
+    @Test
+    void theApplicationsStateHasTheFieldsOfSupervisorNineteen() {
+        withKey()
+                .get("/v2/applications/state")
+                .then()
+                .statusCode(200)
+                .body("lab.appId", equalTo((int) APP_ID))
+                .body("lab", hasKey("appUuid"))
+                .body("lab.commit", equalTo("abc123"))
+                .body("lab.updateStatus", equalTo("done"))
+                .body("lab.services.main.status", equalTo("Running"))
+                .body("lab.services.main.image", containsString("sleep 600"))
+                .body("lab.services.main.releaseId", equalTo(3))
+                .body("lab.services.main", hasKey("downloadProgress"));
+    }
+
+    @Test
+    void theStateStatusIsServedAsHmDiagReadsIt() {
+        withKey()
+                .get("/v2/state/status")
+                .then()
+                .statusCode(200)
+                .contentType(ContentType.JSON)
+                .body("status", equalTo("success"))
+                .body("appState", equalTo("applied"))
+                .body("$", hasKey("overallDownloadProgress"))
+                .body("release", equalTo("abc123"))
+                .body("containers[0].serviceName", equalTo("main"))
+                .body("containers[0].status", equalTo("Running"))
+                .body("containers[0].appId", equalTo((int) APP_ID))
+                .body("containers[0].containerId", startsWith("process-"))
+                .body("images[0].serviceName", equalTo("main"))
+                .body("images[0].status", equalTo("Downloaded"));
+    }
+
+    @Test
+    void unknownRoutesAnswerInTheApisFailureShape() {
+        for (String path : List.of("/v2/nothing", "/v1/apps/7/nothing", "/nothing")) {
+            withKey()
+                    .get(path)
+                    .then()
+                    .statusCode(404)
+                    .contentType(ContentType.JSON)
+                    .body("status", equalTo("failed"))
+                    .body("message", notNullValue());
+        }
+    }
+
+    @Test
+    void aSingleServiceStartTakesNoLock() throws Exception {
+        withKey().contentType(ContentType.JSON).body("{\"force\":true}").post("/v1/apps/" + APP_ID + "/stop");
+        lock();
+        withKey()
+                .post("/v1/apps/" + APP_ID + "/start")
+                .then()
+                .statusCode(200)
+                .body("containerId", startsWith("process-"));
+        assertTrue(Files.exists(appDir.resolve("lock/updates.lock")), "the app's lock is left alone");
+        withKey().get("/v2/applications/state").then().body("lab.services.main.status", equalTo("Running"));
     }
 
     @Test
@@ -403,6 +470,35 @@ class SupervisorApiTest {
                 .asString();
         given().queryParam("apikey", old).get("/v1/device").then().statusCode(401);
         given().queryParam("apikey", fresh).get("/v1/device").then().statusCode(200);
+    }
+
+    @Test
+    void theAppsAreRestartedWithTheNewKey() throws Exception {
+        setTarget(
+                1,
+                "{\"appId\":" + APP_ID + ",\"fleet\":\"lab\",\"release\":{\"releaseId\":9,\"commit\":\"key\","
+                        + "\"services\":[{\"uuid\":\"" + service
+                        + "\",\"name\":\"main\",\"command\":[\"/bin/sh\",\"-c\","
+                        + "\"echo $BALENA_SUPERVISOR_API_KEY > key; echo $$ > pid; exec sleep 600\"],"
+                        + "\"restart\":\"always\"}]}}");
+        Path keyFile = appDir.resolve("data/key");
+        await().atMost(WAIT)
+                .until(() -> Files.exists(keyFile) && readTrimmed(keyFile).equals(key.current()));
+        String fresh = withKey()
+                .post("/v1/regenerate-api-key")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        await().atMost(WAIT).until(() -> readTrimmed(keyFile).equals(fresh));
+    }
+
+    private static String readTrimmed(Path file) {
+        try {
+            return Files.readString(file).trim();
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     @Test
@@ -496,6 +592,7 @@ class SupervisorApiTest {
         String lock = appDir.resolve("lock/updates.lock").toString();
         assertTrue(environment.contains("BALENA_APP_LOCK_PATH=" + lock), environment);
         assertTrue(environment.contains("RIGFLEET_APP_LOCK_PATH=" + lock), environment);
+        assertTrue(environment.contains("RESIN_APP_LOCK_PATH=" + lock), environment);
         assertTrue(environment.contains("SELFNAME=" + service), environment);
     }
 }

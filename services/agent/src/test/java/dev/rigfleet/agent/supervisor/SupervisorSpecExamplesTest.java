@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rigfleet.agent.config.AgentConfig;
 import dev.rigfleet.agent.device.DeviceStreams;
 import dev.rigfleet.agent.link.DeviceEndpoint;
 import dev.rigfleet.proto.agent.PtyTarget;
@@ -61,6 +62,8 @@ class SupervisorSpecExamplesTest {
                         "rigfleet.agent.state-dir", state.toString(),
                         "rigfleet.agent.servers", "http://127.0.0.1:9",
                         "rigfleet.agent.session-user", System.getProperty("user.name"),
+                        // The update locks' base: a directory of the test's own, never the machine's /tmp/balena.
+                        "rigfleet.agent.lock-dir", state.resolve("balena-locks").toString(),
                         "rigfleet.agent.iofog-key-file",
                                 state.resolve("local-api").toString());
             } catch (IOException e) {
@@ -74,6 +77,9 @@ class SupervisorSpecExamplesTest {
 
     @Inject
     DeviceStreams streams;
+
+    @Inject
+    AgentConfig config;
 
     @BeforeEach
     void oneApp() {
@@ -222,5 +228,35 @@ class SupervisorSpecExamplesTest {
     @Test
     void regenerateApiKeyExample() {
         device().post("/v1/regenerate-api-key").then().statusCode(200).body(matchesPattern("[0-9a-f]{64}"));
+    }
+
+    /** With {@code lock-dir} set, each service's lock is under it, told in the reference's variables, and honoured. */
+    @Test
+    void theLockIsUnderTheConfiguredBaseAndHandedOverInTheReferencesVariables() throws Exception {
+        String service = "7f3c6a1e-2b4d-4e8f-9a0b-1c2d3e4f5a6b";
+        device().body("{\"appId\":" + APP_ID + ",\"fleet\":\"superapp\",\"release\":{\"releaseId\":557618,"
+                        + "\"commit\":\"env\",\"services\":[{\"uuid\":\"" + service + "\",\"name\":\"main\","
+                        + "\"command\":[\"/bin/sh\",\"-c\",\"env > environment; exec sleep 600\"]}]}}")
+                .post("/v2/local/target-state")
+                .then()
+                .statusCode(200);
+        Path environmentFile =
+                config.stateDir().resolve("apps").resolve(service).resolve("data/environment");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(environmentFile));
+        Path lock = config.lockDir().orElseThrow().resolve(service).resolve("updates.lock");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> Files.readString(environmentFile).contains("RESIN_APP_LOCK_PATH=" + lock));
+        String environment = Files.readString(environmentFile);
+        assertTrue(environment.contains("BALENA_APP_LOCK_PATH=" + lock), environment);
+        Files.writeString(lock, "");
+        try {
+            device().post("/v1/reboot").then().statusCode(423);
+            Files.delete(lock);
+            Files.writeString(config.lockDir().orElseThrow().resolve(service).resolve("resin-updates.lock"), "");
+            device().post("/v1/shutdown").then().statusCode(423);
+        } finally {
+            Files.deleteIfExists(lock);
+            Files.deleteIfExists(config.lockDir().orElseThrow().resolve(service).resolve("resin-updates.lock"));
+        }
     }
 }

@@ -10,10 +10,11 @@ mkdir -p "$RUN_DIR"/{logs,pids,keys,nginx}
 # are readable by their owner only, and the keys folder is the owner's alone.
 chmod 700 "$RUN_DIR/keys"
 
-# secret FILE: writes stdin into FILE, made 0600 (and made 0600 again if an older run left it readable to others).
+# secret FILE: writes stdin into a new FILE, made 0600 from its creation: a file an older run left readable to others
+# is removed first, since writing into it would show the new secret to them until a chmod.
 secret() {
+  rm -f "$1"
   (umask 077 && cat > "$1")
-  chmod 600 "$1"
 }
 
 if [ -s "$RUN_DIR/pids/workspaces.pid" ] && kill -0 "$(cat "$RUN_DIR/pids/workspaces.pid")" 2>/dev/null; then
@@ -142,6 +143,10 @@ wait_for 30 "the demo device's connection" device_online
 # What scripts and the walkthrough need to call the demo agent's local APIs. The agent makes its supervisor API key
 # on first use (its first app or call), which may come a moment after its link is up.
 jq -r .uuid "$RUN_DIR/agent/identity.json" > "$RUN_DIR/device-uuid"
+# The demo device's credential, for scripts that call the agents' own routes as the device would
+# (docs/api.md: Authorization: Bearer $(cat .run/device-credential)).
+jq -r '.credential // empty' "$RUN_DIR/agent/identity.json" | secret "$RUN_DIR/device-credential"
+[ -s "$RUN_DIR/device-credential" ] || fail "the demo agent's identity has no credential; see .run/logs/agent.log"
 wait_for 30 "the demo agent's supervisor API key" test -s "$RUN_DIR/agent/supervisor-api-key"
 wait_for 30 "the demo agent's ioFog API key" test -s "$RUN_DIR/agent/local-api"
 
@@ -167,7 +172,8 @@ rigfleet is running on http://127.0.0.1:$RIGFLEET_PORT
   token:       .run/token
   logs:        .run/logs/
   demo fleet:  appId $APP_ID, release demo-1 (one local process)
-  demo device: demo-device ($(cat "$RUN_DIR/device-uuid")), online through the agent (state in .run/agent):
+  demo device: demo-device ($(cat "$RUN_DIR/device-uuid")), online through the agent (state in .run/agent;
+               its device credential in .run/device-credential):
                supervisor API 127.0.0.1:${PORTS[agent]} (key in .run/agent-apikey), ioFog API 127.0.0.1:54321
                (key in .run/iofog-key), running the demo release's hello service
   demo deployment: $(cat "$RUN_DIR/deployment-id") of workspace type demo_device, hosted by the demo device

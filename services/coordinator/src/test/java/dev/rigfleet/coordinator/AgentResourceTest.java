@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -101,6 +103,35 @@ class AgentResourceTest {
     }
 
     @Test
+    void theOwnerMayPresentTheTokenAsCodersClientsDo() {
+        String[] device = ownedDevice(true, "2026-11-01T10:05:00Z", "2026-11-23T07:00:00Z");
+        given().header("Coder-Session-Token", device[1])
+                .get("/api/v2/workspaceagents/" + device[0])
+                .then()
+                .statusCode(200)
+                .body("id", equalTo(dashed(device[0])))
+                .body("environment_variables", equalTo(Map.of("LAB", "north")));
+        given().header("Coder-Session-Token", device[1])
+                .get("/api/v2/workspaceagents/" + device[0] + "/connection")
+                .then()
+                .statusCode(200)
+                .body("derp_map.regions", equalTo(Map.of()));
+        given().header("Coder-Session-Token", TestTokens.user(UUID.randomUUID().toString(), "user"))
+                .get("/api/v2/workspaceagents/" + device[0])
+                .then()
+                .statusCode(404)
+                .body("error_message", equalTo("no agent " + device[0]));
+        given().header(
+                        "Coder-Session-Token",
+                        TestTokens.expired(UUID.randomUUID().toString()))
+                .get("/api/v2/workspaceagents/" + device[0])
+                .then()
+                .statusCode(401)
+                .header("WWW-Authenticate", "Bearer")
+                .body("error_message", equalTo("wrong authorization token"));
+    }
+
+    @Test
     void statusFollowsTheConnectionHistory() {
         String[] disconnected = ownedDevice(false, "2026-11-01T10:05:00Z", "2026-11-20T09:00:00Z");
         given().auth()
@@ -138,43 +169,80 @@ class AgentResourceTest {
     }
 
     @Test
-    void listeningPortsAreAskedOfTheConnectedAgent() throws Exception {
+    void listeningPortsAreAskedOfTheConnectedAgentAndLeaveOutWhatCodersLeaveOut() throws Exception {
         String[] device = ownedDevice(true, "2026-11-01T10:05:00Z", "2026-11-23T07:00:00Z");
         String credential = HexFormat.of().formatHex(SecureRandom.getSeed(32));
         RegistryStub.enrol(
                 TokenHashes.sha256(credential),
                 new RegistryStub.Device(device[0], 3, 1, UUID.randomUUID().toString()));
+        // The registry last saw it online, but no agent holds a link: as good as offline.
         given().auth()
                 .oauth2(device[1])
                 .get("/api/v2/workspaceagents/" + device[0] + "/listening-ports")
                 .then()
-                .statusCode(503)
-                .body("error_message", equalTo("the agent is not connected"));
+                .statusCode(428)
+                .body("error", equalTo("precondition_required"))
+                .body(
+                        "error_message",
+                        equalTo("Agent state is \"disconnected\", it must be in the \"connected\" state."));
 
         try (TestAgent agent = TestAgent.connect(vertx, base, credential)) {
             agent.hello(device[0]);
             agent.next(WAIT);
             agent.next(WAIT);
-            var answer = CompletableFuture.supplyAsync(() ->
-                    given().auth().oauth2(device[1]).get("/api/v2/workspaceagents/" + device[0] + "/listening-ports"));
+            // As Coder's clients send the token.
+            var answer = CompletableFuture.supplyAsync(() -> given().header("Coder-Session-Token", device[1])
+                    .get("/api/v2/workspaceagents/" + device[0] + "/listening-ports"));
 
             CommandRequest request = agent.next(WAIT).getCommandRequest();
             assertEquals("/rigfleet/v1/listening-ports", request.getPath());
+            String ports = Stream.of(
+                            "3 agent", "22 sshd", "3000 node", "5432 postgres", "6379 redis-server", "8080 nginx")
+                    .map(port -> port.split(" "))
+                    .map(port -> String.format(
+                            "{\"network\":\"tcp\",\"port\":%s,\"process_name\":\"%s\"}", port[0], port[1]))
+                    .collect(Collectors.joining(",", "{\"ports\":[", "]}"));
             agent.send(AgentFrame.newBuilder()
                     .setCommandResponse(CommandResponse.newBuilder()
                             .setCommandId(request.getCommandId())
                             .setStatus(200)
                             .setContentType("application/json")
-                            .setBody(ByteString.copyFromUtf8(
-                                    "{\"ports\":[{\"network\":\"tcp\",\"port\":22,\"process_name\":\"sshd\"}]}")))
+                            .setBody(ByteString.copyFromUtf8(ports)))
                     .build());
 
-            answer.get().then().statusCode(200).body("ports[0].process_name", equalTo("sshd"));
+            answer.get()
+                    .then()
+                    .statusCode(200)
+                    .body("ports.port", equalTo(List.of(3000, 8080)))
+                    .body("ports.process_name", equalTo(List.of("node", "nginx")))
+                    .body("ports.network", equalTo(List.of("tcp", "tcp")));
         }
         given().auth()
                 .oauth2(TestTokens.user(UUID.randomUUID().toString(), "user"))
                 .get("/api/v2/workspaceagents/" + device[0] + "/listening-ports")
                 .then()
                 .statusCode(404);
+    }
+
+    @Test
+    void anOfflineAgentsPortsAnswer428AsCodersDo() {
+        String[] device = ownedDevice(false, "2026-11-01T10:05:00Z", "2026-11-20T09:00:00Z");
+        given().header("Coder-Session-Token", device[1])
+                .get("/api/v2/workspaceagents/" + device[0] + "/listening-ports")
+                .then()
+                .statusCode(428)
+                .body("status", equalTo(428))
+                .body(
+                        "error_message",
+                        equalTo("Agent state is \"disconnected\", it must be in the \"connected\" state."));
+        String[] neverSeen = ownedDevice(false, null, null, Instant.now().toString());
+        given().auth()
+                .oauth2(neverSeen[1])
+                .get("/api/v2/workspaceagents/" + neverSeen[0] + "/listening-ports")
+                .then()
+                .statusCode(428)
+                .body(
+                        "error_message",
+                        equalTo("Agent state is \"connecting\", it must be in the \"connected\" state."));
     }
 }

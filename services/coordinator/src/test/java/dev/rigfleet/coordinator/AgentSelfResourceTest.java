@@ -109,17 +109,44 @@ class AgentSelfResourceTest {
     }
 
     @Test
+    void theDeviceCredentialMayComeAsABearerToken() {
+        Device device = enrolled();
+        given().auth()
+                .oauth2(device.credential())
+                .get("/api/v2/workspaceagents/me/metadata")
+                .then()
+                .statusCode(200)
+                .body("apps.id", equalTo(List.of(device.app())));
+        given().auth()
+                .oauth2(device.credential())
+                .contentType(ContentType.JSON)
+                .body(Map.of("rx_bytes", 10))
+                .post("/api/v2/workspaceagents/me/report-stats")
+                .then()
+                .statusCode(200);
+        given().auth()
+                .oauth2("0".repeat(64))
+                .get("/api/v2/workspaceagents/me/metadata")
+                .then()
+                .statusCode(401)
+                .body("error_message", equalTo("wrong authorization token"));
+    }
+
+    @Test
     void theseRoutesAreForAgentsOnly() {
         given().get("/api/v2/workspaceagents/me/metadata").then().statusCode(401);
         given().header("Coder-Session-Token", "0".repeat(64))
                 .get("/api/v2/workspaceagents/me/metadata")
                 .then()
                 .statusCode(401);
-        given().auth()
-                .oauth2(TestTokens.user(UUID.randomUUID().toString(), "user"))
-                .get("/api/v2/workspaceagents/me/metadata")
-                .then()
-                .statusCode(403);
+        for (String header : List.of("Authorization", "Coder-Session-Token")) {
+            String token = TestTokens.user(UUID.randomUUID().toString(), "user");
+            given().header(header, header.equals("Authorization") ? "Bearer " + token : token)
+                    .get("/api/v2/workspaceagents/me/metadata")
+                    .then()
+                    .statusCode(403)
+                    .body("status", equalTo(403));
+        }
     }
 
     @Test

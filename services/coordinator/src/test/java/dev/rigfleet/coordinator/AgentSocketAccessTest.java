@@ -7,16 +7,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rigfleet.common.auth.TokenHashes;
 import dev.rigfleet.common.testing.InternalRoutes;
 import dev.rigfleet.common.testing.RawRequests;
+import dev.rigfleet.common.testing.TestKeys;
 import dev.rigfleet.common.testing.TestTokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.smallrye.jwt.build.Jwt;
+import io.vertx.core.Vertx;
+import jakarta.inject.Inject;
 import java.io.InputStream;
 import java.net.Socket;
+import java.net.URI;
 import java.net.URL;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -33,8 +42,18 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(CoordinatorTestResource.class)
 class AgentSocketAccessTest {
 
-    /** A device its owner can see in the registry stand-in; answers {uuid, owner token}. */
+    /** The two headers a user's token may come in: bearer clients' and Coder's. */
+    private static final List<String> TOKEN_HEADERS =
+            List.of(HeaderRequests.AUTHORIZATION, HeaderRequests.SESSION_TOKEN);
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    /** An offline device its owner can see in the registry stand-in; answers {uuid, owner token}. */
     private static String[] ownedDevice() {
+        return ownedDevice(false);
+    }
+
+    private static String[] ownedDevice(boolean online) {
         String uuid = UUID.randomUUID().toString().replace("-", "");
         String owner = UUID.randomUUID().toString();
         String token = TestTokens.user(owner, "user");
@@ -42,13 +61,33 @@ class AgentSocketAccessTest {
                 uuid,
                 token,
                 String.format(
-                        "{\"uuid\":\"%s\",\"owner\":\"%s\",\"online\":false,\"created_at\":\"2026-11-01T10:00:00Z\"}",
-                        uuid, owner));
+                        "{\"uuid\":\"%s\",\"owner\":\"%s\",\"online\":%s,\"first_seen\":\"2026-11-01T10:05:00Z\","
+                                + "\"last_seen\":\"2026-11-02T10:00:00Z\",\"created_at\":\"2026-11-01T10:00:00Z\"}",
+                        uuid, owner, online));
         return new String[] {uuid, token};
+    }
+
+    /** The owned device's agent, dialled home; the registry says it is online. */
+    private TestAgent connectedAgent(String uuid) throws Exception {
+        String credential = HexFormat.of().formatHex(SecureRandom.getSeed(32));
+        RegistryStub.enrol(
+                TokenHashes.sha256(credential),
+                new RegistryStub.Device(uuid, 3, 1, UUID.randomUUID().toString()));
+        TestAgent agent = TestAgent.connect(vertx, base, credential);
+        agent.hello(uuid);
+        agent.next(WAIT);
+        agent.next(WAIT);
+        return agent;
     }
 
     @TestHTTPResource("/")
     URL server;
+
+    @TestHTTPResource("/")
+    URI base;
+
+    @Inject
+    Vertx vertx;
 
     /** The shapes a path can take on its way to an endpoint; each must meet the endpoint's own check. */
     private static List<String> variants(String uuid, String route) {
@@ -80,19 +119,26 @@ class AgentSocketAccessTest {
     }
 
     @Test
-    void anotherOwnersSocketsAreNotFoundWhateverShapeThePathTakes() {
-        String[] device = ownedDevice();
+    void anotherOwnersSocketsAreNotFoundWhateverShapeThePathTakesOrTheHeaderTheTokenComesIn() {
+        String[] device = ownedDevice(true);
         String stranger = TestTokens.user(UUID.randomUUID().toString(), "user");
-        for (String route : new String[] {"/pty", "/coordinate"}) {
-            for (String path : variants(device[0], route)) {
-                RawRequests.Answer answer = RawRequests.upgrade(server, path, stranger);
-                assertEquals(404, answer.status(), path + " answered " + answer.status() + " " + answer.body());
+        for (String header : TOKEN_HEADERS) {
+            for (String route : new String[] {"/pty", "/coordinate"}) {
+                for (String path : variants(device[0], route)) {
+                    RawRequests.Answer answer = HeaderRequests.upgrade(server, path, header, stranger);
+                    assertEquals(
+                            404,
+                            answer.status(),
+                            header + " " + path + " answered " + answer.status() + " " + answer.body());
+                }
+                RawRequests.Answer canonical = HeaderRequests.upgrade(
+                        server, "/api/v2/workspaceagents/" + device[0] + route, header, stranger);
+                assertTrue(
+                        canonical.body().contains("\"error_message\":\"no agent " + device[0] + "\""),
+                        canonical.body());
+                assertTrue(canonical.body().contains("\"status\":404"), canonical.body());
+                assertTrue(canonical.body().matches(".*\"request_id\":\"[0-9a-f-]{36}\".*"), canonical.body());
             }
-            RawRequests.Answer canonical =
-                    RawRequests.upgrade(server, "/api/v2/workspaceagents/" + device[0] + route, stranger);
-            assertTrue(canonical.body().contains("\"error_message\":\"no agent " + device[0] + "\""), canonical.body());
-            assertTrue(canonical.body().contains("\"status\":404"), canonical.body());
-            assertTrue(canonical.body().matches(".*\"request_id\":\"[0-9a-f-]{36}\".*"), canonical.body());
         }
         // The agent's own endpoint takes only a device's credential, and the old watch route is gone.
         for (String path : List.of(
@@ -108,41 +154,137 @@ class AgentSocketAccessTest {
     }
 
     @Test
-    void anotherOwnersAgentViewsAreNotFoundWhateverShapeThePathTakes() {
-        String[] device = ownedDevice();
+    void anotherOwnersAgentViewsAreNotFoundWhateverShapeThePathTakesOrTheHeaderTheTokenComesIn() {
+        String[] device = ownedDevice(true);
         String stranger = TestTokens.user(UUID.randomUUID().toString(), "user");
-        for (String route : new String[] {"", "/connection", "/listening-ports"}) {
-            for (String path : variants(device[0], route)) {
-                RawRequests.Answer answer = RawRequests.get(server, path, stranger);
-                assertEquals(404, answer.status(), path + " answered " + answer.status() + " " + answer.body());
+        for (String header : TOKEN_HEADERS) {
+            for (String route : new String[] {"", "/connection", "/listening-ports"}) {
+                for (String path : variants(device[0], route)) {
+                    RawRequests.Answer answer = HeaderRequests.get(server, path, header, stranger);
+                    assertEquals(
+                            404,
+                            answer.status(),
+                            header + " " + path + " answered " + answer.status() + " " + answer.body());
+                }
             }
         }
     }
 
     @Test
-    void theOwnerOpensTheSocketsAtTheirPathWithOrWithoutATrailingSlash() {
-        String[] device = ownedDevice();
-        for (String route : new String[] {"/pty", "/coordinate"}) {
-            for (String path : List.of(
-                    "/api/v2/workspaceagents/" + device[0] + route,
-                    "/api/v2/workspaceagents/" + device[0] + route + "/")) {
-                assertEquals(101, RawRequests.upgrade(server, path, device[1]).status(), path);
+    void theOwnerReachesEveryRouteWithTheTokenInEitherHeaderWithOrWithoutATrailingSlash() throws Exception {
+        String[] device = ownedDevice(true);
+        try (TestAgent agent = connectedAgent(device[0])) {
+            for (String header : TOKEN_HEADERS) {
+                for (String route : new String[] {"/pty", "/coordinate"}) {
+                    for (String path : List.of(
+                            "/api/v2/workspaceagents/" + device[0] + route,
+                            "/api/v2/workspaceagents/" + device[0] + route + "/")) {
+                        assertEquals(
+                                101,
+                                HeaderRequests.upgrade(server, path, header, device[1])
+                                        .status(),
+                                header + " " + path);
+                    }
+                }
+                for (String route : new String[] {"", "/connection"}) {
+                    for (String path : List.of(
+                            "/api/v2/workspaceagents/" + device[0] + route,
+                            "/api/v2/workspaceagents/" + device[0] + route + "/")) {
+                        RawRequests.Answer answer = HeaderRequests.get(server, path, header, device[1]);
+                        assertEquals(200, answer.status(), header + " " + path + " answered " + answer.body());
+                    }
+                }
             }
         }
     }
 
     @Test
-    void withoutAValidTokenTheSocketsAnswerTheClientsWrongTokenMessage() {
-        String[] device = ownedDevice();
-        for (String token : new String[] {
-            null, "not-a-token", TestTokens.expired(UUID.randomUUID().toString())
-        }) {
-            for (String route : new String[] {"/pty", "/coordinate"}) {
-                RawRequests.Answer answer =
-                        RawRequests.upgrade(server, "/api/v2/workspaceagents/" + device[0] + route, token);
-                assertEquals(401, answer.status(), route);
-                assertTrue(answer.body().contains("\"error_message\":\"wrong authorization token\""), answer.body());
+    void withoutAValidTokenEveryOwnerRouteAnswersTheClientsWrongTokenMessage() {
+        String[] device = ownedDevice(true);
+        for (String header : TOKEN_HEADERS) {
+            for (String token : new String[] {
+                null,
+                "not-a-token",
+                "0".repeat(64),
+                TestTokens.expired(UUID.randomUUID().toString()),
+                TestTokens.signedByStranger(UUID.randomUUID().toString()),
+                // Signed with rigfleet's key, but for an audience this service does not accept.
+                Jwt.issuer("rigfleet")
+                        .subject(UUID.randomUUID().toString())
+                        .audience("eurl")
+                        .groups("user")
+                        .expiresIn(600)
+                        .sign(TestKeys.signingKey())
+            }) {
+                for (String route : new String[] {"/pty", "/coordinate", "", "/connection", "/listening-ports"}) {
+                    String path = "/api/v2/workspaceagents/" + device[0] + route;
+                    RawRequests.Answer answer = route.equals("/pty") || route.equals("/coordinate")
+                            ? HeaderRequests.upgrade(server, path, header, token)
+                            : HeaderRequests.get(server, path, header, token);
+                    assertEquals(401, answer.status(), header + " " + token + " " + path + " " + answer.body());
+                    assertTrue(
+                            answer.body().contains("\"error_message\":\"wrong authorization token\""), answer.body());
+                    assertTrue(answer.body().contains("\"status\":401"), answer.body());
+                }
             }
+        }
+    }
+
+    @Test
+    void agentsAndDeviceSessionsMayNotUseTheOwnersRoutes() {
+        String[] device = ownedDevice(true);
+        String[] agent = RegistryStub.enrolNewDevice();
+        String session = Jwt.issuer("rigfleet")
+                .subject(agent[0])
+                .audience("device")
+                .groups("device")
+                .claim("device_id", 7)
+                .claim("app_id", 3)
+                .claim("owner", UUID.randomUUID().toString())
+                .expiresIn(600)
+                .sign(TestKeys.signingKey());
+        for (String header : TOKEN_HEADERS) {
+            for (String token : new String[] {agent[1], session}) {
+                assertEquals(
+                        403,
+                        HeaderRequests.get(server, "/api/v2/workspaceagents/" + device[0], header, token)
+                                .status(),
+                        header + " " + token);
+                RawRequests.Answer upgrade =
+                        HeaderRequests.upgrade(server, "/api/v2/workspaceagents/" + device[0] + "/pty", header, token);
+                assertEquals(403, upgrade.status(), header + " " + token + " " + upgrade.body());
+                assertTrue(upgrade.body().contains("\"status\":403"), upgrade.body());
+            }
+            // A device-audience token without the claims of a session token is not one: refused, not a 500.
+            RawRequests.Answer unnamed = HeaderRequests.get(
+                    server, "/api/v2/workspaceagents/" + device[0], header, TestTokens.deviceAudience(device[0]));
+            assertEquals(401, unnamed.status(), header + " " + unnamed.body());
+        }
+    }
+
+    @Test
+    void anOfflineAgentsTerminalAndPortsAnswer428BeforeAnyUpgradeAsCodersDo() {
+        String[] device = ownedDevice(false);
+        String path = "/api/v2/workspaceagents/" + device[0];
+        for (String header : TOKEN_HEADERS) {
+            for (RawRequests.Answer answer : List.of(
+                    HeaderRequests.upgrade(server, path + "/pty", header, device[1]),
+                    HeaderRequests.upgrade(server, path + "/pty/?reconnect=" + UUID.randomUUID(), header, device[1]),
+                    HeaderRequests.get(server, path + "/listening-ports", header, device[1]))) {
+                assertEquals(428, answer.status(), answer.body());
+                assertTrue(
+                        answer.body()
+                                .contains("\"error_message\":\"Agent state is \\\"disconnected\\\", it must be in the"
+                                        + " \\\"connected\\\" state.\""),
+                        answer.body());
+                assertTrue(answer.body().contains("\"error\":\"precondition_required\""), answer.body());
+            }
+            // Coder's /coordinate serves agents that are not connected yet; so does this one, whose messages say
+            // when the agent comes.
+            assertEquals(
+                    101,
+                    HeaderRequests.upgrade(server, path + "/coordinate", header, device[1])
+                            .status());
         }
     }
 
@@ -156,7 +298,7 @@ class AgentSocketAccessTest {
 
     @Test
     void aBadTerminalQueryIsRefusedNamingTheParameter() {
-        String[] device = ownedDevice();
+        String[] device = ownedDevice(true);
         Map<String, String> bad = Map.of(
                 "width", "0",
                 "height", "lots",

@@ -104,6 +104,15 @@ class CoordinateSocketTest {
     }
 
     @Test
+    void theCredentialMayComeAsABearerToken() throws Exception {
+        String[] device = enrolledDevice();
+        try (TestAgent agent = TestAgent.connect(vertx, base, "Authorization", "Bearer " + device[1])) {
+            agent.hello(device[0]);
+            assertEquals(ServerFrame.BodyCase.WELCOME, agent.next(WAIT).getBodyCase());
+        }
+    }
+
+    @Test
     void helloIsWelcomedWithAnEpochAndTheTargetStateAndMarksTheDeviceOnline() throws Exception {
         String[] device = enrolledDevice();
         try (TestAgent agent = TestAgent.connect(vertx, base, device[1])) {

@@ -14,10 +14,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Agents authenticate with their device credential, as Coder's agents do with their token: in a {@code
- * Coder-Session-Token} header or as {@code Authorization: Bearer <credential>}. A device session token (a JWT from
- * the cloud identity routes) is accepted in {@code Coder-Session-Token} too; JWTs in {@code Authorization} are left
- * to the JWT mechanism, which checks users' and devices' tokens alike.
+ * Device credentials, and the tokens Coder's clients and agents send that the JWT mechanism does not read. {@code
+ * Coder-Session-Token}, the header of the spec and of codersdk, carries a device credential or a JWT (a user's token,
+ * or a device session token from the cloud identity routes); a device credential may also come as {@code
+ * Authorization: Bearer <credential>}. JWTs in {@code Authorization} are left to the JWT mechanism.
  */
 @ApplicationScoped
 public class DeviceCredentialMechanism implements HttpAuthenticationMechanism {
@@ -27,18 +27,20 @@ public class DeviceCredentialMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identities) {
-        String credential = credentialOf(context);
-        if (credential != null) {
-            return identities.authenticate(
-                    HttpSecurityUtils.setRoutingContextAttribute(new DeviceCredentialRequest(credential), context));
+        AuthenticationRequest request = requestOf(context);
+        if (request == null) {
+            return Uni.createFrom().optional(Optional.empty());
         }
-        // Coder's agents send their session token in this header too: a JWT from the cloud identity routes.
-        String session = context.request().getHeader(SESSION_TOKEN_HEADER);
-        if (session != null && session.chars().filter(c -> c == '.').count() == 2) {
-            return identities.authenticate(
-                    HttpSecurityUtils.setRoutingContextAttribute(new DeviceSessionRequest(session), context));
-        }
-        return Uni.createFrom().optional(Optional.empty());
+        return identities.authenticate(HttpSecurityUtils.setRoutingContextAttribute(request, context));
+    }
+
+    /**
+     * Before the JWT mechanism (of the default priority): it would take a bearer credential for a malformed JWT and
+     * refuse it, and which of two mechanisms of one priority goes first is not defined.
+     */
+    @Override
+    public int getPriority() {
+        return DEFAULT_PRIORITY + 1;
     }
 
     @Override
@@ -48,21 +50,25 @@ public class DeviceCredentialMechanism implements HttpAuthenticationMechanism {
 
     @Override
     public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
-        return Set.of(DeviceCredentialRequest.class, DeviceSessionRequest.class);
+        return Set.of(DeviceCredentialRequest.class, SessionTokenRequest.class);
     }
 
-    private static String credentialOf(RoutingContext context) {
+    private static AuthenticationRequest requestOf(RoutingContext context) {
         String session = context.request().getHeader(SESSION_TOKEN_HEADER);
-        if (session != null && DeviceCredentials.SHAPE.matcher(session).matches()) {
-            return session;
+        if (session != null) {
+            return isCredential(session) ? new DeviceCredentialRequest(session) : new SessionTokenRequest(session);
         }
         String authorization = context.request().getHeader(HttpHeaders.AUTHORIZATION);
         if (authorization != null && authorization.startsWith(BEARER)) {
             String bearer = authorization.substring(BEARER.length()).trim();
-            if (DeviceCredentials.SHAPE.matcher(bearer).matches()) {
-                return bearer;
+            if (isCredential(bearer)) {
+                return new DeviceCredentialRequest(bearer);
             }
         }
         return null;
+    }
+
+    private static boolean isCredential(String token) {
+        return DeviceCredentials.SHAPE.matcher(token).matches();
     }
 }

@@ -36,11 +36,14 @@ public class DeviceSessions implements SecurityIdentityAugmentor {
         if (credentials.isDeprovisioned(jwt.getSubject())) {
             return Uni.createFrom().failure(new AuthenticationFailedException("the device has been deprovisioned"));
         }
-        DeviceIdentity device = new DeviceIdentity(
-                jwt.getSubject(),
-                number(jwt.getClaim(CloudIdentities.DEVICE_ID_CLAIM)),
-                number(jwt.getClaim(CloudIdentities.APP_ID_CLAIM)),
-                UUID.fromString(text(jwt.getClaim(CloudIdentities.OWNER_CLAIM))));
+        Long deviceId = number(jwt.getClaim(CloudIdentities.DEVICE_ID_CLAIM));
+        Long appId = number(jwt.getClaim(CloudIdentities.APP_ID_CLAIM));
+        UUID owner = uuid(jwt.getClaim(CloudIdentities.OWNER_CLAIM));
+        if (deviceId == null || appId == null || owner == null) {
+            // Signed with rigfleet's key for audience device, yet not issued by the cloud identity routes.
+            return Uni.createFrom().failure(new AuthenticationFailedException("not a device session token"));
+        }
+        DeviceIdentity device = new DeviceIdentity(jwt.getSubject(), deviceId, appId, owner);
         return Uni.createFrom()
                 .item(QuarkusSecurityIdentity.builder(identity)
                         .addAttribute(DeviceIdentityProvider.DEVICE_ATTRIBUTE, device)
@@ -48,11 +51,20 @@ public class DeviceSessions implements SecurityIdentityAugmentor {
     }
 
     // Claims arrive as JSON-P values or plain Java ones, depending on how they were read.
-    private static long number(Object claim) {
-        return claim instanceof JsonNumber json ? json.longValue() : ((Number) claim).longValue();
+    private static Long number(Object claim) {
+        if (claim instanceof JsonNumber json) {
+            return json.longValue();
+        }
+        return claim instanceof Number plain ? plain.longValue() : null;
     }
 
-    private static String text(Object claim) {
-        return claim instanceof JsonString json ? json.getString() : String.valueOf(claim);
+    private static UUID uuid(Object claim) {
+        String text =
+                claim instanceof JsonString json ? json.getString() : claim instanceof String plain ? plain : null;
+        try {
+            return text == null ? null : UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

@@ -4,8 +4,6 @@ import dev.rigfleet.common.error.ApiException;
 import dev.rigfleet.common.error.ErrorBody;
 import dev.rigfleet.common.error.ErrorMappers;
 import dev.rigfleet.common.http.RequestIds;
-import dev.rigfleet.coordinator.client.RegistryClient;
-import io.quarkus.logging.Log;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
@@ -19,29 +17,29 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.ws.rs.WebApplicationException;
 import java.util.Set;
 import java.util.UUID;
 
 /**
  * Decides who may open the users' WebSockets {@code /{id}/pty} ({@link PtySocket}) and {@code /{id}/coordinate}
- * ({@link AgentWatchSocket}): the device's owner and admins, as the registry sees the caller's token. The check is
- * bound to those endpoints, so every path that reaches them (a trailing slash, a double slash) passes it; everyone
- * else gets the 404 an unknown device gets, and a bad query a 400, both with the common JSON error body.
+ * ({@link AgentWatchSocket}) by {@link AgentOwners}' rule, with the token from either header. The check is bound to
+ * those endpoints, so every path that reaches them (a trailing slash, a double slash) passes it; everyone else gets
+ * the 404 an unknown device gets, a bad query a 400, and a terminal on an agent that is not connected a 428, all
+ * with the common JSON error body and before any upgrade.
  */
 @ApplicationScoped
 // Before the endpoints' @RolesAllowed check (Integer.MAX_VALUE - 100), whose refusals carry no body: a missing or
-// refused token is the registry's 401 here, with the common error body.
+// refused token is a 401 here, with the common error body.
 @Priority(Integer.MAX_VALUE - 50)
 public class AgentSocketAccess implements HttpUpgradeCheck {
 
     private static final String SOCKETS = "/api/v2/workspaceagents/*";
     private static final Set<String> CHECKED_ENDPOINTS = Set.of(PtySocket.ENDPOINT, AgentWatchSocket.ENDPOINT);
 
-    private final RegistryClient registry;
+    private final AgentOwners owners;
 
-    public AgentSocketAccess(RegistryClient registry) {
-        this.registry = registry;
+    public AgentSocketAccess(AgentOwners owners) {
+        this.owners = owners;
     }
 
     @Override
@@ -52,20 +50,19 @@ public class AgentSocketAccess implements HttpUpgradeCheck {
     @Override
     public Uni<CheckResult> perform(HttpUpgradeContext upgrade) {
         String id = upgrade.pathParam("id");
-        String uuid;
+        boolean terminal = PtySocket.ENDPOINT.equals(upgrade.endpointId());
         try {
-            uuid = AgentIds.deviceUuid(id);
-            if (PtySocket.ENDPOINT.equals(upgrade.endpointId())) {
+            AgentIds.deviceUuid(id);
+            if (terminal) {
                 PtyRequest.parse(upgrade.httpRequest().query());
             }
         } catch (ApiException refused) {
             return Uni.createFrom().failure(refused);
         }
-        return registry.deviceAsSeenBy(upgrade.httpRequest().getHeader(HttpHeaders.AUTHORIZATION), uuid)
-                .onItemOrFailure()
-                .transformToUni((owned, failure) -> failure == null
-                        ? CheckResult.permitUpgrade()
-                        : Uni.createFrom().failure(refusal(id, failure)));
+        // Coder's /coordinate serves clients before the agent connects; only the terminal needs it connected.
+        return upgrade.securityIdentity()
+                .chain(identity -> terminal ? owners.connectedDevice(identity, id) : owners.device(identity, id))
+                .chain(device -> CheckResult.permitUpgrade());
     }
 
     /**
@@ -80,26 +77,15 @@ public class AgentSocketAccess implements HttpUpgradeCheck {
                 .handler(request -> request.reroute(CoordinateSocket.PATH));
     }
 
-    private static ApiException refusal(String id, Throwable failure) {
-        if (failure instanceof WebApplicationException answered) {
-            int status = answered.getResponse().getStatus();
-            if (status == 401) {
-                return ApiException.unauthorized(ErrorMappers.WRONG_TOKEN);
-            }
-            if (status == 404 || status == 403) {
-                return ApiException.notFound("no agent " + id);
-            }
-        }
-        Log.warnf("Could not ask the registry about agent %s: %s", id, failure.getMessage());
-        return ApiException.unavailable("the registry did not answer; try again");
-    }
-
     private static ApiException asApiException(Throwable failure) {
         if (failure instanceof ApiException api) {
             return api;
         }
         if (failure instanceof AuthenticationFailedException || failure instanceof UnauthorizedException) {
-            return ApiException.unauthorized(ErrorMappers.WRONG_TOKEN);
+            // A failure inside the identity augmentors (such as "revocations not loaded") arrives wrapped.
+            return failure.getCause() instanceof ApiException api
+                    ? api
+                    : ApiException.unauthorized(ErrorMappers.WRONG_TOKEN);
         }
         if (failure instanceof ForbiddenException) {
             return ApiException.forbidden("this token's scopes do not allow that");

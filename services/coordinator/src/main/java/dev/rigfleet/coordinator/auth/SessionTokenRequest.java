@@ -2,12 +2,12 @@ package dev.rigfleet.coordinator.auth;
 
 import io.quarkus.security.identity.request.BaseAuthenticationRequest;
 
-/** A device session token presented in {@code Coder-Session-Token}, as Coder's agents present theirs. */
-public class DeviceSessionRequest extends BaseAuthenticationRequest {
+/** A JWT presented in {@code Coder-Session-Token}, as Coder's clients and agents present their tokens. */
+public class SessionTokenRequest extends BaseAuthenticationRequest {
 
     private final String token;
 
-    public DeviceSessionRequest(String token) {
+    public SessionTokenRequest(String token) {
         this.token = token;
     }
 

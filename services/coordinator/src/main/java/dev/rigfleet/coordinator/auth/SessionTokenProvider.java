@@ -12,34 +12,31 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
- * Verifies a device session token from {@code Coder-Session-Token} exactly as the JWT mechanism verifies bearer
- * tokens (key, issuer, expiry), and accepts only the audience {@value CloudIdentities#AUDIENCE}. The augmentors then
- * apply as to any token: revocation, and {@link DeviceSessions}.
+ * Verifies a JWT from {@code Coder-Session-Token} exactly as the JWT mechanism verifies bearer tokens (key, issuer,
+ * the accepted audiences, expiry), so that a token is worth the same in either header. The augmentors then apply as
+ * to any token: revocation, and {@link DeviceSessions}.
  */
 @ApplicationScoped
-public class DeviceSessionProvider implements IdentityProvider<DeviceSessionRequest> {
+public class SessionTokenProvider implements IdentityProvider<SessionTokenRequest> {
 
     private final JWTParser parser;
 
-    public DeviceSessionProvider(JWTParser parser) {
+    public SessionTokenProvider(JWTParser parser) {
         this.parser = parser;
     }
 
     @Override
-    public Class<DeviceSessionRequest> getRequestType() {
-        return DeviceSessionRequest.class;
+    public Class<SessionTokenRequest> getRequestType() {
+        return SessionTokenRequest.class;
     }
 
     @Override
-    public Uni<SecurityIdentity> authenticate(DeviceSessionRequest request, AuthenticationRequestContext context) {
+    public Uni<SecurityIdentity> authenticate(SessionTokenRequest request, AuthenticationRequestContext context) {
         JsonWebToken token;
         try {
             token = parser.parse(request.token());
         } catch (ParseException e) {
             return Uni.createFrom().failure(new AuthenticationFailedException("invalid session token"));
-        }
-        if (token.getAudience() == null || !token.getAudience().contains(CloudIdentities.AUDIENCE)) {
-            return Uni.createFrom().failure(new AuthenticationFailedException("not a device session token"));
         }
         return Uni.createFrom()
                 .item(QuarkusSecurityIdentity.builder()

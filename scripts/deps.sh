@@ -4,7 +4,7 @@
 # util-linux's script (terminal sessions), podman with runc and busybox-static (the agent's container runtime is
 # tested against Podman's Docker Engine API, with an image made from busybox), OpenSSH's client, sftp-server and
 # server (instance logins; the server's own service stays off: nothing here listens on port 22) and Debian's
-# python3-paramiko (the SSH library rerobots/py logs in with). Starts only what is not
+# python3-paramiko (the SSH library rerobots/py logs in with), Node.js and npm (the real balena-sdk in the e2e tests). Starts only what is not
 # already running, and records what it started so that `make stop` stops exactly that.
 source "$(dirname "$0")/lib.sh"
 
@@ -26,6 +26,9 @@ command -v ssh >/dev/null || missing+=(openssh-client)
 # The agent's container instance runtime: network namespaces and the instance's filter inside its own.
 command -v ip >/dev/null || [ -x /usr/sbin/ip ] || missing+=(iproute2)
 command -v iptables-restore >/dev/null || [ -x /usr/sbin/iptables-restore ] || missing+=(iptables)
+# Node.js and npm: the e2e tests run the real balena-sdk from npm.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "Installing ${missing[*]} from Debian's packages"
   as_root apt-get update -qq
@@ -36,6 +39,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
     as_root systemctl disable --now ssh.service ssh.socket >/dev/null 2>&1 || true
+  fi
+fi
+
+# balena-sdk 21 needs Node.js 20.12 or newer; Debian 12's is 18. Then Node.js 20 comes from the npm registry (its
+# node-linux-<arch> package) into the cache, where the e2e tests look for it first.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 12) ? 0 : 1)'; then
+  node_dir="${XDG_CACHE_HOME:-$HOME/.cache}/rigfleet/node"
+  if [ ! -x "$node_dir/bin/node" ]; then
+    case "$(uname -m)" in x86_64) node_arch=x64 ;; aarch64) node_arch=arm64 ;; *) node_arch="$(uname -m)" ;; esac
+    say "Installing Node.js 20 from the npm registry into $node_dir (this system's is $(node --version))"
+    npm install --prefix "$node_dir" --no-audit --no-fund --loglevel=error "node-linux-$node_arch@20" >/dev/null
+    mkdir -p "$node_dir/bin"
+    ln -sf "$node_dir/node_modules/node-linux-$node_arch/bin/node" "$node_dir/bin/node"
   fi
 fi
 

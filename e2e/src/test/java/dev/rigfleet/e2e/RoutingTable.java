@@ -37,6 +37,10 @@ public final class RoutingTable {
         samples.put("/reservations", "workspaces");
         samples.put("/reservation/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10", "workspaces");
         samples.put("/notifications", "workspaces");
+        samples.put("/user/v1/refresh-token", "workspaces");
+        samples.put("/actor/v1/whoami", "workspaces");
+        samples.put("/user/v2/refresh-token", REFUSED);
+        samples.put("/user", REFUSED);
         samples.put("/index.html", REFUSED);
         samples.put("/deploymentsX", REFUSED);
         samples.put("/fleets", "registry");
@@ -45,6 +49,10 @@ public final class RoutingTable {
         samples.put("/supervisor/v1/reboot", "registry");
         samples.put("/supervisor-commands", "registry");
         samples.put("/provision", "registry");
+        samples.put("/v7/device(uuid='c2c323de046fe4e7c4fd1df3cf0c1900')", "registry");
+        samples.put("/v7/application(3)", "registry");
+        samples.put("/v7X/device", REFUSED);
+        samples.put("/v6/device", REFUSED);
         samples.put("/new/fixed_misty", "instances");
         samples.put("/terminate/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10", "instances");
         samples.put("/instances", "instances");

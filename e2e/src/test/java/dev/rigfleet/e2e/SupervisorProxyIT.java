@@ -14,14 +14,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -363,7 +370,7 @@ class SupervisorProxyIT {
                 .body("commit", equalTo("414e65cd378a69a96f403b75f14b40b55856f860"));
     }
 
-    /** The bodies balena-sdk's device and application models send (supervisor below 7.0.0, so its v1 calls). */
+    /** The bodies balena-sdk's device and application models send, as supervisor_version 7.0.0 makes it send them. */
     @Test
     @Order(8)
     void balenaSdkBodies() {
@@ -393,8 +400,89 @@ class SupervisorProxyIT {
         }
     }
 
+    /**
+     * The real balena-sdk, unchanged, through the entry point: it finds the device with balena's OData API, then
+     * proxies each command; a stranger's token finds no device. Its reboot reaches the recording host control.
+     */
     @Test
     @Order(9)
+    void balenaSdkItselfWorksUnchanged() throws Exception {
+        Instant rebootAsked;
+        try (EntryProxy entry = EntryProxy.start(
+                "balena-sdk",
+                stack.workspaces.url(),
+                "http://127.0.0.1:" + Ports.free(),
+                stack.registryA.url(),
+                stack.coordinatorA.url())) {
+            Map<String, JsonNode> calls = BalenaSdk.run(Map.of(
+                    "RIGFLEET_URL",
+                    entry.url(),
+                    "OWNER_TOKEN",
+                    token,
+                    "STRANGER_TOKEN",
+                    Accounts.newUserToken(stack),
+                    "DEVICE_UUID",
+                    first.uuid,
+                    "FLEET_ID",
+                    String.valueOf(appId)));
+
+            for (String call : List.of(
+                    "whoami",
+                    "get",
+                    "isOnline",
+                    "getAllByApplication",
+                    "ping",
+                    "identify",
+                    "getSupervisorState",
+                    "update",
+                    "reboot",
+                    "restartApplication",
+                    "refreshToken")) {
+                assertTrue(calls.get(call).path("ok").asBoolean(), call + ": " + calls.get(call));
+            }
+            assertTrue(calls.get("whoami").path("result").asText().startsWith("e2e-"), calls.toString());
+            assertEquals("agent-proxy-first", calls.get("get").path("result").asText());
+            assertTrue(calls.get("isOnline").path("result").asBoolean());
+            assertEquals(
+                    Stream.of(first.uuid, second.uuid).sorted().toList(),
+                    new ObjectMapper()
+                            .convertValue(calls.get("getAllByApplication").path("result"), List.class));
+            JsonNode state = calls.get("getSupervisorState").path("result");
+            assertEquals(
+                    "414e65cd378a69a96f403b75f14b40b55856f860",
+                    state.path("commit").asText(),
+                    state.toString());
+            assertEquals("OK", calls.get("restartApplication").path("result").asText());
+            assertEquals(
+                    Map.of("fresh", true, "held", true),
+                    new ObjectMapper().convertValue(calls.get("refreshToken").path("result"), Map.class));
+            rebootAsked = Instant.ofEpochMilli(
+                    calls.get("reboot").path("result").path("asked").asLong());
+            for (String call : List.of("strangerPing", "strangerReboot")) {
+                assertFalse(calls.get(call).path("ok").asBoolean(), call + ": " + calls.get(call));
+                assertEquals(
+                        "BalenaDeviceNotFound", calls.get(call).path("code").asText(), calls.toString());
+            }
+        }
+        // The agent acts a moment after it answers (so that the answer gets out): earlier tests' reboots may land
+        // while this one runs, so this one is told apart by its time.
+        Path agentLog = Stack.LOGS.resolve("agent-proxy-first.log");
+        await().atMost(REACH).until(() -> recordedReboots(agentLog).stream().anyMatch(at -> !at.isBefore(rebootAsked)));
+    }
+
+    /** When the agent's recording host control logged each reboot. */
+    private static List<Instant> recordedReboots(Path agentLog) throws IOException {
+        DateTimeFormatter logTime = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss,SSS");
+        return Files.readAllLines(agentLog).stream()
+                .filter(line -> line.contains("recording only") && line.contains("would reboot"))
+                .map(line -> LocalDateTime.parse(line.substring(0, 23), logTime)
+                        .atZone(ZoneId.systemDefault())
+                        .toInstant())
+                .toList();
+    }
+
+    @Test
+    @Order(10)
     void anOfflineDeviceIsNotFoundAndAFleetAnswersWithWhoIsOnline() {
         second.process.close();
         await().atMost(Duration.ofSeconds(90))

@@ -6,12 +6,12 @@ import io.quarkus.hibernate.reactive.panache.PanacheQuery;
 import io.smallrye.mutiny.Uni;
 
 /** Serves one page of a query by the spec's rule, letting the database count and cut. */
-final class Paging {
+public final class Paging {
 
     private Paging() {}
 
     /** The text with LIKE's wildcards escaped (escape character '!'), so that it matches only itself. */
-    static String likeLiteral(String text) {
+    public static String likeLiteral(String text) {
         return text.replace("!", "!!").replace("%", "!%").replace("_", "!_");
     }
 

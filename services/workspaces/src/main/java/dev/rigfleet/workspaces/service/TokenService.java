@@ -94,6 +94,11 @@ public class TokenService {
                 .map(stored -> new IssuedToken(token, stored.sha256, scopes, expiresAt.getEpochSecond()));
     }
 
+    /** A lifetime, in seconds, that {@link #issue} accepts: at least a second, at most the configured maximum. */
+    public long clampedLifetime(long seconds) {
+        return Math.max(1, Math.min(seconds, config.maxTokenTtl().toSeconds()));
+    }
+
     /** Revokes one of the user's tokens; another user's token is as unknown as one never issued. */
     public Uni<Integer> revoke(UUID userId, String sha256) {
         return Panache.withTransaction(() -> tokens.findById(sha256).map(token -> {

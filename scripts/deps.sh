@@ -26,6 +26,9 @@ command -v ssh >/dev/null || missing+=(openssh-client)
 # The agent's container instance runtime: network namespaces and the instance's filter inside its own.
 command -v ip >/dev/null || [ -x /usr/sbin/ip ] || missing+=(iproute2)
 command -v iptables-restore >/dev/null || [ -x /usr/sbin/iptables-restore ] || missing+=(iptables)
+# OpenVPN: each instance's VPN server, and the client the tests connect with; ping crosses the tunnel in the tests.
+command -v openvpn >/dev/null || [ -x /usr/sbin/openvpn ] || missing+=(openvpn)
+command -v ping >/dev/null || missing+=(iputils-ping)
 # Node.js and npm: the e2e tests run the real balena-sdk from npm.
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)

@@ -29,7 +29,8 @@ public record Instance(
         List<String> hostkeys,
         String hostDevice,
         String tunnelUrl,
-        List<FirewallRule> firewall) {
+        List<FirewallRule> firewall,
+        boolean vpn) {
 
     /** The spec's statuses; an instance is usable only when READY. */
     public enum Status {

@@ -25,7 +25,7 @@ public class InstanceRepository {
 
     private static final String COLUMNS = "id, user_id, username, deployment_id, type, region, status, status_reason,"
             + " started_at, ended_at, expires_at, keepalive, public_key, sealed_private_key, eurl, fwd_ipv4, fwd_port,"
-            + " hostkeys, host_device, tunnel_url, firewall";
+            + " hostkeys, host_device, tunnel_url, firewall, vpn";
 
     private final Pool pool;
 
@@ -53,8 +53,8 @@ public class InstanceRepository {
     /** Stores a new instance; false when one of that id exists already (a promotion seen twice). */
     public Uni<Boolean> insert(SqlClient client, Instance i) {
         return client.preparedQuery("INSERT INTO instances (id, user_id, username, deployment_id, type, region, status,"
-                        + " started_at, expires_at, keepalive, last_keepalive_at, public_key, sealed_private_key, eurl)"
-                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8, $11, $12, $13)"
+                        + " started_at, expires_at, keepalive, last_keepalive_at, public_key, sealed_private_key, eurl, vpn)"
+                        + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8, $11, $12, $13, $14)"
                         + " ON CONFLICT (id) DO NOTHING")
                 .execute(Tuple.from(new Object[] {
                     i.id(),
@@ -69,7 +69,8 @@ public class InstanceRepository {
                     i.keepalive(),
                     i.publicKey(),
                     i.sealedPrivateKey(),
-                    i.eurl()
+                    i.eurl(),
+                    i.vpn()
                 }))
                 .map(rows -> rows.rowCount() > 0);
     }
@@ -247,6 +248,7 @@ public class InstanceRepository {
                                 .map(rule -> (JsonObject) rule)
                                 .map(rule -> new FirewallRule(rule.getString("source"), rule.getString("action")))
                                 .toList()
-                        : null);
+                        : null,
+                row.getBoolean("vpn"));
     }
 }

@@ -12,6 +12,7 @@ import dev.rigfleet.instances.model.Instance.Status;
 import dev.rigfleet.instances.model.Requester;
 import dev.rigfleet.instances.service.Instances;
 import dev.rigfleet.instances.service.NewInstance;
+import dev.rigfleet.instances.vpn.Vpns;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
@@ -49,9 +50,11 @@ public class InstanceResource {
     private final SecurityIdentity identity;
     private final ObjectMapper json;
     private final UriInfo uri;
+    private final Vpns vpns;
 
-    public InstanceResource(Instances instances, SecurityIdentity identity, ObjectMapper json, UriInfo uri) {
+    public InstanceResource(Instances instances, SecurityIdentity identity, ObjectMapper json, UriInfo uri, Vpns vpns) {
         this.instances = instances;
+        this.vpns = vpns;
         this.identity = identity;
         this.json = json;
         this.uri = uri;
@@ -110,7 +113,17 @@ public class InstanceResource {
     @GET
     @Path("/instance/{id}")
     public Uni<Map<String, Object>> get(@PathParam("id") String id) {
-        return instances.visible(requester(), Requests.instanceId(id)).map(InstanceResource::view);
+        return instances.visible(requester(), Requests.instanceId(id)).chain(instance -> {
+            Map<String, Object> view = view(instance);
+            if (!instance.vpn()) {
+                return Uni.createFrom().item(view);
+            }
+            // As the spec: the same as GET /vpn/:id, when the instance has a VPN.
+            return vpns.view(instance).map(vpn -> {
+                view.put("vpn", vpn);
+                return view;
+            });
+        });
     }
 
     @GET

@@ -28,7 +28,7 @@ final class Requests {
     static UUID instanceId(String raw) {
         UUID id = canonicalUuid(raw);
         if (id == null) {
-            throw ApiException.notFound("instance not found");
+            throw ApiException.resultMessage(404, "not_found", "instance not found");
         }
         return id;
     }

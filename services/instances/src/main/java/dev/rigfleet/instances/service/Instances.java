@@ -9,6 +9,7 @@ import dev.rigfleet.instances.model.Instance;
 import dev.rigfleet.instances.model.Instance.Status;
 import dev.rigfleet.instances.model.Requester;
 import dev.rigfleet.instances.repository.InstanceRepository;
+import dev.rigfleet.instances.vpn.Vpns;
 import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -43,6 +44,7 @@ public class Instances {
     private final InstancesConfig config;
     private final InstanceDevices devices;
     private final StatusAnnouncements announcements;
+    private final Vpns vpns;
 
     public Instances(
             Pool pool,
@@ -51,7 +53,8 @@ public class Instances {
             SshKeys keys,
             InstancesConfig config,
             InstanceDevices devices,
-            StatusAnnouncements announcements) {
+            StatusAnnouncements announcements,
+            Vpns vpns) {
         this.pool = pool;
         this.instances = instances;
         this.workspaces = workspaces;
@@ -59,6 +62,7 @@ public class Instances {
         this.config = config;
         this.devices = devices;
         this.announcements = announcements;
+        this.vpns = vpns;
         this.sealer = new Sealer(config.secretsKey(), "rigfleet.instances.secrets-key");
     }
 
@@ -68,7 +72,10 @@ public class Instances {
      */
     public Uni<Map<String, Object>> create(Requester requester, String type, UUID deployment, NewInstance ask) {
         if (ask.vpn()) {
-            throw NewInstance.refused("VPN is not available on this platform yet; ask without vpn");
+            vpns.unavailable().ifPresent(reason -> {
+                throw ApiException.resultMessage(
+                        503, "unavailable", "this platform cannot make a VPN now (" + reason + "); ask without vpn");
+            });
         }
         if (ask.sshkey() != null) {
             checkPublicKey(ask.sshkey());
@@ -159,14 +166,15 @@ public class Instances {
                 List.of(),
                 null,
                 null,
-                null);
+                null,
+                options.vpn());
     }
 
     /** The instance, if the requester may see it (its user, an admin); 404 otherwise. */
     public Uni<Instance> visible(Requester requester, UUID id) {
         return instances.find(id).map(found -> {
             if (found == null || !(requester.admin() || found.userId().equals(requester.id()))) {
-                throw ApiException.notFound(NOT_FOUND);
+                throw refusedNotFound();
             }
             return found;
         });
@@ -255,7 +263,13 @@ public class Instances {
      * instance TERMINATING, which the sweeper forces TERMINATED after the bound.
      */
     private Uni<Void> finish(Instance ended) {
-        Uni<Void> cleanUp = devices.cleanUp(ended);
+        Uni<Void> cleanUp = vpns.end(ended.id())
+                .onFailure()
+                .invoke(e ->
+                        Log.warnf("Instance %s: its VPN could not be stopped here (%s)", ended.id(), e.getMessage()))
+                .onFailure()
+                .recoverWithNull()
+                .chain(() -> devices.cleanUp(ended));
         if (ended.status() == Status.INIT_FAIL) {
             // Nothing usable was made: free the deployment whether or not the device answers.
             cleanUp = cleanUp.onFailure().recoverWithNull();
@@ -307,10 +321,19 @@ public class Instances {
                         ended.id(), ended.status(), ended.statusReason(), ended.deploymentId()));
     }
 
-    /** Tells the new instance (INIT), then has the device make it; a failure ends it INIT_FAIL with the reason. */
+    /**
+     * Tells the new instance (INIT), makes its VPN if it asked for one, then has the device make it; a failure ends
+     * it INIT_FAIL with the reason.
+     */
     private void prepare(Instance instance) {
         announcements
                 .tell(instance)
+                .call(() -> instance.vpn()
+                        ? vpns.prepare(instance)
+                                .onFailure()
+                                .transform(e ->
+                                        new IllegalStateException("its VPN could not be made: " + e.getMessage(), e))
+                        : Uni.createFrom().voidItem())
                 .chain(() -> devices.prepare(instance))
                 .call(ready -> ready == null ? Uni.createFrom().voidItem() : announcements.tell(ready))
                 .onFailure()

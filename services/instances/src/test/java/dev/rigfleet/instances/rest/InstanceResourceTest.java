@@ -215,7 +215,7 @@ class InstanceResourceTest {
                 "{\"eurl\": \"  \"}", "value for option `eurl` must be nonempty",
                 "{\"sshkey\": 7}", "value for option `sshkey` has wrong type",
                 "{\"sshkey\": \"not a key\"}", "value for option `sshkey` is not an SSH public key",
-                "{\"vpn\": true}", "VPN is not available on this platform yet; ask without vpn",
+                "{\"vpn\": \"yes\"}", "value for option `vpn` has wrong type",
                 "[1, 2]", "the request body must be a JSON object",
                 "{\"colour\": \"red\"}", "unknown option `colour`");
         int before = WorkspacesStub.ALLOCATIONS.size();

@@ -1,0 +1,343 @@
+package dev.rigfleet.instances.vpn;
+
+import dev.rigfleet.common.crypto.Sealer;
+import dev.rigfleet.common.error.ApiException;
+import dev.rigfleet.common.net.Ipv4Block;
+import dev.rigfleet.instances.config.InstancesConfig;
+import dev.rigfleet.instances.model.Instance;
+import dev.rigfleet.instances.vpn.VpnRepository.Client;
+import dev.rigfleet.instances.vpn.VpnRepository.Vpn;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Instances' VPNs: made while the instance is INIT (its authority, server certificate, the instance's own client
+ * and the server on this replica), client credentials handed out and revoked, and everything stopped and revoked
+ * when the instance ends.
+ */
+@ApplicationScoped
+public class Vpns {
+
+    /** Longer than any instance lives: an expired CRL or CA would lock every client out. */
+    static final Duration VALIDITY = Duration.ofDays(3650);
+
+    private static final int ATTEMPTS = 5;
+
+    private final VpnRepository vpns;
+    private final VpnConfig config;
+    private final VpnHosting hosting;
+    private final Vertx vertx;
+    private final Sealer sealer;
+    private final String replica;
+    private final String publicAddress;
+    private final Map<UUID, LocalVpnServer> servers = new ConcurrentHashMap<>();
+    /** The CRL number each server here runs with. */
+    private final Map<UUID, Long> appliedCrl = new ConcurrentHashMap<>();
+
+    public Vpns(VpnRepository vpns, VpnConfig config, VpnHosting hosting, InstancesConfig instances, Vertx vertx) {
+        this.vpns = vpns;
+        this.config = config;
+        this.hosting = hosting;
+        this.vertx = vertx;
+        this.sealer = new Sealer(instances.secretsKey(), "rigfleet.instances.secrets-key");
+        this.replica = replicaName();
+        this.publicAddress = config.address().or(instances::fwdAddress).orElse("127.0.0.1");
+    }
+
+    /** Why {@code vpn: true} cannot be served here, or empty. */
+    public Optional<String> unavailable() {
+        return hosting.unavailable();
+    }
+
+    /** Makes the instance's VPN and starts its server here; fails with the reason when it cannot. */
+    public Uni<Void> prepare(Instance instance) {
+        String id = instance.id().toString();
+        return vertx.executeBlocking(() -> {
+                    VpnPki pki = VpnPki.create(id, VALIDITY);
+                    return new Made(pki, pki.server(OpenVpnFiles.serverName(id), VALIDITY), OpenVpnFiles.staticKey());
+                })
+                .chain(made -> claim(instance.id(), made, 1)
+                        .chain(vpn -> vertx.executeBlocking(() -> start(vpn, made)))
+                        .chain(vpn -> vpns.transition(instance.id(), VpnRepository.PREPARING, VpnRepository.READY)))
+                .invoke(ready -> Log.infof("Instance %s: its VPN is ready", id))
+                .replaceWithVoid();
+    }
+
+    private record Made(VpnPki pki, VpnPki.Issued server, String staticKey) {}
+
+    /** A free network and port, stored with the authority; tried again on another when two replicas raced. */
+    private Uni<Vpn> claim(UUID instanceId, Made made, int attempt) {
+        return vpns.liveNetworks()
+                .chain(networks -> vpns.livePorts(replica).chain(ports -> {
+                    Vpn vpn = new Vpn(
+                            instanceId,
+                            VpnRepository.PREPARING,
+                            freeNetwork(networks, attempt).toString(),
+                            replica,
+                            freePort(ports, attempt),
+                            made.pki().caCertificate(),
+                            sealer.seal(made.pki().caKey()),
+                            sealer.seal(made.staticKey()),
+                            1);
+                    return vpns.insert(vpn).chain(stored -> {
+                        if (stored) {
+                            return Uni.createFrom().item(vpn);
+                        }
+                        if (attempt >= ATTEMPTS) {
+                            return Uni.createFrom().failure(new IllegalStateException("no free VPN network or port"));
+                        }
+                        return claim(instanceId, made, attempt + 1);
+                    });
+                }));
+    }
+
+    private Vpn start(Vpn vpn, Made made) throws Exception {
+        VpnPki.Issued own = made.pki().client(OpenVpnFiles.INSTANCE_CLIENT, VALIDITY);
+        vpns.insertClient(new Client(
+                        UUID.randomUUID(), vpn.instanceId(), OpenVpnFiles.INSTANCE_CLIENT, own.serial(), null))
+                .await()
+                .atMost(Duration.ofSeconds(10));
+        LocalVpnServer server = LocalVpnServer.start(
+                config.dir().resolve(vpn.instanceId().toString()),
+                vpn.instanceId().toString(),
+                network(vpn),
+                vpn.port(),
+                made.pki().caCertificate(),
+                made.server(),
+                made.staticKey(),
+                made.pki().crl(List.of(), vpn.crlNumber(), Instant.now().plus(VALIDITY)));
+        servers.put(vpn.instanceId(), server);
+        appliedCrl.put(vpn.instanceId(), vpn.crlNumber());
+        return vpn;
+    }
+
+    /** {@code GET /vpn/:id}: {@code {"status": "nil"}} without a VPN, else its status, clients and addresses. */
+    public Uni<Map<String, Object>> view(Instance instance) {
+        if (!instance.vpn()) {
+            return Uni.createFrom().item(Map.of("status", "nil"));
+        }
+        return vpns.find(instance.id()).chain(vpn -> {
+            if (vpn == null) {
+                return Uni.createFrom()
+                        .item(Map.<String, Object>of("status", VpnRepository.PREPARING, "clients", List.of()));
+            }
+            if (VpnRepository.ENDED.equals(vpn.status())) {
+                return Uni.createFrom().item(Map.<String, Object>of("status", "nil"));
+            }
+            return vpns.clients(instance.id()).map(clients -> {
+                Map<String, Object> view = new LinkedHashMap<>();
+                view.put("status", vpn.status());
+                view.put(
+                        "clients",
+                        clients.stream()
+                                .filter(client -> client.revokedAt() == null)
+                                .map(client -> client.id().toString())
+                                .toList());
+                view.put("network", vpn.network());
+                view.put("server_address", network(vpn).server());
+                view.put("instance_address", network(vpn).instance());
+                return view;
+            });
+        });
+    }
+
+    /** {@code POST /vpn/:id}: a new client's credentials as a complete .ovpn. */
+    public Uni<Map<String, Object>> newClient(Instance instance) {
+        if (!instance.status().live() || instance.status() == Instance.Status.TERMINATING) {
+            throw ApiException.resultMessage(400, "bad_request", "instance not active");
+        }
+        if (!instance.vpn()) {
+            throw ApiException.resultMessage(400, "bad_request", "this instance has no VPN");
+        }
+        return vpns.find(instance.id()).chain(vpn -> {
+            if (vpn == null || !VpnRepository.READY.equals(vpn.status())) {
+                throw ApiException.resultMessage(503, "unavailable", "This instance is busy. Try again later.");
+            }
+            UUID clientId = UUID.randomUUID();
+            return vertx.executeBlocking(() -> VpnPki.load(vpn.caCertificate(), sealer.open(vpn.sealedCaKey()))
+                            .client(clientId.toString(), VALIDITY))
+                    .chain(issued -> vpns.insertClient(
+                                    new Client(clientId, instance.id(), clientId.toString(), issued.serial(), null))
+                            .map(stored -> Map.<String, Object>of(
+                                    "client_id",
+                                    clientId.toString(),
+                                    "ovpn",
+                                    OpenVpnFiles.client(
+                                            instance.id().toString(),
+                                            publicAddress,
+                                            vpn.port(),
+                                            vpn.caCertificate(),
+                                            issued,
+                                            sealer.open(vpn.sealedStaticKey())))));
+        });
+    }
+
+    /** {@code DELETE /vpn/:id/client/:client_id}: refused from the next handshake, its live session dropped now. */
+    public Uni<Void> revoke(Instance instance, UUID clientId) {
+        return vpns.clients(instance.id()).chain(clients -> {
+            Client client = clients.stream()
+                    .filter(c -> c.id().equals(clientId) && c.revokedAt() == null)
+                    .findFirst()
+                    .orElseThrow(() -> ApiException.resultMessage(404, "not_found", "client not found"));
+            return vpns.revoke(instance.id(), clientId).chain(number -> enforce(instance.id(), List.of(client)));
+        });
+    }
+
+    /** Stops the instance's VPN server and revokes every client; nothing when it had none or ended already. */
+    public Uni<Void> end(UUID instanceId) {
+        return vpns.find(instanceId).chain(vpn -> {
+            if (vpn == null || VpnRepository.ENDED.equals(vpn.status())) {
+                return Uni.createFrom().voidItem();
+            }
+            return vpns.revoke(instanceId, null)
+                    .chain(() -> vpns.transition(instanceId, vpn.status(), VpnRepository.ENDED))
+                    .chain(() -> vertx.executeBlocking(() -> {
+                        stop(instanceId);
+                        return null;
+                    }))
+                    .invoke(() -> Log.infof("Instance %s: its VPN is stopped and every client revoked", instanceId))
+                    .replaceWithVoid();
+        });
+    }
+
+    /**
+     * The server here takes the stored CRL and drops the revoked clients' sessions. A revocation on another replica
+     * reaches the server's replica at its next {@link #sweep}.
+     */
+    private Uni<Void> enforce(UUID instanceId, List<Client> revoked) {
+        LocalVpnServer server = servers.get(instanceId);
+        if (server == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return vpns.find(instanceId)
+                .chain(vpn -> vpns.clients(instanceId)
+                        .chain(clients -> vertx.executeBlocking(() -> {
+                            VpnPki pki = VpnPki.load(vpn.caCertificate(), sealer.open(vpn.sealedCaKey()));
+                            server.replaceCrl(pki.crl(
+                                    clients.stream()
+                                            .filter(client -> client.revokedAt() != null)
+                                            .map(client -> new VpnPki.Revoked(client.serial(), client.revokedAt()))
+                                            .toList(),
+                                    vpn.crlNumber(),
+                                    Instant.now().plus(VALIDITY)));
+                            appliedCrl.put(instanceId, vpn.crlNumber());
+                            for (Client client : revoked) {
+                                server.drop(client.commonName());
+                            }
+                            return null;
+                        })))
+                .replaceWithVoid();
+    }
+
+    /**
+     * Brings this replica's servers in line with what is stored: a VPN ended elsewhere is stopped here, and a
+     * revocation made elsewhere takes effect.
+     */
+    @Scheduled(
+            every = "${rigfleet.instances.sweep-interval:30s}",
+            delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> sweep() {
+        return Multi.createFrom()
+                .iterable(List.copyOf(servers.keySet()))
+                .onItem()
+                .transformToUniAndConcatenate(instanceId -> vpns.find(instanceId)
+                        .chain(vpn -> {
+                            if (vpn == null || VpnRepository.ENDED.equals(vpn.status())) {
+                                return vertx.executeBlocking(() -> {
+                                    stop(instanceId);
+                                    return null;
+                                });
+                            }
+                            if (vpn.crlNumber() == appliedCrl.getOrDefault(instanceId, 0L)) {
+                                return Uni.createFrom().voidItem();
+                            }
+                            return vpns.clients(instanceId)
+                                    .chain(clients -> enforce(
+                                            instanceId,
+                                            clients.stream()
+                                                    .filter(client -> client.revokedAt() != null)
+                                                    .toList()));
+                        }))
+                .onFailure()
+                .invoke(e -> Log.warnf("The VPN sweep failed (%s); it runs again", e.getMessage()))
+                .onFailure()
+                .recoverWithCompletion()
+                .collect()
+                .asList()
+                .replaceWithVoid();
+    }
+
+    private void stop(UUID instanceId) {
+        LocalVpnServer server = servers.remove(instanceId);
+        appliedCrl.remove(instanceId);
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    void stopAll(@Observes ShutdownEvent stopping) {
+        List.copyOf(servers.keySet()).forEach(this::stop);
+    }
+
+    private Network freeNetwork(List<String> taken, int attempt) {
+        Ipv4Block pool = Ipv4Block.parse(config.networks())
+                .filter(block -> block.prefix() <= 24)
+                .orElseThrow(() -> new IllegalStateException(
+                        "rigfleet.instances.vpn.networks must be a CIDR block of /24 or larger"));
+        Set<String> used = new HashSet<>(taken);
+        long count = 1L << (24 - pool.prefix());
+        int skipped = 0;
+        for (long index = 0; index < count; index++) {
+            Network candidate = new Network(new Ipv4Block((pool.address() & 0xFFFFFF00L) + (index << 8), 24));
+            if (!used.contains(candidate.toString()) && ++skipped >= attempt) {
+                return candidate;
+            }
+        }
+        throw ApiException.unavailable("every VPN network of " + config.networks() + " is in use");
+    }
+
+    private int freePort(List<Integer> taken, int attempt) {
+        String[] range = config.ports().split("-");
+        int first = Integer.parseInt(range[0].trim());
+        int last = Integer.parseInt(range[range.length - 1].trim());
+        int skipped = 0;
+        for (int port = first; port <= last; port++) {
+            if (!taken.contains(port) && ++skipped >= attempt) {
+                return port;
+            }
+        }
+        throw ApiException.unavailable("every VPN port of " + config.ports() + " on this replica is in use");
+    }
+
+    private static Network network(Vpn vpn) {
+        return new Network(Ipv4Block.parse(vpn.network()).orElseThrow());
+    }
+
+    private static String replicaName() {
+        try {
+            return InetAddress.getLocalHost().getHostName() + "/"
+                    + ProcessHandle.current().pid();
+        } catch (UnknownHostException e) {
+            return "replica/" + ProcessHandle.current().pid();
+        }
+    }
+}

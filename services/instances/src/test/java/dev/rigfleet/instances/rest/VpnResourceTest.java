@@ -18,6 +18,7 @@ import dev.rigfleet.instances.AgentDouble;
 import dev.rigfleet.instances.CoordinatorStub;
 import dev.rigfleet.instances.WorkspacesStub;
 import dev.rigfleet.instances.rest.InstanceResourceTest.User;
+import dev.rigfleet.instances.vpn.HostNetwork;
 import dev.rigfleet.instances.vpn.OpenVpnClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -29,8 +30,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -65,8 +64,8 @@ class VpnResourceTest {
 
     @Test
     void aUserJoinsTheInstancesVpnIsRevokedAndEveryoneIsRefusedOnceItEnds() throws Exception {
-        String hostAddresses = addresses();
-        String hostRules = firewall();
+        String hostAddresses = HostNetwork.addresses();
+        String hostRules = HostNetwork.firewall();
         User ada = User.someone();
         String id = vpnInstance(ada);
         awaitStatus(ada, id, "READY");
@@ -158,8 +157,8 @@ class VpnResourceTest {
         try (OpenVpnClient late = OpenVpnClient.start("rfvtlate", VPN_ADDRESS, second.getString("ovpn"), dir)) {
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> !late.connected());
         }
-        assertEquals(hostAddresses, addresses(), "the machine's interfaces are as they were");
-        assertEquals(hostRules, firewall(), "and its firewall");
+        assertEquals(hostAddresses, HostNetwork.addresses(), "the machine's interfaces are as they were");
+        assertEquals(hostRules, HostNetwork.firewall(), "and its firewall");
     }
 
     @Test
@@ -234,29 +233,5 @@ class VpnResourceTest {
     private static String serverLog(String instanceId) throws Exception {
         Path log = Path.of(System.getProperty("java.io.tmpdir"), "rigfleet-vpn", instanceId, "openvpn.log");
         return Files.exists(log) ? Files.readString(log) : "";
-    }
-
-    private static String firewall() throws Exception {
-        return run("iptables-save")
-                .lines()
-                .filter(line -> !line.startsWith("#"))
-                .map(line -> line.replaceAll("\\[\\d+:\\d+\\]", ""))
-                .collect(Collectors.joining("\n"));
-    }
-
-    /** The machine's interfaces and their addresses, without what changes by itself (address lifetimes). */
-    private static String addresses() throws Exception {
-        return run("ip", "-o", "addr")
-                .lines()
-                .map(line -> String.join(
-                        " ", java.util.Arrays.asList(line.split("\\s+")).subList(0, 4)))
-                .collect(Collectors.joining("\n"));
-    }
-
-    private static String run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        process.waitFor(10, TimeUnit.SECONDS);
-        return output;
     }
 }

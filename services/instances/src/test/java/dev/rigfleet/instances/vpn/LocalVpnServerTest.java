@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rigfleet.common.net.Ipv4Block;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -18,8 +17,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,8 +46,8 @@ class LocalVpnServerTest {
 
     @Test
     void aClientJoinsReachesTheServerAndTheInstanceAndIsDroppedAndRefusedOnceRevoked() throws Exception {
-        String hostAddresses = addresses();
-        String hostRules = firewall();
+        String hostAddresses = HostNetwork.addresses();
+        String hostRules = HostNetwork.firewall();
         String instanceId = UUID.randomUUID().toString();
         Network network =
                 new Network(Ipv4Block.parse("10.216." + octet + ".0/24").orElseThrow());
@@ -68,11 +65,11 @@ class LocalVpnServerTest {
                 staticKey,
                 pki.crl(List.of(), 1, Instant.now().plus(YEAR)));
         cleanUp.add(server);
-        assertTrue(run("ip", "netns", "list").contains(server.namespace()));
+        assertTrue(HostNetwork.run("ip", "netns", "list").contains(server.namespace()));
         assertTrue(
-                run("ip", "-n", server.namespace(), "-o", "addr").contains(network.server() + "/24"),
+                HostNetwork.run("ip", "-n", server.namespace(), "-o", "addr").contains(network.server() + "/24"),
                 "the server's tunnel address is in its own namespace");
-        assertFalse(addresses().contains(network.server()), "and not on the machine");
+        assertFalse(HostNetwork.addresses().contains(network.server()), "and not on the machine");
 
         VpnPki.Issued alice = pki.client("alice", YEAR);
         OpenVpnClient user = connect("u", instanceId, port, pki, alice, staticKey);
@@ -102,13 +99,13 @@ class LocalVpnServerTest {
         assertEquals(0, instance.ping(network.server()), "the others stay connected");
 
         server.close();
-        assertFalse(run("ip", "netns", "list").contains(server.namespace()), "its namespace is removed");
+        assertFalse(HostNetwork.run("ip", "netns", "list").contains(server.namespace()), "its namespace is removed");
         for (int last = cleanUp.size() - 1; last >= 0; last--) {
             cleanUp.get(last).close();
         }
         cleanUp.clear();
-        assertEquals(hostAddresses, addresses(), "the machine's interfaces are as they were");
-        assertEquals(hostRules, firewall(), "and its firewall");
+        assertEquals(hostAddresses, HostNetwork.addresses(), "the machine's interfaces are as they were");
+        assertEquals(hostRules, HostNetwork.firewall(), "and its firewall");
     }
 
     private OpenVpnClient connect(
@@ -126,8 +123,8 @@ class LocalVpnServerTest {
 
     private String diagnosis(LocalVpnServer server, OpenVpnClient client) {
         try {
-            return "\nserver:\n" + serverLog() + "\nits namespace:\n" + run("ip", "-n", server.namespace(), "addr")
-                    + "\nclient:\n" + client.log();
+            return "\nserver:\n" + serverLog() + "\nits namespace:\n"
+                    + HostNetwork.run("ip", "-n", server.namespace(), "addr") + "\nclient:\n" + client.log();
         } catch (Exception e) {
             return e.toString();
         }
@@ -141,30 +138,5 @@ class LocalVpnServerTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
-    }
-
-    /** The machine's firewall, without what changes by itself: when it was read, and the chains' counters. */
-    private static String firewall() throws Exception {
-        return run("iptables-save")
-                .lines()
-                .filter(line -> !line.startsWith("#"))
-                .map(line -> line.replaceAll("\\[\\d+:\\d+\\]", ""))
-                .collect(Collectors.joining("\n"));
-    }
-
-    /** The machine's interfaces and their addresses, without what changes by itself (address lifetimes). */
-    private static String addresses() throws Exception {
-        return run("ip", "-o", "addr")
-                .lines()
-                .map(line -> String.join(
-                        " ", java.util.Arrays.asList(line.split("\\s+")).subList(0, 4)))
-                .collect(Collectors.joining("\n"));
-    }
-
-    private static String run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        process.waitFor(10, TimeUnit.SECONDS);
-        return output;
     }
 }

@@ -1,11 +1,14 @@
 package dev.rigfleet.instances.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rigfleet.common.auth.Caller;
 import dev.rigfleet.common.error.ApiException;
 import dev.rigfleet.common.http.AcceptsAnyContentType;
 import dev.rigfleet.common.http.RerobotsRoutes;
 import dev.rigfleet.instances.model.Requester;
 import dev.rigfleet.instances.service.Instances;
+import dev.rigfleet.instances.service.NewInstance;
 import dev.rigfleet.instances.vpn.Vpns;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -31,11 +34,13 @@ public class VpnResource {
     private final Instances instances;
     private final Vpns vpns;
     private final SecurityIdentity identity;
+    private final ObjectMapper json;
 
-    public VpnResource(Instances instances, Vpns vpns, SecurityIdentity identity) {
+    public VpnResource(Instances instances, Vpns vpns, SecurityIdentity identity, ObjectMapper json) {
         this.instances = instances;
         this.vpns = vpns;
         this.identity = identity;
+        this.json = json;
     }
 
     @GET
@@ -43,10 +48,33 @@ public class VpnResource {
         return instances.visible(requester(), Requests.instanceId(id)).chain(vpns::view);
     }
 
+    /** The body may be absent, or {@code {"kind": "openvpn"}}; nothing else is served yet. */
     @POST
     @AcceptsAnyContentType
-    public Uni<Map<String, Object>> newClient(@PathParam("id") String id) {
+    public Uni<Map<String, Object>> newClient(@PathParam("id") String id, String body) {
+        checkClientRequest(Requests.optionalJson(json, body));
         return instances.visible(requester(), Requests.instanceId(id)).chain(vpns::newClient);
+    }
+
+    private static void checkClientRequest(JsonNode asked) {
+        if (asked == null) {
+            return;
+        }
+        if (!asked.isObject()) {
+            throw NewInstance.refused("the request body must be a JSON object");
+        }
+        asked.fieldNames().forEachRemaining(name -> {
+            if (!name.equals("kind")) {
+                throw NewInstance.refused("unknown option `" + name + "`");
+            }
+        });
+        JsonNode kind = asked.get("kind");
+        if (kind != null && !kind.isTextual()) {
+            throw NewInstance.refused("value for option `kind` has wrong type");
+        }
+        if (kind != null && !kind.asText().equals("openvpn")) {
+            throw NewInstance.refused("value for option `kind` must be openvpn; WireGuard is not served yet");
+        }
     }
 
     @DELETE

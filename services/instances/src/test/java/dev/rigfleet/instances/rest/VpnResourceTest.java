@@ -219,6 +219,47 @@ class VpnResourceTest {
                 .body("result_message", equalTo("value for option `vpn` has wrong type"));
     }
 
+    @Test
+    void badClientRequestsAreRefusedAndIssueNothing() {
+        User ada = User.someone();
+        String id = vpnInstance(ada);
+        awaitStatus(ada, id, "READY");
+        Map<String, String> cases = Map.of(
+                "{not json", "the request body is not valid JSON",
+                "[1]", "the request body must be a JSON object",
+                "{\"kind\": 7}", "value for option `kind` has wrong type",
+                "{\"kind\": \"wireguard\"}", "value for option `kind` must be openvpn; WireGuard is not served yet",
+                "{\"kind\": \"open\u0000vpn\"}", "the request body is not valid JSON",
+                "{\"colour\": \"red\"}", "unknown option `colour`");
+        cases.forEach((body, text) -> given().auth()
+                .oauth2(ada.token())
+                .body(body)
+                .post("/vpn/" + id)
+                .then()
+                .statusCode(400)
+                .body("result_message", equalTo(text)));
+        given().auth()
+                .oauth2(ada.token())
+                .body("{\"kind\": \"openvpn\", \"kind\": \"openvpn\"}")
+                .post("/vpn/" + id)
+                .then()
+                .statusCode(400);
+        given().auth()
+                .oauth2(ada.token())
+                .body("{\"pad\": \"" + "x".repeat(1_100_000) + "\"}")
+                .post("/vpn/" + id)
+                .then()
+                .statusCode(413);
+        given().auth().oauth2(ada.token()).get("/vpn/" + id).then().body("clients", hasSize(1));
+        given().auth()
+                .oauth2(ada.token())
+                .body("{\"kind\": \"openvpn\"}")
+                .post("/vpn/" + id)
+                .then()
+                .statusCode(200);
+        given().auth().oauth2(ada.token()).get("/vpn/" + id).then().body("clients", hasSize(2));
+    }
+
     private static String vpnInstance(User user) {
         return given().auth()
                 .oauth2(user.token())

@@ -157,7 +157,9 @@ class VpnResourceTest {
         try (OpenVpnClient late = OpenVpnClient.start("rfvtlate", VPN_ADDRESS, second.getString("ovpn"), dir)) {
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> !late.connected());
         }
-        assertEquals(hostAddresses, HostNetwork.addresses(), "the machine's interfaces are as they were");
+        // A namespace's veth pair goes a moment after the namespace itself.
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> HostNetwork.addresses().equals(hostAddresses));
         assertEquals(hostRules, HostNetwork.firewall(), "and its firewall");
     }
 

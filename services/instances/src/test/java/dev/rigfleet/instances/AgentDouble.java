@@ -41,6 +41,8 @@ public final class AgentDouble {
     public static final List<CommandRequest> RECEIVED = new CopyOnWriteArrayList<>();
     /** What it runs: instance id → port. */
     public static final Map<String, Integer> RUNNING = new ConcurrentHashMap<>();
+    /** The instance's own OpenVPN client configuration of each instance started on a VPN. */
+    public static final Map<String, String> VPN_CLIENTS = new ConcurrentHashMap<>();
 
     private static volatile Mode starting = Mode.STARTS;
     private static volatile boolean stops = true;
@@ -91,6 +93,10 @@ public final class AgentDouble {
                     return json(500, new JsonObject().put("error_message", "no space left on device"));
                 }
                 int port = RUNNING.computeIfAbsent(body.getString("id"), id -> 30000 + RUNNING.size());
+                JsonObject vpn = body.getJsonObject("vpn");
+                if (vpn != null) {
+                    VPN_CLIENTS.put(body.getString("id"), vpn.getString("ovpn"));
+                }
                 return json(
                         200,
                         new JsonObject()

@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * pair on a /30 of {@value #ADDRESSES}, and the agent reaches {@code sshd} there. What an instance is lives under
  * {@code <state-dir>/instances/<id>} (its addresses, its host keys, its authorized keys), so instances outlive the
  * agent: after a restart the agent finds them again with the same host keys. The instance's firewall chain is also
- * applied with {@code iptables} inside its namespace. Needs root (network namespaces).
+ * applied with {@code iptables} inside its namespace. An instance on a VPN joins it with its own OpenVPN client
+ * ({@link InstanceVpnClient}), whose interface is in the instance's namespace. Needs root (network namespaces).
  */
 public final class ContainerInstanceRuntime implements InstanceRuntime {
 
@@ -95,6 +96,9 @@ public final class ContainerInstanceRuntime implements InstanceRuntime {
             filter(stored, List.of(new Rule("0.0.0.0/0", "ACCEPT")));
             container(stored, dir);
             RunningInstance made = awaitSshd(stored, dir);
+            if (spec.vpn().isPresent()) {
+                new InstanceVpnClient(dir, stored.namespace()).start(spec.vpn().get());
+            }
             Log.infof("Instance %s: container %s, SSH at %s:22", spec.id(), stored.container(), made.host());
             return made;
         } catch (IOException | RuntimeException e) {
@@ -110,6 +114,7 @@ public final class ContainerInstanceRuntime implements InstanceRuntime {
             return false;
         }
         engine.call("DELETE", "/containers/" + stored.get().container() + "?force=true", null);
+        new InstanceVpnClient(home.resolve(id), stored.get().namespace()).stop();
         // Deleting the host's end of the pair deletes both at once: nothing reaches the namespace from then on,
         // even while the last of the container's processes still hold it.
         run("ip", "link", "del", stored.get().namespace() + "h");
@@ -142,14 +147,16 @@ public final class ContainerInstanceRuntime implements InstanceRuntime {
 
     /**
      * The instance's chain as the namespace's INPUT filter, replaced whole with {@code iptables-restore} run inside
-     * the namespace (the host's tables are never touched): loopback and the platform's relay from the host's end of
-     * the pair first (its connections met the chain at the tunnel already), then the user's rules in order; what
-     * none accepts is dropped, as the spec's empty chain.
+     * the namespace (the host's tables are never touched): loopback, the platform's relay from the host's end of
+     * the pair (its connections met the chain at the tunnel already) and the instance's VPN (whose members hold
+     * credentials its user was given) first, then the user's rules in order; what none accepts is dropped, as the
+     * spec's empty chain.
      */
     private static void filter(Stored stored, List<Rule> rules) {
         StringBuilder table = new StringBuilder(
                         "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n")
                 .append("-A INPUT -i lo -j ACCEPT\n")
+                .append("-A INPUT -i " + InstanceVpnClient.DEVICE + " -j ACCEPT\n")
                 .append("-A INPUT -s ")
                 .append(stored.address(1))
                 .append("/32 -p tcp --dport 22 -j ACCEPT\n");
@@ -172,10 +179,13 @@ public final class ContainerInstanceRuntime implements InstanceRuntime {
     @Override
     public void agentStopping() {}
 
-    /** The instance if its container runs (after an agent restart too). */
+    /** The instance if its container runs (after an agent restart too, its VPN client started again if it died). */
     @Override
     public Optional<RunningInstance> find(String id) {
-        return stored(id).filter(this::runs).map(stored -> running(stored, home.resolve(id)));
+        return stored(id).filter(this::runs).map(stored -> {
+            new InstanceVpnClient(home.resolve(id), stored.namespace()).revive();
+            return running(stored, home.resolve(id));
+        });
     }
 
     private boolean runs(Stored stored) {

@@ -23,8 +23,8 @@ import java.util.Optional;
  * The platform's instance commands, native commands of the link (docs/agent-protocol.md, "Instances"):
  *
  * <ul>
- *   <li>{@code POST /rigfleet/v1/instances} {@code {id, authorized_keys}} makes the instance (again: the same one) and
- *       answers {@code {id, port, hostkeys}};
+ *   <li>{@code POST /rigfleet/v1/instances} {@code {id, authorized_keys, vpn?: {ovpn}}} makes the instance (again:
+ *       the same one), on its VPN when {@code vpn} is given, and answers {@code {id, port, hostkeys}};
  *   <li>{@code POST /rigfleet/v1/instances/stop} {@code {id}} ends it: {@code {id, stopped}};
  *   <li>{@code POST /rigfleet/v1/instances/firewall} {@code {id, rules}} applies its chain on the device where the
  *       runtime can: {@code {id, applied}};
@@ -82,7 +82,14 @@ public class InstanceCommands {
             if (!request.path("id").isTextual() || keys.isEmpty()) {
                 return bad("a body {id, authorized_keys: [at least one public key]} is required");
             }
-            spec = new InstanceSpec(request.get("id").asText(), keys);
+            JsonNode vpn = request.path("vpn");
+            if (!vpn.isMissingNode() && !vpn.path("ovpn").isTextual()) {
+                return bad("vpn, when given, is {ovpn: the instance's OpenVPN client configuration}");
+            }
+            spec = new InstanceSpec(
+                    request.get("id").asText(),
+                    keys,
+                    Optional.ofNullable(vpn.path("ovpn").textValue()));
         } catch (IOException e) {
             return bad("the body is not JSON");
         }

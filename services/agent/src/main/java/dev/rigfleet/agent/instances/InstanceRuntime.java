@@ -10,8 +10,11 @@ import java.util.Optional;
  */
 public interface InstanceRuntime {
 
-    /** What the platform asks for: the instance's id and the public keys that may log in as {@code root}. */
-    record InstanceSpec(String id, List<String> authorizedKeys) {}
+    /**
+     * What the platform asks for: the instance's id, the public keys that may log in as {@code root}, and the
+     * instance's own OpenVPN client configuration when it is on a VPN.
+     */
+    record InstanceSpec(String id, List<String> authorizedKeys, Optional<String> vpn) {}
 
     /**
      * A running instance: the address and port its SSH server listens on (the device's loopback, or the instance's own

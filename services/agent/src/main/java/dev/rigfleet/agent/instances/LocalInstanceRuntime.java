@@ -56,6 +56,11 @@ public final class LocalInstanceRuntime implements InstanceRuntime {
         if (served != null) {
             return served.running();
         }
+        if (spec.vpn().isPresent()) {
+            // Its SSH server is a part of the agent, in the device's own network: it cannot be moved onto a VPN.
+            throw new IllegalArgumentException("this deployment cannot host a VPN: its agent runs instances in its own"
+                    + " process (rigfleet.agent.instance-runtime=local); the container runtime can");
+        }
         List<PublicKey> allowed = spec.authorizedKeys().stream()
                 .map(LocalInstanceRuntime::publicKey)
                 .toList();

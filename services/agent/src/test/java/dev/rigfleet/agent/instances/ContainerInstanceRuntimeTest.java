@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -74,8 +75,8 @@ class ContainerInstanceRuntimeTest implements InstanceRuntimeContract {
     void anInstanceOutlivesItsAgentWithTheSameHostKeysAndAddress(@TempDir Path dir) throws Exception {
         Path key = dir.resolve("user");
         run("ssh-keygen", "-q", "-t", "rsa", "-b", "3072", "-m", "PEM", "-N", "", "-f", key.toString());
-        RunningInstance before = runtime.start(
-                new InstanceSpec(UUID.randomUUID().toString(), List.of(Files.readString(Path.of(key + ".pub")))));
+        RunningInstance before = runtime.start(new InstanceSpec(
+                UUID.randomUUID().toString(), List.of(Files.readString(Path.of(key + ".pub"))), Optional.empty()));
 
         // The agent restarts: a new runtime on the same state finds the instance running, unchanged.
         ContainerInstanceRuntime restarted =
@@ -109,7 +110,8 @@ class ContainerInstanceRuntimeTest implements InstanceRuntimeContract {
         Path key = dir.resolve("user");
         run("ssh-keygen", "-q", "-t", "rsa", "-b", "3072", "-m", "PEM", "-N", "", "-f", key.toString());
         String id = UUID.randomUUID().toString();
-        RunningInstance running = runtime.start(new InstanceSpec(id, List.of(Files.readString(Path.of(key + ".pub")))));
+        RunningInstance running =
+                runtime.start(new InstanceSpec(id, List.of(Files.readString(Path.of(key + ".pub"))), Optional.empty()));
         String namespace = "rfi" + id.replace("-", "").substring(0, 8);
         assertTrue(
                 run("ip", "netns", "exec", namespace, "iptables-save").contains("-A INPUT -j ACCEPT"),

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -174,7 +175,9 @@ public interface InstanceRuntimeContract {
     @Test
     default void aBodyThatIsNoPublicKeyIsRefused() {
         try {
-            runtime().start(new InstanceSpec(UUID.randomUUID().toString(), List.of("ssh-rsa not-base64 x")));
+            runtime()
+                    .start(new InstanceSpec(
+                            UUID.randomUUID().toString(), List.of("ssh-rsa not-base64 x"), Optional.empty()));
             throw new AssertionError("a bad key was accepted");
         } catch (IllegalArgumentException refused) {
             assertTrue(refused.getMessage().startsWith("not an SSH public key"));
@@ -185,7 +188,8 @@ public interface InstanceRuntimeContract {
     private static InstanceSpec spec(Path key) throws IOException {
         return new InstanceSpec(
                 UUID.randomUUID().toString(),
-                List.of(Files.readString(Path.of(key + ".pub")).strip()));
+                List.of(Files.readString(Path.of(key + ".pub")).strip()),
+                Optional.empty());
     }
 
     /** An RSA key as a user makes one, PEM (PKCS#1), which paramiko reads. */

@@ -10,8 +10,10 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The instance commands of a device's agent (docs/agent-protocol.md, "Instances"), sent over the device link. A
@@ -44,13 +46,13 @@ public class Agents {
         this.json = json;
     }
 
-    public Uni<Running> start(String device, String instanceId, List<String> authorizedKeys) {
-        return send(
-                        device,
-                        "POST",
-                        "/rigfleet/v1/instances",
-                        Map.of("id", instanceId, "authorized_keys", authorizedKeys))
-                .map(body -> read(body, Running.class));
+    /** Has the agent make the instance, on its VPN with the instance's own client configuration when given. */
+    public Uni<Running> start(String device, String instanceId, List<String> authorizedKeys, Optional<String> ovpn) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", instanceId);
+        body.put("authorized_keys", authorizedKeys);
+        ovpn.ifPresent(config -> body.put("vpn", Map.of("ovpn", config)));
+        return send(device, "POST", "/rigfleet/v1/instances", body).map(answer -> read(answer, Running.class));
     }
 
     public Uni<Void> stop(String device, String instanceId) {

@@ -11,6 +11,7 @@ import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The device's side of an instance: the agent makes it (an SSH server for the instance's keys) and the coordinator
@@ -43,13 +44,13 @@ public class InstanceDevices {
     }
 
     /**
-     * Makes the INIT instance real and READY; null when it left INIT meanwhile (what was made is undone). A failure
-     * carries the reason for INIT_FAIL.
+     * Makes the INIT instance real and READY, on its VPN when given the instance's own client configuration; null
+     * when it left INIT meanwhile (what was made is undone). A failure carries the reason for INIT_FAIL.
      */
-    public Uni<Instance> prepare(Instance instance) {
+    public Uni<Instance> prepare(Instance instance, Optional<String> vpnClient) {
         return workspaces
                 .hostOf(instance.id())
-                .chain(host -> agents.start(host, instance.id().toString(), List.of(instance.publicKey()))
+                .chain(host -> agents.start(host, instance.id().toString(), List.of(instance.publicKey()), vpnClient)
                         .chain(running -> tunnels.open(host, instance.id().toString(), running.port(), OPEN)
                                 .onFailure()
                                 .call(() -> agents.stop(host, instance.id().toString()))

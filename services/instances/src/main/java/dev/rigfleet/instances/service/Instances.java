@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 
@@ -322,19 +323,20 @@ public class Instances {
     }
 
     /**
-     * Tells the new instance (INIT), makes its VPN if it asked for one, then has the device make it; a failure ends
-     * it INIT_FAIL with the reason.
+     * Tells the new instance (INIT), makes its VPN if it asked for one, then has the device make it (joined to its
+     * VPN with the instance's own client); a failure ends it INIT_FAIL with the reason.
      */
     private void prepare(Instance instance) {
         announcements
                 .tell(instance)
-                .call(() -> instance.vpn()
+                .chain(() -> instance.vpn()
                         ? vpns.prepare(instance)
+                                .map(Optional::of)
                                 .onFailure()
                                 .transform(e ->
                                         new IllegalStateException("its VPN could not be made: " + e.getMessage(), e))
-                        : Uni.createFrom().voidItem())
-                .chain(() -> devices.prepare(instance))
+                        : Uni.createFrom().item(Optional.<String>empty()))
+                .chain(vpnClient -> devices.prepare(instance, vpnClient))
                 .call(ready -> ready == null ? Uni.createFrom().voidItem() : announcements.tell(ready))
                 .onFailure()
                 .recoverWithUni(

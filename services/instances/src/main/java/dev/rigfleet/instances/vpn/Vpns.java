@@ -67,8 +67,11 @@ public class Vpns {
         return hosting.unavailable();
     }
 
-    /** Makes the instance's VPN and starts its server here; fails with the reason when it cannot. */
-    public Uni<Void> prepare(Instance instance) {
+    /**
+     * Makes the instance's VPN and starts its server here; the instance's own client configuration, which goes to its
+     * device once and is kept nowhere here. Fails with the reason when it cannot.
+     */
+    public Uni<String> prepare(Instance instance) {
         String id = instance.id().toString();
         return vertx.executeBlocking(() -> {
                     VpnPki pki = VpnPki.create(id, VALIDITY);
@@ -76,9 +79,8 @@ public class Vpns {
                 })
                 .chain(made -> claim(instance.id(), made, 1)
                         .chain(vpn -> vertx.executeBlocking(() -> start(vpn, made)))
-                        .chain(vpn -> vpns.transition(instance.id(), VpnRepository.PREPARING, VpnRepository.READY)))
-                .invoke(ready -> Log.infof("Instance %s: its VPN is ready", id))
-                .replaceWithVoid();
+                        .call(() -> vpns.transition(instance.id(), VpnRepository.PREPARING, VpnRepository.READY)))
+                .invoke(ready -> Log.infof("Instance %s: its VPN is ready", id));
     }
 
     private record Made(VpnPki pki, VpnPki.Issued server, String staticKey) {}
@@ -109,7 +111,8 @@ public class Vpns {
                 }));
     }
 
-    private Vpn start(Vpn vpn, Made made) throws Exception {
+    /** Starts the server and answers the instance's own client configuration. */
+    private String start(Vpn vpn, Made made) throws Exception {
         VpnPki.Issued own = made.pki().client(OpenVpnFiles.INSTANCE_CLIENT, VALIDITY);
         vpns.insertClient(new Client(
                         UUID.randomUUID(), vpn.instanceId(), OpenVpnFiles.INSTANCE_CLIENT, own.serial(), null))
@@ -126,7 +129,13 @@ public class Vpns {
                 made.pki().crl(List.of(), vpn.crlNumber(), Instant.now().plus(VALIDITY)));
         servers.put(vpn.instanceId(), server);
         appliedCrl.put(vpn.instanceId(), vpn.crlNumber());
-        return vpn;
+        return OpenVpnFiles.client(
+                vpn.instanceId().toString(),
+                publicAddress,
+                vpn.port(),
+                made.pki().caCertificate(),
+                own,
+                made.staticKey());
     }
 
     /** {@code GET /vpn/:id}: {@code {"status": "nil"}} without a VPN, else its status, clients and addresses. */

@@ -118,6 +118,16 @@ class VpnResourceTest {
         try (OpenVpnClient machine = OpenVpnClient.start("rfvtapi", VPN_ADDRESS, ovpn, dir)) {
             await().atMost(CONNECT).until(machine::connected);
             assertEquals(0, machine.ping(server), "the server's tunnel address answers across the tunnel");
+            // What the agent was given for the instance itself connects too, and has the instance's address.
+            String instanceClient = AgentDouble.VPN_CLIENTS.get(id);
+            assertTrue(instanceClient.contains("remote " + VPN_ADDRESS + " "), instanceClient);
+            try (OpenVpnClient instance = OpenVpnClient.start("rfvtins", "10.217.250.5", instanceClient, dir)) {
+                await().atMost(CONNECT).until(instance::connected);
+                assertEquals(
+                        0,
+                        machine.ping(vpn.getString("instance_address")),
+                        "the user's machine reaches the instance across the VPN");
+            }
 
             given().auth()
                     .oauth2(ada.token())

@@ -37,6 +37,8 @@ public final class OpenVpnClient implements AutoCloseable {
             LocalVpnServer.run(List.of("ip", "-n", namespace, "addr", "add", clientSide + "/30", "dev", "eth0"));
             LocalVpnServer.run(List.of("ip", "-n", namespace, "link", "set", "eth0", "up"));
             LocalVpnServer.run(List.of("ip", "-n", namespace, "link", "set", "lo", "up"));
+            // The VPN's public address may be any of the machine's: the machine is this namespace's way out.
+            LocalVpnServer.run(List.of("ip", "-n", namespace, "route", "add", "default", "via", hostSide));
             Path config = dir.resolve(namespace + ".ovpn");
             Files.writeString(config, ovpn);
             Path log = dir.resolve(namespace + ".log");

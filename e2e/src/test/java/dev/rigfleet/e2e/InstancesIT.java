@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rigfleet.common.testing.HostNetwork;
+import dev.rigfleet.common.testing.OpenVpnClient;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.net.URI;
@@ -16,6 +18,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
@@ -297,26 +300,9 @@ class InstancesIT {
     @Test
     @Order(4)
     void anInstanceOfTheContainerRuntimeKeepsItsHostKeyAndFwdAcrossItsAgentsRestart() throws Exception {
-        String image = lastLine(
-                run(Path.of("../scripts/instance-image.sh").toAbsolutePath().toString()));
-        Path engine = Files.createTempDirectory("rigfleet-e2e-engine");
-        Process podman = new ProcessBuilder(
-                        "podman", "system", "service", "--time=0", "unix://" + engine.resolve("engine.sock"))
-                .redirectErrorStream(true)
-                .redirectOutput(engine.resolve("service.log").toFile())
-                .start();
+        Process podman = startContainerAgent("instance-agent-containers");
         try {
-            await().atMost(READY_WITHIN).until(() -> Files.exists(engine.resolve("engine.sock")));
-            Map<String, String> containers = new HashMap<>(agentConfig);
-            containers.put("rigfleet.agent.instance-runtime", "container");
-            containers.put("rigfleet.agent.instance-image", "localhost/" + image);
-            containers.put(
-                    "rigfleet.agent.engine-socket",
-                    engine.resolve("engine.sock").toString());
-            agent.kill();
-            agent = ServiceProcess.start("agent", "instance-agent-containers", containers);
-            awaitDeploymentOnline();
-
+            Map<String, String> containers = containerAgentConfig;
             String erin = Accounts.newUserToken(stack);
             JsonPath made = given().auth()
                     .oauth2(erin)
@@ -359,6 +345,116 @@ class InstancesIT {
             podman.destroy();
             podman.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    @Order(5)
+    void aVpnInstanceOfTheContainerRuntimeIsOnItsUsersPrivateNetworkUntilItEnds() throws Exception {
+        String hostAddresses = HostNetwork.addresses();
+        String hostRules = HostNetwork.firewall();
+        Path dir = Files.createTempDirectory("rigfleet-e2e-vpn");
+        Process podman = null;
+        try (OpenVpnClient laptop = OpenVpnClient.machine("rfve2e", Stack.VPN_ADDRESS, dir)) {
+            podman = startContainerAgent("instance-agent-vpn");
+            String frank = Accounts.newUserToken(stack);
+            JsonPath made = given().auth()
+                    .oauth2(frank)
+                    .contentType(ContentType.JSON)
+                    .body(Map.of("vpn", true))
+                    .post(entry.url() + "/new/" + type)
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath();
+            String id = made.getString("id");
+            JsonPath ready = awaitReady(frank, id);
+            JsonPath vpn = given().auth()
+                    .oauth2(frank)
+                    .get(entry.url() + "/vpn/" + id)
+                    .then()
+                    .statusCode(200)
+                    .body("status", equalTo("ready"))
+                    .extract()
+                    .jsonPath();
+            String instanceAddress = vpn.getString("instance_address");
+
+            String ovpn = given().auth()
+                    .oauth2(frank)
+                    .post(entry.url() + "/vpn/" + id)
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .path("ovpn");
+            laptop.connect(ovpn);
+            await().atMost(READY_WITHIN).until(laptop::connected);
+            assertEquals(0, laptop.ping(instanceAddress), "the instance answers on the VPN");
+            // The user logs in across the VPN itself, to the instance's own address, which sees its VPN interface.
+            Path key = dir.resolve("key");
+            Files.writeString(key, made.getString("sshkey"));
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+            Files.writeString(
+                    dir.resolve("known_hosts"),
+                    instanceAddress + " "
+                            + ready.getList("hostkeys", String.class).get(0) + "\n");
+            HostNetwork.Result login = laptop.inside(
+                    "ssh",
+                    "-o",
+                    "BatchMode=yes",
+                    "-o",
+                    "StrictHostKeyChecking=yes",
+                    "-o",
+                    "UserKnownHostsFile=" + dir.resolve("known_hosts"),
+                    "-o",
+                    "ConnectTimeout=5",
+                    "-i",
+                    key.toString(),
+                    "root@" + instanceAddress,
+                    "cat /sys/class/net/vpn0/operstate /proc/net/route");
+            assertEquals(0, login.status(), login.output());
+            assertTrue(login.output().contains("vpn0"), login.output());
+
+            given().auth()
+                    .oauth2(frank)
+                    .post(entry.url() + "/terminate/" + id)
+                    .then()
+                    .statusCode(200);
+            awaitStatus(frank, id, "TERMINATED");
+            await().atMost(READY_WITHIN).until(() -> laptop.ping(instanceAddress) != 0);
+            awaitDeploymentFree();
+        } finally {
+            if (podman != null) {
+                podman.destroy();
+                podman.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+        // Nothing of the VPN stays on the machine: a namespace's veth pair goes a moment after the namespace.
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> HostNetwork.addresses().equals(hostAddresses));
+        assertEquals(hostRules, HostNetwork.firewall());
+    }
+
+    private Map<String, String> containerAgentConfig;
+
+    /** A Podman engine service for the container runtime, and the agent restarted with that runtime. */
+    private Process startContainerAgent(String name) throws Exception {
+        String image = lastLine(
+                run(Path.of("../scripts/instance-image.sh").toAbsolutePath().toString()));
+        Path engine = Files.createTempDirectory("rigfleet-e2e-engine");
+        Process podman = new ProcessBuilder(
+                        "podman", "system", "service", "--time=0", "unix://" + engine.resolve("engine.sock"))
+                .redirectErrorStream(true)
+                .redirectOutput(engine.resolve("service.log").toFile())
+                .start();
+        await().atMost(READY_WITHIN).until(() -> Files.exists(engine.resolve("engine.sock")));
+        containerAgentConfig = new HashMap<>(agentConfig);
+        containerAgentConfig.put("rigfleet.agent.instance-runtime", "container");
+        containerAgentConfig.put("rigfleet.agent.instance-image", "localhost/" + image);
+        containerAgentConfig.put(
+                "rigfleet.agent.engine-socket", engine.resolve("engine.sock").toString());
+        agent.kill();
+        agent = ServiceProcess.start("agent", name, containerAgentConfig);
+        awaitDeploymentOnline();
+        return podman;
     }
 
     private static String lastLine(String output) {

@@ -21,6 +21,12 @@ import java.util.UUID;
  */
 final class Stack {
 
+    /**
+     * The VPN address the .ovpn files name: the machine's side of a user's machine that a test makes (its veth /30),
+     * which the instance's own client reaches from the device's namespace too.
+     */
+    static final String VPN_ADDRESS = "10.217.251.1";
+
     static final Path ROOT =
             Path.of(System.getProperty("rigfleet.root", "..")).toAbsolutePath().normalize();
     static final Path LOGS = ROOT.resolve("e2e/target/e2e-logs");
@@ -126,6 +132,7 @@ final class Stack {
         instancesConfig.put("rigfleet.instances.init-timeout", INIT_TIMEOUT.toSeconds() + "s");
         instancesConfig.put("rigfleet.instances.keepalive-timeout", KEEPALIVE_TIMEOUT.toSeconds() + "s");
         instancesConfig.put("rigfleet.instances.sweep-interval", "1s");
+        instancesConfig.put("rigfleet.instances.vpn.address", VPN_ADDRESS);
 
         coordinatorConfig = new HashMap<>(shared);
         coordinatorConfig.put("quarkus.rest-client.revocations.url", workspaces.url());

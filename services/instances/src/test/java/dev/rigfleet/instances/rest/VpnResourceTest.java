@@ -12,14 +12,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rigfleet.common.bus.Bus;
 import dev.rigfleet.common.redis.Presence;
+import dev.rigfleet.common.testing.HostNetwork;
+import dev.rigfleet.common.testing.OpenVpnClient;
 import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
 import dev.rigfleet.instances.AgentDouble;
 import dev.rigfleet.instances.CoordinatorStub;
 import dev.rigfleet.instances.WorkspacesStub;
 import dev.rigfleet.instances.rest.InstanceResourceTest.User;
-import dev.rigfleet.instances.vpn.HostNetwork;
-import dev.rigfleet.instances.vpn.OpenVpnClient;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;

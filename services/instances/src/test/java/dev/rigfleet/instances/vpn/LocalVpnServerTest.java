@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rigfleet.common.net.Ipv4Block;
+import dev.rigfleet.common.testing.HostNetwork;
+import dev.rigfleet.common.testing.OpenVpnClient;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -44,14 +44,19 @@ final class InstanceLogins {
 
     /** {@code ssh -i key -p <fwd.port> root@<fwd.ipv4> command}, the host key checked. */
     Result ssh(String command) throws Exception {
-        return run(List.of(
+        return run(sshCommand(dir.resolve("known_hosts"), key, host, port, command));
+    }
+
+    /** OpenSSH's command line as users run it: key login only, the host key checked against {@code knownHosts}. */
+    static List<String> sshCommand(Path knownHosts, Path key, String host, int port, String command) {
+        return List.of(
                 "ssh",
                 "-o",
                 "BatchMode=yes",
                 "-o",
                 "StrictHostKeyChecking=yes",
                 "-o",
-                "UserKnownHostsFile=" + dir.resolve("known_hosts"),
+                "UserKnownHostsFile=" + knownHosts,
                 "-o",
                 "ConnectTimeout=5",
                 "-i",
@@ -59,7 +64,7 @@ final class InstanceLogins {
                 "-p",
                 Integer.toString(port),
                 "root@" + host,
-                command));
+                command);
     }
 
     /** paramiko's login, a command, and an SFTP put and get of {@code content}; asserts the file came back whole. */

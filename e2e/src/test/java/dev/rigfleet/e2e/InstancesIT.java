@@ -396,20 +396,13 @@ class InstancesIT {
                     dir.resolve("known_hosts"),
                     instanceAddress + " "
                             + ready.getList("hostkeys", String.class).get(0) + "\n");
-            HostNetwork.Result login = laptop.inside(
-                    "ssh",
-                    "-o",
-                    "BatchMode=yes",
-                    "-o",
-                    "StrictHostKeyChecking=yes",
-                    "-o",
-                    "UserKnownHostsFile=" + dir.resolve("known_hosts"),
-                    "-o",
-                    "ConnectTimeout=5",
-                    "-i",
-                    key.toString(),
-                    "root@" + instanceAddress,
-                    "cat /sys/class/net/vpn0/operstate /proc/net/route");
+            HostNetwork.Result login = laptop.inside(InstanceLogins.sshCommand(
+                            dir.resolve("known_hosts"),
+                            key,
+                            instanceAddress,
+                            22,
+                            "cat /sys/class/net/vpn0/operstate /proc/net/route")
+                    .toArray(String[]::new));
             assertEquals(0, login.status(), login.output());
             assertTrue(login.output().contains("vpn0"), login.output());
 

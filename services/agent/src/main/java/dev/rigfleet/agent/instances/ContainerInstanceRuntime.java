@@ -331,7 +331,7 @@ public final class ContainerInstanceRuntime implements InstanceRuntime {
         }
     }
 
-    private static void sleep(long millis) {
+    static void sleep(long millis) {
         try {
             Thread.sleep(millis);
         } catch (InterruptedException e) {

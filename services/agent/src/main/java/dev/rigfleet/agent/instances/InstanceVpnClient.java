@@ -53,7 +53,7 @@ final class InstanceVpnClient {
             if (process().isEmpty() && Files.exists(pidFile())) {
                 break;
             }
-            sleep(50); // openvpn says it has joined only in its log
+            ContainerInstanceRuntime.sleep(50); // openvpn says it has joined only in its log
         }
         throw new IllegalStateException("the instance's VPN client did not connect within " + CONNECT.toSeconds()
                 + " s: " + String.join(" | ", tail()));
@@ -146,14 +146,5 @@ final class InstanceVpnClient {
         Files.deleteIfExists(file);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, content);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 }

@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rigfleet.common.auth.RevocationList;
 import dev.rigfleet.common.auth.RevokedTokens;
 import dev.rigfleet.common.auth.TokenHashes;
+import dev.rigfleet.common.ratelimit.RateLimitConfig;
 import dev.rigfleet.common.testing.RevocationOwnerStub;
 import dev.rigfleet.common.testing.RigfleetTestResource;
 import dev.rigfleet.common.testing.TestTokens;
@@ -33,6 +34,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(RigfleetTestResource.class)
 class CommonHttpTest {
+
+    @Inject
+    RateLimitConfig rateLimits;
 
     @Inject
     RevokedTokens revokedTokens;
@@ -508,6 +512,9 @@ class CommonHttpTest {
 
     @Test
     void limitedRouteAnswers429UntilTheWindowEnds() {
+        // The four requests must fall in one fixed window: start with a few seconds of it left.
+        long window = rateLimits.window().toSeconds();
+        await().atMost(Duration.ofSeconds(5)).until(() -> window - Instant.now().getEpochSecond() % window >= 3);
         String token = TestTokens.user(newUser(), "user");
         for (int expectedRemaining = 2; expectedRemaining >= 0; expectedRemaining--) {
             given().auth()

@@ -7,6 +7,7 @@
 source "$(dirname "$0")/lib.sh"
 
 SMOKE=""
+STARTED_HERE=""
 [ "${1:-}" = --smoke ] && SMOKE=1
 CP="$ROOT/bench/target/classes:$ROOT/bench/target/lib/*"
 [ -d "$ROOT/bench/target/lib" ] || fail "bench/target/lib is missing: package first (make build)"
@@ -21,6 +22,7 @@ if running; then
   say "Using the running platform for the smoke run"
 else
   export RIGFLEET_RUN_DIR="$ROOT/.run/bench" RIGFLEET_DB=rigfleet_bench
+  STARTED_HERE=1
   RUN_DIR="$RIGFLEET_RUN_DIR"
   rm -rf "$RUN_DIR"
   mkdir -p "$RUN_DIR/logs"
@@ -48,6 +50,19 @@ DATABASE=(--database "$RIGFLEET_DB")
 DEPLOYMENT=(--deployment-file "$RUN_DIR/deployment-id")
 AGENT=(--agent-pid-file "$RUN_DIR/pids/agent.pid")
 
+restart() {
+  scripts/stop.sh --platform-only > /dev/null
+  "$@" scripts/run.sh >> "$RUN_DIR/logs/run.log" 2>&1 \
+    || { tail -20 "$RUN_DIR/logs/run.log"; fail "the platform did not start again"; }
+}
+# The VPN benchmark's instances are containers, which can join a VPN; its user's machine reaches the platform on a
+# veth of its own, whose machine side is the address the platform gives VPN clients.
+VPN_ADDRESS=10.217.252.1
+vpn_platform() {
+  say "Restarting the benchmarks' platform, its demo device running instances as containers, for the VPN runs"
+  restart env RIGFLEET_INSTANCE_RUNTIME=container RIGFLEET_INSTANCES_VPN_ADDRESS="$VPN_ADDRESS"
+}
+
 if [ -n "$SMOKE" ]; then
   RESULTS=bench/target/smoke-results
   java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds 2 --rates 20 --no-search --results "$RESULTS"
@@ -65,6 +80,13 @@ if [ -n "$SMOKE" ]; then
     --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.InstanceCopy "${FILES[@]}" "${DEPLOYMENT[@]}" "${AGENT[@]}" --megabytes 8 --runs 1 \
     --results "$RESULTS"
+  if [ -n "$STARTED_HERE" ]; then
+    vpn_platform
+    java -cp "$CP" dev.rigfleet.bench.VpnStartup "${FILES[@]}" "${DEPLOYMENT[@]}" --vpn-address "$VPN_ADDRESS" \
+      --runs 1 --warmup-runs 0 --results "$RESULTS"
+  else
+    say "Not smoke-running the VPN benchmark on your running platform: it restarts the platform"
+  fi
 else
   java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds "${SECONDS_PER_RATE:-30}"
   java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 200 --deprovision-rounds 100
@@ -74,12 +96,9 @@ else
   java -cp "$CP" dev.rigfleet.bench.AllocationThroughput "${FILES[@]}" "${SERVICE_KEY[@]}" "${DATABASE[@]}"
   java -cp "$CP" dev.rigfleet.bench.InstanceStartup "${FILES[@]}" "${DEPLOYMENT[@]}"
   java -cp "$CP" dev.rigfleet.bench.InstanceCopy "${FILES[@]}" "${DEPLOYMENT[@]}" "${AGENT[@]}"
+  vpn_platform
+  java -cp "$CP" dev.rigfleet.bench.VpnStartup "${FILES[@]}" "${DEPLOYMENT[@]}" --vpn-address "$VPN_ADDRESS"
   # Both halves of the limiter's comparison on freshly started services, equally warmed by the driver.
-  restart() {
-    scripts/stop.sh --platform-only > /dev/null
-    "$@" scripts/run.sh >> "$RUN_DIR/logs/run.log" 2>&1 \
-      || { tail -20 "$RUN_DIR/logs/run.log"; fail "the platform did not start again"; }
-  }
   say "Restarting the benchmarks' platform for the API throughput runs, the rate limiter on"
   restart env
   java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on

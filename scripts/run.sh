@@ -129,7 +129,21 @@ api POST "/fleets/$APP_ID/provisioning-keys" '{"description": "make run demo", "
 # home through the entry point. Its terminal sessions run as whoever ran `make run`, and as nobody rather than root.
 SESSION_USER="$(id -un)"
 [ "$SESSION_USER" != root ] || SESSION_USER=nobody
-RIGFLEET_AGENT_PROVISIONING_KEY="$(cat "$RUN_DIR/provisioning-key")" start agent \
+# RIGFLEET_INSTANCE_RUNTIME=container: the demo device runs instances as containers (scripts/instance-image.sh's
+# image, through a Podman service of this platform's), which can join a VPN; the default runs them in the agent.
+RUNTIME=()
+if [ "${RIGFLEET_INSTANCE_RUNTIME:-local}" = container ]; then
+  say "Building the instance image (cached after the first time) and starting a Podman service for the demo device"
+  IMAGE="$("$ROOT/scripts/instance-image.sh" | tail -n 1)"
+  mkdir -p "$RUN_DIR/podman"
+  rm -f "$RUN_DIR/podman/engine.sock"
+  nohup podman system service --time=0 "unix://$RUN_DIR/podman/engine.sock" > "$RUN_DIR/logs/podman.log" 2>&1 &
+  echo $! > "$RUN_DIR/pids/podman.pid"
+  wait_for 30 "the Podman service" test -S "$RUN_DIR/podman/engine.sock"
+  RUNTIME=(-Drigfleet.agent.instance-runtime=container -Drigfleet.agent.instance-image="localhost/$IMAGE"
+    -Drigfleet.agent.engine-socket="$RUN_DIR/podman/engine.sock")
+fi
+RIGFLEET_AGENT_PROVISIONING_KEY="$(cat "$RUN_DIR/provisioning-key")" start agent "${RUNTIME[@]}" \
   -Drigfleet.agent.servers="$API" \
   -Drigfleet.agent.session-user="$SESSION_USER" \
   -Drigfleet.agent.iofog-key-file="$RUN_DIR/agent/local-api" \
@@ -177,6 +191,7 @@ rigfleet is running on http://127.0.0.1:$RIGFLEET_PORT
                supervisor API 127.0.0.1:${PORTS[agent]} (key in .run/agent-apikey), ioFog API 127.0.0.1:54321
                (key in .run/iofog-key), running the demo release's hello service
   demo deployment: $(cat "$RUN_DIR/deployment-id") of workspace type demo_device, hosted by the demo device
+               (instances run ${RUNTIME:+as containers, and can have a VPN}${RUNTIME:-in the agent; RIGFLEET_INSTANCE_RUNTIME=container for containers and VPNs})
   provisioning key: $(cat "$RUN_DIR/provisioning-key")   (also in .run/provisioning-key; 10 devices, 7 days)
 Try:
   curl -i -H "Authorization: Bearer \$(cat .run/token)" http://127.0.0.1:$RIGFLEET_PORT/fleets

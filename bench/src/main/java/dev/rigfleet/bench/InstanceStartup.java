@@ -199,12 +199,19 @@ public final class InstanceStartup {
      * known_hosts file written to a directory of the instance's own.
      */
     static Instance create(String api, String token, String deployment, long pollMs) throws Exception {
-        HttpResponse<String> made = HTTP.send(
-                HttpRequest.newBuilder(URI.create(api + "/new/" + deployment))
-                        .header("Authorization", "Bearer " + token)
-                        .POST(HttpRequest.BodyPublishers.noBody())
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        return create(api, token, deployment, null, pollMs);
+    }
+
+    /** As {@link #create(String, String, String, long)}, with this JSON body for {@code POST /new} when not null. */
+    static Instance create(String api, String token, String deployment, JsonObject body, long pollMs) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(api + "/new/" + deployment))
+                .header("Authorization", "Bearer " + token);
+        if (body == null) {
+            request.POST(HttpRequest.BodyPublishers.noBody());
+        } else {
+            request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode()));
+        }
+        HttpResponse<String> made = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
         JsonObject answer = made.statusCode() == 200 ? new JsonObject(made.body()) : new JsonObject();
         if (!answer.getBoolean("success", false)) {
             throw new IllegalStateException("POST /new answered " + made.statusCode() + ": " + made.body());
@@ -272,7 +279,7 @@ public final class InstanceStartup {
         }
     }
 
-    private static String get(String url, String token) throws Exception {
+    static String get(String url, String token) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).GET();
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
@@ -318,7 +325,7 @@ public final class InstanceStartup {
         return sorted[Math.max(0, rank - 1)];
     }
 
-    private static String summary(double[] values) {
+    static String summary(double[] values) {
         return String.format(
                 Locale.ROOT,
                 "median %,.0f, p99 %,.0f, min %,.0f",
@@ -327,7 +334,7 @@ public final class InstanceStartup {
                 Arrays.stream(values).min().orElse(0));
     }
 
-    private static String json(double[] values) {
+    static String json(double[] values) {
         return String.format(
                 Locale.ROOT,
                 "{\"median_ms\":%.1f,\"p99_ms\":%.1f,\"min_ms\":%.1f,\"max_ms\":%.1f}",

@@ -9,6 +9,7 @@ import dev.rigfleet.proto.bus.ReservationPromoted;
 import dev.rigfleet.proto.bus.StreamRelay;
 import dev.rigfleet.proto.bus.TargetStateChanged;
 import dev.rigfleet.proto.bus.TokensRevoked;
+import dev.rigfleet.proto.bus.VpnChanged;
 import java.util.List;
 
 /**
@@ -47,6 +48,10 @@ public final class Topics {
     public static final Topic.Event<InstanceStatusChanged> INSTANCE_STATUS =
             new Topic.Event<>(INSTANCES, "instance.status", InstanceStatusChanged.parser());
 
+    /** instances, after a VPN client's revocation or the VPN's end is stored: its server's replica applies it. */
+    public static final Topic.Event<VpnChanged> VPN_CHANGED =
+            new Topic.Event<>(INSTANCES, "vpn.changed", VpnChanged.parser());
+
     /** Any service to the coordinator replica that holds the device: a command for its agent, and the answer. */
     public static final Topic.Request<DeviceCommand, CommandResponse> DEVICE_COMMAND =
             new Topic.Request<>("device.command", DeviceCommand.parser(), CommandResponse.parser());
@@ -67,6 +72,7 @@ public final class Topics {
             DEVICE_CONNECTION,
             RESERVATION_PROMOTED,
             INSTANCE_STATUS,
+            VPN_CHANGED,
             DEVICE_COMMAND,
             STREAM_TO_DEVICE,
             STREAM_FROM_DEVICE);

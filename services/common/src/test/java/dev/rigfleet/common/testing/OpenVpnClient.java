@@ -73,6 +73,17 @@ public final class OpenVpnClient implements AutoCloseable {
                 .start();
     }
 
+    /** Stops the client; the machine and its network stay, ready to {@link #connect} again. */
+    public void disconnect() throws InterruptedException {
+        if (process != null) {
+            process.destroy();
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+            process = null;
+        }
+    }
+
     public String namespace() {
         return namespace;
     }
@@ -105,12 +116,7 @@ public final class OpenVpnClient implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (process != null) {
-            process.destroy();
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        }
+        disconnect();
         // Deleting the machine's end deletes the pair at once; with the namespace alone it can linger (while the
         // kernel still holds the namespace's last sockets).
         HostNetwork.run("ip", "link", "del", namespace + "h");

@@ -20,6 +20,13 @@ public interface VpnConfig {
     @WithDefault("10.216.0.0/16")
     String networks();
 
+    /**
+     * How often this replica brings its servers in line with what is stored, for what {@code vpn.changed} did not
+     * bring it while it was away from the bus (read by the scheduler, hence a string).
+     */
+    @WithDefault("30s")
+    String sweepInterval();
+
     /** Where the servers' files live (keys among them: private to the service). */
     @WithDefault("${java.io.tmpdir}/rigfleet-vpn")
     Path dir();

@@ -1,5 +1,7 @@
 package dev.rigfleet.instances.vpn;
 
+import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.crypto.Sealer;
 import dev.rigfleet.common.error.ApiException;
 import dev.rigfleet.common.net.Ipv4Block;
@@ -7,8 +9,10 @@ import dev.rigfleet.instances.config.InstancesConfig;
 import dev.rigfleet.instances.model.Instance;
 import dev.rigfleet.instances.vpn.VpnRepository.Client;
 import dev.rigfleet.instances.vpn.VpnRepository.Vpn;
+import dev.rigfleet.proto.bus.VpnChanged;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -46,20 +50,40 @@ public class Vpns {
     private final VpnHosting hosting;
     private final Vertx vertx;
     private final Sealer sealer;
+    private final Bus bus;
     private final String replica;
     private final String publicAddress;
     private final Map<UUID, LocalVpnServer> servers = new ConcurrentHashMap<>();
     /** The CRL number each server here runs with. */
     private final Map<UUID, Long> appliedCrl = new ConcurrentHashMap<>();
 
-    public Vpns(VpnRepository vpns, VpnConfig config, VpnHosting hosting, InstancesConfig instances, Vertx vertx) {
+    public Vpns(
+            VpnRepository vpns, VpnConfig config, VpnHosting hosting, InstancesConfig instances, Vertx vertx, Bus bus) {
         this.vpns = vpns;
         this.config = config;
         this.hosting = hosting;
         this.vertx = vertx;
+        this.bus = bus;
         this.sealer = new Sealer(instances.secretsKey(), "rigfleet.instances.secrets-key");
         this.replica = replicaName();
         this.publicAddress = config.address().or(instances::fwdAddress).orElse("127.0.0.1");
+    }
+
+    void subscribe(@Observes StartupEvent started) {
+        bus.onEvent(Topics.VPN_CHANGED, changed -> {
+            UUID instanceId = UUID.fromString(changed.getInstanceId());
+            if (servers.containsKey(instanceId)) {
+                reconcile(instanceId)
+                        .subscribe()
+                        .with(
+                                done -> {},
+                                e -> Log.warnf(
+                                        "Instance %s: could not apply a change to its VPN (%s); the sweep tries again",
+                                        instanceId, e.getMessage()));
+            }
+        });
+        // What was announced while this replica was away from the bus is applied by its next sweep.
+        bus.onConnected(() -> sweep().subscribe().with(done -> {}, e -> {}));
     }
 
     /** Why {@code vpn: true} cannot be served here, or empty. */
@@ -206,7 +230,9 @@ public class Vpns {
                     .filter(c -> c.id().equals(clientId) && c.revokedAt() == null)
                     .findFirst()
                     .orElseThrow(() -> ApiException.resultMessage(404, "not_found", "client not found"));
-            return vpns.revoke(instance.id(), clientId).chain(number -> enforce(instance.id(), List.of(client)));
+            return vpns.revoke(instance.id(), clientId)
+                    .chain(number -> enforce(instance.id(), List.of(client)))
+                    .call(() -> announce(instance.id()));
         });
     }
 
@@ -223,13 +249,31 @@ public class Vpns {
                         return null;
                     }))
                     .invoke(() -> Log.infof("Instance %s: its VPN is stopped and every client revoked", instanceId))
+                    .call(() -> announce(instanceId))
                     .replaceWithVoid();
         });
     }
 
+    /** Tells the replica running the server, when it is another, at once; a lost message waits for its sweep. */
+    private Uni<Void> announce(UUID instanceId) {
+        return bus.publish(
+                        Topics.VPN_CHANGED,
+                        VpnChanged.newBuilder()
+                                .setInstanceId(instanceId.toString())
+                                .build())
+                .onFailure()
+                .recoverWithUni(e -> {
+                    Log.warnf(
+                            "Instance %s: could not announce a change to its VPN (%s); its server's replica applies"
+                                    + " it at its next sweep",
+                            instanceId, e.getMessage());
+                    return Uni.createFrom().voidItem();
+                });
+    }
+
     /**
      * The server here takes the stored CRL and drops the revoked clients' sessions. A revocation on another replica
-     * reaches the server's replica at its next {@link #sweep}.
+     * reaches the server's replica by {@code vpn.changed}, or at its next {@link #sweep}.
      */
     private Uni<Void> enforce(UUID instanceId, List<Client> revoked) {
         LocalVpnServer server = servers.get(instanceId);
@@ -261,31 +305,14 @@ public class Vpns {
      * revocation made elsewhere takes effect.
      */
     @Scheduled(
-            every = "${rigfleet.instances.sweep-interval:30s}",
+            every = "${rigfleet.instances.vpn.sweep-interval:30s}",
             delayed = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> sweep() {
         return Multi.createFrom()
                 .iterable(List.copyOf(servers.keySet()))
                 .onItem()
-                .transformToUniAndConcatenate(instanceId -> vpns.find(instanceId)
-                        .chain(vpn -> {
-                            if (vpn == null || VpnRepository.ENDED.equals(vpn.status())) {
-                                return vertx.executeBlocking(() -> {
-                                    stop(instanceId);
-                                    return null;
-                                });
-                            }
-                            if (vpn.crlNumber() == appliedCrl.getOrDefault(instanceId, 0L)) {
-                                return Uni.createFrom().voidItem();
-                            }
-                            return vpns.clients(instanceId)
-                                    .chain(clients -> enforce(
-                                            instanceId,
-                                            clients.stream()
-                                                    .filter(client -> client.revokedAt() != null)
-                                                    .toList()));
-                        }))
+                .transformToUniAndConcatenate(this::reconcile)
                 .onFailure()
                 .invoke(e -> Log.warnf("The VPN sweep failed (%s); it runs again", e.getMessage()))
                 .onFailure()
@@ -293,6 +320,27 @@ public class Vpns {
                 .collect()
                 .asList()
                 .replaceWithVoid();
+    }
+
+    /** This replica's server of the instance as stored: stopped when the VPN ended, else on the stored CRL. */
+    private Uni<Void> reconcile(UUID instanceId) {
+        return vpns.find(instanceId).chain(vpn -> {
+            if (vpn == null || VpnRepository.ENDED.equals(vpn.status())) {
+                return vertx.executeBlocking(() -> {
+                    stop(instanceId);
+                    return null;
+                });
+            }
+            if (vpn.crlNumber() == appliedCrl.getOrDefault(instanceId, 0L)) {
+                return Uni.createFrom().voidItem();
+            }
+            return vpns.clients(instanceId)
+                    .chain(clients -> enforce(
+                            instanceId,
+                            clients.stream()
+                                    .filter(client -> client.revokedAt() != null)
+                                    .toList()));
+        });
     }
 
     private void stop(UUID instanceId) {

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rigfleet.common.bus.Bus;
+import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.redis.Presence;
 import dev.rigfleet.common.testing.HostNetwork;
 import dev.rigfleet.common.testing.OpenVpnClient;
@@ -20,6 +21,8 @@ import dev.rigfleet.instances.AgentDouble;
 import dev.rigfleet.instances.CoordinatorStub;
 import dev.rigfleet.instances.WorkspacesStub;
 import dev.rigfleet.instances.rest.InstanceResourceTest.User;
+import dev.rigfleet.instances.vpn.VpnRepository;
+import dev.rigfleet.proto.bus.VpnChanged;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -54,6 +57,9 @@ class VpnResourceTest {
 
     @Inject
     Presence presence;
+
+    @Inject
+    VpnRepository vpnRepository;
 
     @BeforeEach
     void aConnectedDevice() {
@@ -270,6 +276,50 @@ class VpnResourceTest {
                 .then()
                 .statusCode(200);
         given().auth().oauth2(ada.token()).get("/vpn/" + id).then().body("clients", hasSize(2));
+    }
+
+    /**
+     * Another replica stores a revocation and announces it; this one runs the server and drops the session at once
+     * (its VPN sweep, every hour in this profile, cannot be what did it).
+     */
+    @Test
+    void aRevocationStoredOnAnotherReplicaDropsTheSessionHereAtOnce() throws Exception {
+        User grace = User.someone();
+        String id = vpnInstance(grace);
+        awaitStatus(grace, id, "READY");
+        JsonPath issued = given().auth()
+                .oauth2(grace.token())
+                .post("/vpn/" + id)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
+        String server = given().auth()
+                .oauth2(grace.token())
+                .get("/vpn/" + id)
+                .then()
+                .extract()
+                .path("server_address");
+        Path dir = Files.createTempDirectory("rigfleet-vpn-replica");
+        try (OpenVpnClient machine = OpenVpnClient.start("rfvtrep", VPN_ADDRESS, issued.getString("ovpn"), dir)) {
+            await().atMost(CONNECT).until(machine::connected);
+            assertEquals(0, machine.ping(server));
+
+            UUID instanceId = UUID.fromString(id);
+            vpnRepository
+                    .revoke(instanceId, UUID.fromString(issued.getString("client_id")))
+                    .await()
+                    .atMost(Duration.ofSeconds(10));
+            bus.publish(
+                            Topics.VPN_CHANGED,
+                            VpnChanged.newBuilder().setInstanceId(id).build())
+                    .await()
+                    .atMost(Duration.ofSeconds(10));
+            await().atMost(Duration.ofSeconds(10)).until(() -> machine.ping(server) != 0);
+        } finally {
+            given().auth().oauth2(grace.token()).post("/terminate/" + id).then().statusCode(200);
+            awaitStatus(grace, id, "TERMINATED");
+        }
     }
 
     private static String vpnInstance(User user) {

@@ -43,8 +43,12 @@ public class InstanceCommands {
     private final InstanceRuntime runtime;
 
     public InstanceCommands(Vertx vertx, AgentConfig config) {
+        this(vertx, runtime(config));
+    }
+
+    InstanceCommands(Vertx vertx, InstanceRuntime runtime) {
         this.vertx = vertx;
-        this.runtime = runtime(config);
+        this.runtime = runtime;
     }
 
     private static InstanceRuntime runtime(AgentConfig config) {

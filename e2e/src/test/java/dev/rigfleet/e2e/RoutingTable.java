@@ -37,6 +37,10 @@ public final class RoutingTable {
         samples.put("/reservations", "workspaces");
         samples.put("/reservation/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10", "workspaces");
         samples.put("/notifications", "workspaces");
+        samples.put("/ci/new", "workspaces");
+        samples.put("/ci/projects", "workspaces");
+        samples.put("/ci/job/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10/log", "workspaces");
+        samples.put("/ciX/new", REFUSED);
         samples.put("/user/v1/refresh-token", "workspaces");
         samples.put("/actor/v1/whoami", "workspaces");
         samples.put("/user/v2/refresh-token", REFUSED);

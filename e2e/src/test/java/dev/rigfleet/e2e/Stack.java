@@ -61,6 +61,7 @@ final class Stack {
     private Map<String, String> workspacesConfig;
     private Map<String, String> instancesConfig;
     private ServiceProcess instances;
+    private int instancesPort;
 
     static synchronized Stack get() {
         if (started == null) {
@@ -101,8 +102,12 @@ final class Stack {
         // The workspaces replicas ask the registry about owners' devices, and the registry asks them for the
         // revocation list at its start: the registry's port is picked first so that each knows the other.
         int registryAPort = Ports.free();
+        // CI jobs ask the instances service for their instances, which starts later, for the first test that asks.
+        instancesPort = Ports.free();
         workspacesConfig = new HashMap<>(withDatabase);
         workspacesConfig.put("quarkus.rest-client.registry.url", "http://127.0.0.1:" + registryAPort);
+        workspacesConfig.put("quarkus.rest-client.instances.url", "http://127.0.0.1:" + instancesPort);
+        workspacesConfig.put("rigfleet.ci.allow-file-urls", "true");
         workspacesConfig.put(
                 "smallrye.jwt.sign.key.location",
                 TestKeys.privateKeyFile().toUri().toString());
@@ -154,7 +159,7 @@ final class Stack {
     synchronized ServiceProcess instances() {
         if (instances == null) {
             instancesConfig.put("quarkus.rest-client.coordinator.url", coordinatorA.url());
-            instances = ServiceProcess.start("instances", "instances", instancesConfig);
+            instances = ServiceProcess.start("instances", "instances", instancesPort, instancesConfig);
         }
         return instances;
     }

@@ -11,18 +11,18 @@ import java.time.ZoneOffset;
 import java.util.List;
 
 /** Conversions between the SQL client's column values and ours. */
-final class Rows {
+public final class Rows {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Rows() {}
 
-    static Instant instant(Row row, String column) {
+    public static Instant instant(Row row, String column) {
         OffsetDateTime at = row.getOffsetDateTime(column);
         return at == null ? null : at.toInstant();
     }
 
-    static OffsetDateTime at(Instant instant) {
+    public static OffsetDateTime at(Instant instant) {
         return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
     }
 

@@ -4,12 +4,12 @@ import dev.rigfleet.common.error.ApiException;
 import java.util.UUID;
 
 /** Ids in paths: canonical lower-case UUIDs only, as the spec's clients send and expect them. */
-final class Ids {
+public final class Ids {
 
     private Ids() {}
 
     /** The id, or a 404 with {@code message}: an id that is not canonical names nothing. */
-    static UUID canonical(String raw, String message) {
+    public static UUID canonical(String raw, String message) {
         try {
             UUID id = UUID.fromString(raw);
             if (id.toString().equals(raw)) {

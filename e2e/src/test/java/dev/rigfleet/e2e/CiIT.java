@@ -1,0 +1,390 @@
+package dev.rigfleet.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rigfleet.common.testing.GitServer;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * CI end to end, through the entry proxy: repositories served by a real {@code git daemon} on loopback, jobs run on
+ * one deployment of a real agent (the local-process runtime), their logs followed as server-sent events. After every
+ * job its instance is terminated and the deployment free again.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CiIT {
+
+    private static final Duration JOB_WITHIN = Duration.ofSeconds(60);
+
+    private final Stack stack = Stack.get();
+    private EntryProxy entry;
+    private ServiceProcess agent;
+    private GitServer git;
+    private String type;
+    private String deployment;
+
+    @BeforeAll
+    void aDeploymentAndAGitServer() throws Exception {
+        entry = EntryProxy.start(
+                "ci", stack.workspaces.url(), stack.instances().url(), stack.registryA.url(), stack.coordinatorA.url());
+        git = GitServer.start();
+        String owner = Accounts.newUserToken(stack);
+        type = "e2e_ci_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+        given().auth()
+                .oauth2(Accounts.adminToken(stack))
+                .contentType(ContentType.JSON)
+                .body(Map.of("name", type))
+                .post(entry.url() + "/workspaces")
+                .then()
+                .statusCode(200);
+        Fleets fleet = Fleets.create(stack, owner, "ci-rigs", 1);
+        Path stateDir = Files.createTempDirectory("rigfleet-ci-agent");
+        Map<String, String> agentConfig = new HashMap<>(Map.of(
+                "rigfleet.agent.servers", stack.coordinatorB.url(),
+                "rigfleet.agent.provisioning-url", stack.registryA.url(),
+                "rigfleet.agent.provisioning-key", fleet.provisioningKey(),
+                "rigfleet.agent.state-dir", stateDir.toString(),
+                "rigfleet.agent.iofog-port", "0",
+                "rigfleet.agent.iofog-key-file", stateDir.resolve("local-api").toString()));
+        agent = ServiceProcess.start("agent", "ci-agent", agentConfig);
+        String uuid = Fleets.awaitOnlyDeviceOnline(stack, owner, fleet.appId(), JOB_WITHIN);
+        deployment = given().auth()
+                .oauth2(owner)
+                .contentType(ContentType.JSON)
+                .body(Map.of("type", type, "host", uuid))
+                .post(entry.url() + "/deployments")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("id");
+        await().atMost(JOB_WITHIN)
+                .until(() -> given().get(entry.url() + "/deployment/" + deployment)
+                        .then()
+                        .extract()
+                        .jsonPath()
+                        .getBoolean("online"));
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        agent.close();
+        entry.close();
+        git.close();
+    }
+
+    @Test
+    void aPassingJobOfTheSpecFormRunsItsStepsInOrderOnTheHardwareAndFreesIt() throws Exception {
+        String user = Accounts.newUserToken(stack);
+        GitServer.Repo repo = git.repository("passing-" + UUID.randomUUID());
+        String commit = repo.commit(
+                "main",
+                Map.of(".rigfleet.yml", config("echo first line", "echo \"on $(uname -s), CI=$CI\"")),
+                "a passing job");
+
+        JsonPath made = given().auth()
+                .oauth2(user)
+                .contentType(ContentType.JSON)
+                .body(Map.of("ns", "e2e", "repo_type", "git", "repo_branch", "main", "repo_url", repo.url()))
+                .post(entry.url() + "/ci/new")
+                .then()
+                .statusCode(200)
+                .body("success", equalTo(true))
+                .extract()
+                .jsonPath();
+        String jobId = made.getString("id");
+
+        JsonPath job = awaitEnded(user, jobId);
+        assertEquals("passed", job.getString("status"), job.prettify());
+        assertNull(job.getString("reason"));
+        assertEquals(commit, job.getString("revision"));
+        assertEquals(deployment, job.getString("deployment"));
+        assertEquals(List.of(0, 0), job.getList("steps.exit_code"));
+        String log = log(user, jobId);
+        assertTrue(log.contains("\nfirst line\n"), log);
+        assertTrue(log.contains("\non Linux, CI=true\n"), log);
+        assertTrue(log.indexOf("first line") < log.indexOf("on Linux"), log);
+        assertInstanceEndedAndDeploymentFree(user, job.getString("instance"));
+    }
+
+    @Test
+    void aFailingStepEndsTheJobFailedWithItsExitCodeAndOutputAndLaterStepsDoNotRun() throws Exception {
+        String user = Accounts.newUserToken(stack);
+        GitServer.Repo repo = git.repository("failing-" + UUID.randomUUID());
+        repo.commit(
+                "main",
+                Map.of(".rigfleet.yml", config("echo before", "echo oops >&2; exit 3", "echo never")),
+                "a failing step");
+        String jobId = specJob(user, repo.url(), "main");
+
+        JsonPath job = awaitEnded(user, jobId);
+        assertEquals("failed", job.getString("status"), job.prettify());
+        assertEquals("step 2 exited with 3", job.getString("reason"));
+        assertFalse(job.getBoolean("timeout"));
+        assertEquals(0, job.getInt("steps[0].exit_code"));
+        assertEquals(3, job.getInt("steps[1].exit_code"));
+        assertNull(job.get("steps[2].exit_code"));
+        assertNull(job.get("steps[2].started"));
+        String log = log(user, jobId);
+        assertTrue(log.contains("\noops\n"), log);
+        assertFalse(log.contains("\nnever\n"), log);
+        assertInstanceEndedAndDeploymentFree(user, job.getString("instance"));
+    }
+
+    /** Exactly as rerobots/py's create_ci_project and submit_ci_job send them. */
+    @Test
+    void theProjectFormAsTheOfficialClientSendsItRunsTheHeadOfTheBranch() throws Exception {
+        String user = Accounts.newUserToken(stack);
+        GitServer.Repo repo = git.repository("project-" + UUID.randomUUID());
+        repo.commit("main", Map.of(".rigfleet.yml", config("echo old")), "first");
+        String head = repo.commit("main", Map.of(".rigfleet.yml", config("echo head")), "second");
+
+        String pid = given().auth()
+                .oauth2(user)
+                .contentType(ContentType.JSON)
+                .body(Map.of("repo_url", repo.url()))
+                .post(entry.url() + "/ci/new")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("pid");
+        JsonPath projects = given().auth()
+                .oauth2(user)
+                .get(entry.url() + "/ci/projects")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
+        assertEquals(List.of(pid), List.copyOf(projects.getMap("").keySet()));
+        assertEquals(
+                Map.of("repo_url", repo.url(), "created", projects.getString(pid + ".created")), projects.getMap(pid));
+
+        Map<String, Object> body = new HashMap<>();
+        body.put("branch", "main");
+        body.put("commit", null);
+        String jid = given().auth()
+                .oauth2(user)
+                .contentType(ContentType.JSON)
+                .body(body)
+                .post(entry.url() + "/ci/project/" + pid + "/job")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("jid");
+        JsonPath job = awaitEnded(user, jid);
+        assertEquals("passed", job.getString("status"), job.prettify());
+        assertEquals(head, job.getString("revision"));
+        assertTrue(log(user, jid).contains("\nhead\n"));
+        assertInstanceEndedAndDeploymentFree(user, job.getString("instance"));
+    }
+
+    @Test
+    void aMissingOrInvalidConfigFailsTheJobAsAnErrorThatSaysWhatAndWhere() throws Exception {
+        String user = Accounts.newUserToken(stack);
+        GitServer.Repo missing = git.repository("missing-" + UUID.randomUUID());
+        missing.commit("main", Map.of("README", "no config here\n"), "no config");
+        JsonPath job = awaitEnded(user, specJob(user, missing.url(), "main"));
+        assertEquals("error", job.getString("status"));
+        assertTrue(job.getString("reason").startsWith(".rigfleet.yml is missing"), job.getString("reason"));
+
+        GitServer.Repo invalid = git.repository("invalid-" + UUID.randomUUID());
+        invalid.commit(
+                "main",
+                Map.of(".rigfleet.yml", "workspace: " + type + "\ntimeout: ten minutes\nsteps:\n  - make\n"),
+                "a bad time-out");
+        job = awaitEnded(user, specJob(user, invalid.url(), "main"));
+        assertEquals("error", job.getString("status"));
+        assertTrue(job.getString("reason").contains("line 2"), job.getString("reason"));
+        assertTrue(job.getString("reason").contains("timeout"), job.getString("reason"));
+        assertNull(job.getString("instance"), "nothing was reserved");
+    }
+
+    @Test
+    void theEventStreamDeliversEveryLineOfARunningJobInOrderAndEndsWithTheJob() throws Exception {
+        String user = Accounts.newUserToken(stack);
+        GitServer.Repo repo = git.repository("stream-" + UUID.randomUUID());
+        repo.commit(
+                "main",
+                Map.of(".rigfleet.yml", config("for i in 1 2 3 4 5; do echo line $i; sleep 0.3; done")),
+                "a slow step");
+        String jobId = specJob(user, repo.url(), "main");
+
+        HttpResponse<java.io.InputStream> stream = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(entry.url() + "/ci/job/" + jobId + "/log"))
+                                .header("Authorization", "Bearer " + user)
+                                .header("Accept", "text/event-stream")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, stream.statusCode());
+        List<String> lines = new ArrayList<>();
+        String end = null;
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+            String event = null;
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                if (line.startsWith("event:")) {
+                    event = line.substring("event:".length()).strip();
+                } else if (line.startsWith("data:")) {
+                    String data = line.substring("data:".length()).stripLeading();
+                    if ("line".equals(event)) {
+                        lines.add(data);
+                    } else if ("end".equals(event)) {
+                        end = data;
+                    }
+                }
+            }
+        }
+        List<String> printed =
+                lines.stream().filter(line -> line.startsWith("line ")).toList();
+        assertEquals(List.of("line 1", "line 2", "line 3", "line 4", "line 5"), printed);
+        assertTrue(end != null && end.contains("\"status\":\"passed\""), String.valueOf(end));
+        assertEquals(log(user, jobId).lines().toList(), lines, "the stream is the log");
+    }
+
+    @Test
+    void anotherUsersJobAndUnknownIdsAreNotFoundAndBadBodiesAreRefused() throws Exception {
+        String owner = Accounts.newUserToken(stack);
+        String stranger = Accounts.newUserToken(stack);
+        GitServer.Repo repo = git.repository("private-" + UUID.randomUUID());
+        repo.commit("main", Map.of("README", "x\n"), "no config");
+        String jobId = specJob(owner, repo.url(), "main");
+        for (String path : List.of("/ci/job/" + jobId, "/ci/job/" + jobId + "/log", "/ci/job/" + jobId + "/results")) {
+            given().auth().oauth2(stranger).get(entry.url() + path).then().statusCode(404);
+            given().auth().oauth2(stranger).get(entry.url() + path + "/").then().statusCode(404);
+        }
+        given().auth()
+                .oauth2(stranger)
+                .post(entry.url() + "/ci/job/" + jobId + "/cancel")
+                .then()
+                .statusCode(404);
+        given().auth()
+                .oauth2(stranger)
+                .get(entry.url() + "/ci/jobs")
+                .then()
+                .body("jobs", org.hamcrest.Matchers.empty());
+        given().auth()
+                .oauth2(owner)
+                .get(entry.url() + "/ci/job/" + jobId.toUpperCase())
+                .then()
+                .statusCode(404);
+
+        for (String bad : List.of(
+                "not json",
+                "[]",
+                "{\"repo_url\": 5}",
+                "{\"repo_url\": \"" + repo.url() + "\", \"repo_url\": \"" + repo.url() + "\"}",
+                "{\"repo_url\": \"http://example.org/r.git\"}",
+                "{\"repo_url\": \"" + repo.url() + "\", \"colour\": \"red\"}",
+                "{\"ns\": \"e2e\", \"repo_type\": \"svn\", \"repo_branch\": \"main\", \"repo_url\": \"" + repo.url()
+                        + "\"}",
+                "{\"ns\": \"e2e\", \"repo_type\": \"git\", \"repo_url\": \"" + repo.url() + "\"}",
+                "{\"ns\": \"e2e\", \"repo_type\": \"git\", \"repo_branch\": \"main\", \"repo_commit\": \"abcdef1\","
+                        + " \"repo_url\": \"" + repo.url() + "\"}",
+                "{\"ns\": \"e2e\", \"repo_type\": \"git\", \"repo_branch\": \"nope\", \"repo_url\": \"" + repo.url()
+                        + "\"}",
+                "{\"ns\": \"e2e\\u0000\", \"repo_type\": \"git\", \"repo_branch\": \"main\", \"repo_url\": \""
+                        + repo.url() + "\"}")) {
+            given().auth()
+                    .oauth2(owner)
+                    .contentType(ContentType.JSON)
+                    .body(bad)
+                    .post(entry.url() + "/ci/new")
+                    .then()
+                    .statusCode(400)
+                    .body("error_message", org.hamcrest.Matchers.notNullValue());
+        }
+        given().auth()
+                .oauth2(owner)
+                .get(entry.url() + "/ci/jobs")
+                .then()
+                .statusCode(200)
+                .body("jobs.id", equalTo(List.of(jobId)));
+    }
+
+    private String config(String... steps) {
+        StringBuilder yaml = new StringBuilder("workspace: " + type + "\ntimeout: 2m\nsteps:\n");
+        for (String step : steps) {
+            yaml.append("  - '").append(step.replace("'", "''")).append("'\n");
+        }
+        return yaml.toString();
+    }
+
+    private String specJob(String user, String url, String branch) {
+        return given().auth()
+                .oauth2(user)
+                .contentType(ContentType.JSON)
+                .body(Map.of("ns", "e2e", "repo_type", "git", "repo_branch", branch, "repo_url", url))
+                .post(entry.url() + "/ci/new")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("id");
+    }
+
+    private JsonPath awaitEnded(String user, String jobId) {
+        await().atMost(JOB_WITHIN)
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> !List.of("queued", "running")
+                        .contains(given().auth()
+                                .oauth2(user)
+                                .get(entry.url() + "/ci/job/" + jobId)
+                                .then()
+                                .statusCode(200)
+                                .extract()
+                                .path("status")));
+        return given().auth()
+                .oauth2(user)
+                .get(entry.url() + "/ci/job/" + jobId)
+                .then()
+                .extract()
+                .jsonPath();
+    }
+
+    private String log(String user, String jobId) {
+        return given().auth()
+                .oauth2(user)
+                .accept("text/plain")
+                .get(entry.url() + "/ci/job/" + jobId + "/log")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+    }
+
+    private void assertInstanceEndedAndDeploymentFree(String user, String instanceId) {
+        await().atMost(JOB_WITHIN)
+                .untilAsserted(() -> given().auth()
+                        .oauth2(user)
+                        .get(entry.url() + "/instance/" + instanceId)
+                        .then()
+                        .body("status", equalTo("TERMINATED")));
+        await().atMost(JOB_WITHIN)
+                .untilAsserted(() -> given().get(entry.url() + "/queuelen/" + deployment)
+                        .then()
+                        .body("len", equalTo(0)));
+    }
+}

@@ -325,8 +325,201 @@ class CiIT {
                 .body("jobs.id", equalTo(List.of(jobId)));
     }
 
+    @Test
+    void aCommitOnTheBranchRunsAndOneOffItIsRefused() throws Exception {
+        String user = Accounts.newUserToken(stack);
+        GitServer.Repo repo = git.repository("commits-" + UUID.randomUUID());
+        String first = repo.commit("main", Map.of(".rigfleet.yml", config("echo first")), "first");
+        repo.commit("main", Map.of(".rigfleet.yml", config("echo second")), "second");
+        String elsewhere = repo.commit("topic", Map.of(".rigfleet.yml", config("echo topic")), "on a topic branch");
+
+        String pid = given().auth()
+                .oauth2(user)
+                .contentType(ContentType.JSON)
+                .body(Map.of("repo_url", repo.url()))
+                .post(entry.url() + "/ci/new")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("pid");
+        String jid = given().auth()
+                .oauth2(user)
+                .contentType(ContentType.JSON)
+                .body(Map.of("branch", "main", "commit", first.substring(0, 10)))
+                .post(entry.url() + "/ci/project/" + pid + "/job")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("jid");
+        JsonPath job = awaitEnded(user, jid);
+        assertEquals("passed", job.getString("status"), job.prettify());
+        assertEquals(first, job.getString("revision"));
+        assertTrue(log(user, jid).contains("\nfirst\n"));
+        assertInstanceEndedAndDeploymentFree(user, job.getString("instance"));
+
+        given().auth()
+                .oauth2(user)
+                .contentType(ContentType.JSON)
+                .body(Map.of("branch", "main", "commit", elsewhere))
+                .post(entry.url() + "/ci/project/" + pid + "/job")
+                .then()
+                .statusCode(400)
+                .body("error_message", org.hamcrest.Matchers.containsString(elsewhere));
+        // The spec form with a commit alone: any branch that holds it.
+        String byCommit = given().auth()
+                .oauth2(user)
+                .contentType(ContentType.JSON)
+                .body(Map.of("ns", "e2e", "repo_type", "git", "repo_commit", elsewhere, "repo_url", repo.url()))
+                .post(entry.url() + "/ci/new")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("id");
+        job = awaitEnded(user, byCommit);
+        assertEquals("passed", job.getString("status"), job.prettify());
+        assertTrue(log(user, byCommit).contains("\ntopic\n"));
+        assertInstanceEndedAndDeploymentFree(user, job.getString("instance"));
+    }
+
+    @Test
+    void junitResultsAreParsedFromTheFilesTheConfigNamesEvenWhenAStepFails() throws Exception {
+        String user = Accounts.newUserToken(stack);
+        GitServer.Repo repo = git.repository("junit-" + UUID.randomUUID());
+        String report = "<testsuite name=\"rig\"><testcase classname=\"rig.Motors\" name=\"spins\"/>"
+                + "<testcase classname=\"rig.Motors\" name=\"stops\"><failure message=\"still turning\"/>"
+                + "</testcase><testcase classname=\"rig.Lidar\" name=\"scans\"><skipped/></testcase></testsuite>";
+        repo.commit(
+                "main",
+                Map.of(
+                        "reports/TEST-rig.xml",
+                        report,
+                        ".rigfleet.yml",
+                        configWith("timeout: 2m\nresults:\n  - reports/*.xml\n", "exit 1")),
+                "results");
+        String jobId = specJob(user, repo.url(), "main");
+        JsonPath job = awaitEnded(user, jobId);
+        assertEquals("failed", job.getString("status"), job.prettify());
+        JsonPath results = given().auth()
+                .oauth2(user)
+                .get(entry.url() + "/ci/job/" + jobId + "/results")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath();
+        assertEquals(3, results.getInt("tests"));
+        assertEquals(1, results.getInt("failures"));
+        assertEquals(1, results.getInt("skipped"));
+        assertEquals("stops", results.getString("failed[0].name"));
+        assertEquals("still turning", results.getString("failed[0].message"));
+        assertInstanceEndedAndDeploymentFree(user, job.getString("instance"));
+    }
+
+    @Test
+    void aJobPastItsTimeOutEndsFailedWithTimeoutAndItsInstanceGoes() throws Exception {
+        String user = Accounts.newUserToken(stack);
+        GitServer.Repo repo = git.repository("timeout-" + UUID.randomUUID());
+        repo.commit(
+                "main",
+                Map.of(".rigfleet.yml", configWith("timeout: 3s\n", "echo begun; sleep 60", "echo never")),
+                "slow");
+        String jobId = specJob(user, repo.url(), "main");
+        JsonPath job = awaitEnded(user, jobId);
+        assertEquals("failed", job.getString("status"), job.prettify());
+        assertTrue(job.getBoolean("timeout"));
+        assertTrue(job.getString("reason").startsWith("timeout:"), job.getString("reason"));
+        assertNull(job.get("steps[1].started"));
+        assertTrue(log(user, jobId).contains("\nbegun\n"));
+        assertInstanceEndedAndDeploymentFree(user, job.getString("instance"));
+    }
+
+    @Test
+    void aCancelWhileRunningEndsTheStepAndTheJobAndFreesTheHardware() throws Exception {
+        String user = Accounts.newUserToken(stack);
+        GitServer.Repo repo = git.repository("cancel-" + UUID.randomUUID());
+        repo.commit("main", Map.of(".rigfleet.yml", config("echo started; sleep 60")), "long");
+        String jobId = specJob(user, repo.url(), "main");
+        await().atMost(JOB_WITHIN).until(() -> log(user, jobId).contains("\nstarted\n"));
+        given().auth()
+                .oauth2(user)
+                .post(entry.url() + "/ci/job/" + jobId + "/cancel")
+                .then()
+                .statusCode(200)
+                .body("cancel_asked", equalTo(true));
+        JsonPath job = awaitEnded(user, jobId, Duration.ofSeconds(15));
+        assertEquals("cancelled", job.getString("status"), job.prettify());
+        assertInstanceEndedAndDeploymentFree(user, job.getString("instance"));
+    }
+
+    @Test
+    void aJobThatFindsNoFreeDeploymentWithinItsQueueTimeOutEndsAsAnError() throws Exception {
+        String holder = Accounts.newUserToken(stack);
+        String user = Accounts.newUserToken(stack);
+        String held = given().auth()
+                .oauth2(holder)
+                .post(entry.url() + "/new/" + deployment)
+                .then()
+                .statusCode(200)
+                .body("success", equalTo(true))
+                .extract()
+                .path("id");
+        try {
+            GitServer.Repo repo = git.repository("queued-" + UUID.randomUUID());
+            repo.commit(
+                    "main",
+                    Map.of(".rigfleet.yml", configWith("timeout: 2m\nqueue_timeout: 2s\n", "echo never")),
+                    "busy");
+            String jobId = specJob(user, repo.url(), "main");
+            JsonPath job = awaitEnded(user, jobId);
+            assertEquals("error", job.getString("status"), job.prettify());
+            assertTrue(job.getString("reason").startsWith("queue time-out:"), job.getString("reason"));
+            assertFalse(log(user, jobId).contains("\nnever\n"));
+            given().auth()
+                    .oauth2(user)
+                    .get(entry.url() + "/instance/" + job.getString("instance"))
+                    .then()
+                    .statusCode(404);
+            given().auth()
+                    .oauth2(user)
+                    .get(entry.url() + "/reservations")
+                    .then()
+                    .body("reservations", org.hamcrest.Matchers.empty());
+        } finally {
+            given().auth()
+                    .oauth2(holder)
+                    .post(entry.url() + "/terminate/" + held)
+                    .then()
+                    .statusCode(200);
+        }
+        assertInstanceEndedAndDeploymentFree(holder, held);
+    }
+
+    @Test
+    void twoJobsForOneDeploymentRunOneAfterTheOther() throws Exception {
+        String user = Accounts.newUserToken(stack);
+        GitServer.Repo repo = git.repository("two-" + UUID.randomUUID());
+        repo.commit("main", Map.of(".rigfleet.yml", config("sleep 1; echo done")), "two");
+        String first = specJob(user, repo.url(), "main");
+        String second = specJob(user, repo.url(), "main");
+        JsonPath one = awaitEnded(user, first);
+        JsonPath two = awaitEnded(user, second);
+        assertEquals("passed", one.getString("status"), one.prettify());
+        assertEquals("passed", two.getString("status"), two.prettify());
+        java.time.Instant oneEnded = java.time.Instant.parse(one.getString("steps[0].ended"));
+        java.time.Instant twoStarted = java.time.Instant.parse(two.getString("steps[0].started"));
+        java.time.Instant twoEnded = java.time.Instant.parse(two.getString("steps[0].ended"));
+        java.time.Instant oneStarted = java.time.Instant.parse(one.getString("steps[0].started"));
+        assertTrue(oneEnded.isBefore(twoStarted) || twoEnded.isBefore(oneStarted), "one after the other");
+        assertInstanceEndedAndDeploymentFree(user, one.getString("instance"));
+        assertInstanceEndedAndDeploymentFree(user, two.getString("instance"));
+    }
+
     private String config(String... steps) {
-        StringBuilder yaml = new StringBuilder("workspace: " + type + "\ntimeout: 2m\nsteps:\n");
+        return configWith("timeout: 2m\n", steps);
+    }
+
+    /** A .rigfleet.yml for this test's workspace type: {@code options} as YAML lines, then the steps. */
+    private String configWith(String options, String... steps) {
+        StringBuilder yaml = new StringBuilder("workspace: " + type + "\n" + options + "steps:\n");
         for (String step : steps) {
             yaml.append("  - '").append(step.replace("'", "''")).append("'\n");
         }
@@ -346,7 +539,11 @@ class CiIT {
     }
 
     private JsonPath awaitEnded(String user, String jobId) {
-        await().atMost(JOB_WITHIN)
+        return awaitEnded(user, jobId, JOB_WITHIN);
+    }
+
+    private JsonPath awaitEnded(String user, String jobId, Duration within) {
+        await().atMost(within)
                 .pollInterval(Duration.ofMillis(250))
                 .until(() -> !List.of("queued", "running")
                         .contains(given().auth()

@@ -1,6 +1,7 @@
 package dev.rigfleet.workspaces.ci;
 
 import dev.rigfleet.workspaces.model.Requester;
+import dev.rigfleet.workspaces.repository.ReservationRepository;
 import dev.rigfleet.workspaces.service.Reservations;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.ShutdownEvent;
@@ -37,6 +38,7 @@ public class CiRunner {
     private final JobTokens tokens;
     private final JobInstances instances;
     private final Reservations reservations;
+    private final ReservationRepository reservationRows;
     private final String runnerName = "runner-" + UUID.randomUUID();
     private final Map<UUID, JobRun> running = new ConcurrentHashMap<>();
     private final AtomicInteger threadNumber = new AtomicInteger();
@@ -49,13 +51,15 @@ public class CiRunner {
             CiSettings settings,
             JobTokens tokens,
             JobInstances instances,
-            Reservations reservations) {
+            Reservations reservations,
+            ReservationRepository reservationRows) {
         this.ci = ci;
         this.jobs = jobs;
         this.settings = settings;
         this.tokens = tokens;
         this.instances = instances;
         this.reservations = reservations;
+        this.reservationRows = reservationRows;
         this.threads = Executors.newFixedThreadPool(settings.maxRunningJobs(), task -> {
             Thread thread = new Thread(task, "ci-job-" + threadNumber.incrementAndGet());
             thread.setDaemon(true);
@@ -190,6 +194,11 @@ public class CiRunner {
                     .await()
                     .atMost(Duration.ofSeconds(10));
         }
+    }
+
+    /** The state of the reservation a job's instance waits in, or null when there is none. */
+    String reservationState(UUID id) {
+        return reservationRows.state(id).await().atMost(Duration.ofSeconds(10));
     }
 
     /** The job's outcome stored, with its callback owed; the job leaves this runner. */

@@ -1,5 +1,6 @@
 package dev.rigfleet.workspaces.ci;
 
+import dev.rigfleet.workspaces.model.Reservation;
 import io.quarkus.logging.Log;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -300,6 +301,7 @@ final class JobRun implements Runnable {
 
     /** Polls the instance until READY: through the queue (404 until it is made), then INIT. */
     private Waited awaitReady(JobToken token, UUID instanceId) throws InterruptedException {
+        // The reservation's own time-out ends the wait; this bound is for one that was never made.
         Instant queueDeadline = job.createdAt().plus(config.queueTimeout()).plusSeconds(30);
         Instant initDeadline = null;
         while (true) {
@@ -312,7 +314,8 @@ final class JobRun implements Runnable {
                 return new Waited(instance, null);
             }
             if (status == null) {
-                if (Instant.now().isAfter(queueDeadline)) {
+                String reservation = runner.reservationState(instanceId);
+                if (Reservation.EXPIRED.equals(reservation) || Instant.now().isAfter(queueDeadline)) {
                     return Waited.ending(Ending.error("queue time-out: no deployment became free within "
                             + config.queueTimeout().toSeconds() + " s"));
                 }

@@ -60,6 +60,13 @@ public class ReservationRepository {
                 .map(rows -> r);
     }
 
+    /** The reservation's state ({@code queued}, {@code promoted}, {@code expired}, {@code deleted}), or null. */
+    public Uni<String> state(UUID id) {
+        return pool.preparedQuery("SELECT state FROM reservations WHERE id = $1")
+                .execute(Tuple.of(id))
+                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getString("state") : null);
+    }
+
     /** The queued reservations of a user (of everyone: {@code userId} null), oldest first. */
     public Uni<List<Reservation>> queued(UUID userId) {
         String sql = "SELECT " + COLUMNS + " FROM reservations r WHERE r.state = 'queued'"

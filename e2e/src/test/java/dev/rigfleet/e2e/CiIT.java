@@ -513,6 +513,59 @@ class CiIT {
         assertInstanceEndedAndDeploymentFree(user, two.getString("instance"));
     }
 
+    /** A receiver that reads the results the moment it is called finds them: the callback comes after. */
+    @Test
+    void theCallbackComesOnlyOnceTheJobsResultsAreStored() throws Exception {
+        String user = Accounts.newUserToken(stack);
+        GitServer.Repo repo = git.repository("callback-" + UUID.randomUUID());
+        repo.commit(
+                "main",
+                Map.of(
+                        "TEST-one.xml",
+                        "<testsuite name=\"s\"><testcase classname=\"c\" name=\"n\"/></testsuite>",
+                        ".rigfleet.yml",
+                        configWith("timeout: 2m\nresults:\n  - TEST-one.xml\n", "echo fine")),
+                "callback");
+        List<String> seenOnCallback = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer receiver =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/ci", exchange -> {
+            JsonPath told = JsonPath.from(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            seenOnCallback.add(told.getString("status") + " "
+                    + given().auth()
+                            .oauth2(user)
+                            .get(entry.url() + "/ci/job/" + told.getString("id") + "/results")
+                            .then()
+                            .extract()
+                            .path("tests"));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            String jobId = given().auth()
+                    .oauth2(user)
+                    .contentType(ContentType.JSON)
+                    .body(Map.of(
+                            "ns", "e2e",
+                            "repo_type", "git",
+                            "repo_branch", "main",
+                            "repo_url", repo.url(),
+                            "eurl", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/ci"))
+                    .post(entry.url() + "/ci/new")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .path("id");
+            JsonPath job = awaitEnded(user, jobId);
+            await().atMost(JOB_WITHIN).until(() -> !seenOnCallback.isEmpty());
+            assertEquals(List.of("passed 1"), seenOnCallback);
+            assertInstanceEndedAndDeploymentFree(user, job.getString("instance"));
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
     private String config(String... steps) {
         return configWith("timeout: 2m\n", steps);
     }

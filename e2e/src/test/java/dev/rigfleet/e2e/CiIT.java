@@ -18,8 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,41 +51,10 @@ class CiIT {
         entry = EntryProxy.start(
                 "ci", stack.workspaces.url(), stack.instances().url(), stack.registryA.url(), stack.coordinatorA.url());
         git = GitServer.start();
-        String owner = Accounts.newUserToken(stack);
-        type = "e2e_ci_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
-        given().auth()
-                .oauth2(Accounts.adminToken(stack))
-                .contentType(ContentType.JSON)
-                .body(Map.of("name", type))
-                .post(entry.url() + "/workspaces")
-                .then()
-                .statusCode(200);
-        Fleets fleet = Fleets.create(stack, owner, "ci-rigs", 1);
-        Path stateDir = Files.createTempDirectory("rigfleet-ci-agent");
-        Map<String, String> agentConfig = new HashMap<>(Map.of(
-                "rigfleet.agent.servers", stack.coordinatorB.url(),
-                "rigfleet.agent.provisioning-url", stack.registryA.url(),
-                "rigfleet.agent.provisioning-key", fleet.provisioningKey(),
-                "rigfleet.agent.state-dir", stateDir.toString(),
-                "rigfleet.agent.iofog-port", "0",
-                "rigfleet.agent.iofog-key-file", stateDir.resolve("local-api").toString()));
-        agent = ServiceProcess.start("agent", "ci-agent", agentConfig);
-        String uuid = Fleets.awaitOnlyDeviceOnline(stack, owner, fleet.appId(), JOB_WITHIN);
-        deployment = given().auth()
-                .oauth2(owner)
-                .contentType(ContentType.JSON)
-                .body(Map.of("type", type, "host", uuid))
-                .post(entry.url() + "/deployments")
-                .then()
-                .statusCode(200)
-                .extract()
-                .path("id");
-        await().atMost(JOB_WITHIN)
-                .until(() -> given().get(entry.url() + "/deployment/" + deployment)
-                        .then()
-                        .extract()
-                        .jsonPath()
-                        .getBoolean("online"));
+        AgentDeployment made = AgentDeployment.start(stack, entry, "ci", JOB_WITHIN);
+        agent = made.agent();
+        type = made.type();
+        deployment = made.deployment();
     }
 
     @AfterAll

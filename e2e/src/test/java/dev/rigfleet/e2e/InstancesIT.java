@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -50,6 +49,7 @@ class InstancesIT {
     private EntryProxy entry;
     private ServiceProcess agent;
     private Map<String, String> agentConfig;
+    private AgentDeployment device;
     private String type;
     private String deployment;
 
@@ -61,36 +61,11 @@ class InstancesIT {
                 stack.instances().url(),
                 stack.registryA.url(),
                 stack.coordinatorA.url());
-        String owner = Accounts.newUserToken(stack);
-        type = "e2e_inst_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
-        given().auth()
-                .oauth2(Accounts.adminToken(stack))
-                .contentType(ContentType.JSON)
-                .body(Map.of("name", type))
-                .post(entry.url() + "/workspaces")
-                .then()
-                .statusCode(200);
-        Fleets fleet = Fleets.create(stack, owner, "inst-rigs", 1);
-        Path stateDir = Files.createTempDirectory("rigfleet-instance-agent");
-        agentConfig = new HashMap<>(Map.of(
-                "rigfleet.agent.servers", stack.coordinatorB.url(),
-                "rigfleet.agent.provisioning-url", stack.registryA.url(),
-                "rigfleet.agent.provisioning-key", fleet.provisioningKey(),
-                "rigfleet.agent.state-dir", stateDir.toString(),
-                "rigfleet.agent.iofog-port", "0",
-                "rigfleet.agent.iofog-key-file", stateDir.resolve("local-api").toString()));
-        agent = ServiceProcess.start("agent", "instance-agent", agentConfig);
-        String uuid = Fleets.awaitOnlyDeviceOnline(stack, owner, fleet.appId(), READY_WITHIN);
-        deployment = given().auth()
-                .oauth2(owner)
-                .contentType(ContentType.JSON)
-                .body(Map.of("type", type, "host", uuid))
-                .post(entry.url() + "/deployments")
-                .then()
-                .statusCode(200)
-                .extract()
-                .path("id");
-        awaitDeploymentOnline();
+        device = AgentDeployment.start(stack, entry, "inst", READY_WITHIN);
+        agent = device.agent();
+        agentConfig = device.agentConfig();
+        type = device.type();
+        deployment = device.deployment();
     }
 
     @AfterAll
@@ -496,11 +471,7 @@ class InstancesIT {
     }
 
     private void awaitDeploymentOnline() {
-        await().atMost(READY_WITHIN)
-                .until(() -> given().get(entry.url() + "/deployment/" + deployment)
-                        .then()
-                        .extract()
-                        .<Boolean>path("online"));
+        device.awaitOnline(entry, READY_WITHIN);
     }
 
     private void awaitDeploymentFree() {

@@ -317,18 +317,9 @@ class CiConfigParserTest {
         String alphabet = ":-[]{}&*!|>'\"#%@`,?\\ \n\tab01";
         Random random = new Random(42); // the same mangling on every run
         for (int run = 0; run < 5_000; run++) {
-            StringBuilder mangled = new StringBuilder(sample);
-            for (int edit = random.nextInt(4); edit >= 0; edit--) {
-                int at = random.nextInt(mangled.length());
-                char c = alphabet.charAt(random.nextInt(alphabet.length()));
-                switch (random.nextInt(3)) {
-                    case 0 -> mangled.setCharAt(at, c);
-                    case 1 -> mangled.insert(at, c);
-                    default -> mangled.deleteCharAt(at);
-                }
-            }
+            String mangled = Mangling.mangle(sample, alphabet, random);
             try {
-                parse(mangled.toString());
+                parse(mangled);
             } catch (CiConfigException expected) {
                 assertTrue(expected.getMessage().startsWith(".rigfleet.yml"), expected.getMessage());
             } catch (RuntimeException e) {
@@ -578,6 +569,16 @@ class CiConfigParserTest {
         assertRefused(
                 "workspace: kobuki\n" + STEPS + "results:\n  - " + path + "\n",
                 ".rigfleet.yml, line 5, key \"results\": item 1, \"" + path + "\", must not go up with \"..\"");
+    }
+
+    /** The instance's shell expands the pattern unquoted: nothing that would make it run or redirect anything. */
+    @ParameterizedTest
+    @ValueSource(strings = {"a b.xml", "x;rm -rf y", "$(id).xml", "`id`.xml", "a|b", "a>b.xml", "a&b", "é.xml"})
+    void aResultMayHoldOnlyPlainPathCharacters(String path) {
+        assertRefused(
+                "workspace: kobuki\n" + STEPS + "results:\n  - '" + path + "'\n",
+                ".rigfleet.yml, line 5, key \"results\": item 1, \"" + path
+                        + "\", may hold only letters, digits and . _ - / * ? [ ]");
     }
 
     @Test

@@ -360,18 +360,9 @@ class JUnitResultsTest {
         String alphabet = "<>/=\"'&;!?[]- \nax";
         Random random = new Random(42); // the same mangling on every run
         for (int run = 0; run < 2_000; run++) {
-            StringBuilder mangled = new StringBuilder(run % 2 == 0 ? SUREFIRE : JENKINS_NESTED);
-            for (int edit = random.nextInt(4); edit >= 0; edit--) {
-                int at = random.nextInt(mangled.length());
-                char c = alphabet.charAt(random.nextInt(alphabet.length()));
-                switch (random.nextInt(3)) {
-                    case 0 -> mangled.setCharAt(at, c);
-                    case 1 -> mangled.insert(at, c);
-                    default -> mangled.deleteCharAt(at);
-                }
-            }
+            String mangled = Mangling.mangle(run % 2 == 0 ? SUREFIRE : JENKINS_NESTED, alphabet, random);
             try {
-                parse(mangled.toString());
+                parse(mangled);
             } catch (JUnitResultsException expected) {
                 assertTrue(expected.getMessage().startsWith("build/test-results/TEST-x.xml"), expected.getMessage());
             } catch (RuntimeException e) {

@@ -55,15 +55,22 @@ public class CiJobs {
             Requester owner, String ns, String repoUrl, String branch, String commit, String eurl) {
         checkUrl(repoUrl);
         checkRefs(branch, commit);
+        // The repository is read before anything is stored: a refused request leaves no project behind.
         return checked(eurl)
-                .chain(() -> ci.projectOfNamespace(owner.id(), ns, repoUrl, Instant.now()))
-                .chain(project -> submit(project, branch, commit, eurl));
+                .chain(() -> read(repoUrl, branch, commit))
+                .chain(read -> ci.pool()
+                        .withTransaction(tx -> ci.projectOfNamespace(tx, owner.id(), ns, repoUrl, Instant.now())
+                                .chain(project -> store(tx, project, branch, commit, eurl, read))));
     }
 
     /** {@code POST /ci/project/:pid/job}: a job of the owner's project. */
     public Uni<CiJob> newJob(Requester owner, UUID projectId, String branch, String commit) {
         checkRefs(branch, commit);
-        return ownProject(owner, projectId).chain(project -> submit(project, branch, commit, null));
+        return ownProject(owner, projectId).chain(project -> {
+            checkUrl(project.repoUrl());
+            return read(project.repoUrl(), branch, commit)
+                    .chain(read -> ci.pool().withTransaction(tx -> store(tx, project, branch, commit, null, read)));
+        });
     }
 
     public Uni<CiProject> ownProject(Requester owner, UUID projectId) {
@@ -138,52 +145,52 @@ public class CiJobs {
         return body;
     }
 
-    private Uni<CiJob> submit(CiProject project, String branch, String commit, String eurl) {
-        checkUrl(project.repoUrl());
-        return vertx.executeBlocking(() -> read(project.repoUrl(), branch, commit))
-                .chain(read -> {
-                    Instant now = Instant.now();
-                    boolean usable = read.config() != null;
-                    CiJob job = new CiJob(
-                            UUID.randomUUID(),
-                            project.id(),
-                            project.ownerId(),
-                            branch,
-                            commit,
-                            read.revision(),
-                            usable ? CiJob.QUEUED : CiJob.ERROR,
-                            usable ? null : read.problem(),
-                            false,
-                            false,
-                            eurl,
-                            usable ? read.config().toMap() : null,
-                            null,
-                            null,
-                            0,
-                            false,
-                            null,
-                            now,
-                            null,
-                            usable ? null : now);
-                    List<String> steps = usable ? read.config().steps() : List.of();
-                    return ci.pool()
-                            .withTransaction(tx -> ci.insertJob(tx, job, steps).call(stored -> {
-                                if (usable) {
-                                    return Uni.createFrom().voidItem();
-                                }
-                                // A job that cannot run ends at once, and says why, as one that ran would.
-                                return callbackUrl(stored)
-                                        .chain(url -> url == null
-                                                ? Uni.createFrom().voidItem()
-                                                : deliveries.owe(tx, stored.ownerId(), url, callback(stored), now));
-                            }));
-                });
+    /** The job, queued, or ended at once as an error when its repository gives it nothing to run. */
+    private Uni<CiJob> store(SqlClient tx, CiProject project, String branch, String commit, String eurl, Read read) {
+        Instant now = Instant.now();
+        boolean usable = read.config() != null;
+        CiJob job = new CiJob(
+                UUID.randomUUID(),
+                project.id(),
+                project.ownerId(),
+                branch,
+                commit,
+                read.revision(),
+                usable ? CiJob.QUEUED : CiJob.ERROR,
+                usable ? null : read.problem(),
+                false,
+                false,
+                eurl,
+                usable ? read.config().toMap() : null,
+                null,
+                null,
+                0,
+                false,
+                null,
+                now,
+                null,
+                usable ? null : now);
+        List<String> steps = usable ? read.config().steps() : List.of();
+        return ci.insertJob(tx, job, steps).call(stored -> {
+            if (usable) {
+                return Uni.createFrom().voidItem();
+            }
+            // A job that cannot run ends at once, and says why, as one that ran would.
+            return callbackUrl(stored)
+                    .chain(url -> url == null
+                            ? Uni.createFrom().voidItem()
+                            : deliveries.owe(tx, stored.ownerId(), url, callback(stored), now));
+        });
+    }
+
+    private Uni<Read> read(String url, String branch, String commit) {
+        return vertx.executeBlocking(() -> readBlocking(url, branch, commit));
     }
 
     /** What the repository says at the asked-for revision: its config, or why there is none to run. */
     private record Read(String revision, CiConfig config, String problem) {}
 
-    private Read read(String url, String branch, String commit) {
+    private Read readBlocking(String url, String branch, String commit) {
         RepositoryReader.Snapshot snapshot;
         try {
             snapshot = RepositoryReader.read(url, branch, commit, settings.fetchTimeout());
@@ -227,7 +234,7 @@ public class CiJobs {
             return;
         }
         if (!SCHEMES.contains(scheme) || uri.getHost() == null) {
-            throw ApiException.badRequest("repo_url must be an https://, git:// or ssh:// URL with a host");
+            throw ApiException.badRequest("repo_url must be an https:// or git:// URL with a host");
         }
         if ("ssh".equals(scheme)) {
             throw ApiException.badRequest("ssh:// repositories are not supported yet; use https or git");

@@ -49,11 +49,11 @@ public class CiRepository {
     }
 
     /** The owner's project of this namespace and URL, made now if there is none (the spec form of POST /ci/new). */
-    public Uni<CiProject> projectOfNamespace(UUID ownerId, String ns, String repoUrl, Instant now) {
-        return pool.preparedQuery("INSERT INTO ci_projects (" + PROJECT_COLUMNS + ") VALUES ($1, $2, $3, $4, NULL, $5)"
+    public Uni<CiProject> projectOfNamespace(SqlClient tx, UUID ownerId, String ns, String repoUrl, Instant now) {
+        return tx.preparedQuery("INSERT INTO ci_projects (" + PROJECT_COLUMNS + ") VALUES ($1, $2, $3, $4, NULL, $5)"
                         + " ON CONFLICT (owner_id, ns, repo_url) WHERE ns IS NOT NULL DO NOTHING")
                 .execute(Tuple.of(UUID.randomUUID(), ownerId, ns, repoUrl, Rows.at(now)))
-                .chain(() -> pool.preparedQuery("SELECT " + PROJECT_COLUMNS
+                .chain(() -> tx.preparedQuery("SELECT " + PROJECT_COLUMNS
                                 + " FROM ci_projects WHERE owner_id = $1 AND ns = $2 AND repo_url = $3")
                         .execute(Tuple.of(ownerId, ns, repoUrl)))
                 .map(rows -> project(rows.iterator().next()));

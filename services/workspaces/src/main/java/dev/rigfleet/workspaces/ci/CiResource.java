@@ -9,6 +9,7 @@ import dev.rigfleet.common.http.RerobotsRoutes;
 import dev.rigfleet.common.paging.PageRequest;
 import dev.rigfleet.workspaces.rest.Ids;
 import dev.rigfleet.workspaces.rest.Requesters;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
@@ -25,6 +26,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -196,6 +198,7 @@ public class CiResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     // Any nginx in front (the entry point, an ingress controller) passes each event on at once.
     @ResponseHeader(name = "X-Accel-Buffering", value = "no")
+    @Blocking
     public Multi<OutboundSseEvent> logEvents(
             @PathParam("id") String id,
             @QueryParam("offset") String offset,
@@ -203,11 +206,10 @@ public class CiResource {
             @Context Sse sse) {
         UUID jobId = jobId(id);
         long from = lastEventId != null ? offset(lastEventId) : offset(offset);
-        return requesters
-                .required()
-                .chain(owner -> jobs.ownJob(owner, jobId))
-                .onItem()
-                .transformToMulti(job -> logStream.follow(jobId, from, sse));
+        // The job is checked before the stream begins (hence on a worker thread, waiting for the answer): another
+        // user's job is a 404, not a 200 whose stream breaks.
+        requesters.required().chain(owner -> jobs.ownJob(owner, jobId)).await().atMost(Duration.ofSeconds(10));
+        return logStream.follow(jobId, from, sse);
     }
 
     /** The parsed JUnit results: counts and each failing case; all zero when the job named no result files. */

@@ -80,6 +80,8 @@ if [ -n "$SMOKE" ]; then
     --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.InstanceCopy "${FILES[@]}" "${DEPLOYMENT[@]}" "${AGENT[@]}" --megabytes 8 --runs 1 \
     --results "$RESULTS"
+  java -cp "$CP" dev.rigfleet.bench.CiJobLatency "${FILES[@]}" "${DEPLOYMENT[@]}" --runs 1 --warmup-runs 0 \
+    --results "$RESULTS"
   if [ -n "$STARTED_HERE" ]; then
     vpn_platform
     java -cp "$CP" dev.rigfleet.bench.VpnStartup "${FILES[@]}" "${DEPLOYMENT[@]}" --vpn-address "$VPN_ADDRESS" \
@@ -96,6 +98,7 @@ else
   java -cp "$CP" dev.rigfleet.bench.AllocationThroughput "${FILES[@]}" "${SERVICE_KEY[@]}" "${DATABASE[@]}"
   java -cp "$CP" dev.rigfleet.bench.InstanceStartup "${FILES[@]}" "${DEPLOYMENT[@]}"
   java -cp "$CP" dev.rigfleet.bench.InstanceCopy "${FILES[@]}" "${DEPLOYMENT[@]}" "${AGENT[@]}"
+  java -cp "$CP" dev.rigfleet.bench.CiJobLatency "${FILES[@]}" "${DEPLOYMENT[@]}"
   vpn_platform
   java -cp "$CP" dev.rigfleet.bench.VpnStartup "${FILES[@]}" "${DEPLOYMENT[@]}" --vpn-address "$VPN_ADDRESS"
   # Both halves of the limiter's comparison on freshly started services, equally warmed by the driver.

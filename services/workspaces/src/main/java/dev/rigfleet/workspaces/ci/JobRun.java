@@ -218,7 +218,7 @@ final class JobRun implements Runnable {
                         new Ending(CiJob.FAILED, "step " + (i + 1) + " exited with " + outcome.exitCode(), false, null);
             }
         }
-        JUnitResults results = shell.isOpen() && !cancelled ? results() : null;
+        JUnitResults results = shell.isOpen() && !cancelled && !config.results().isEmpty() ? results() : null;
         cleanUp();
         if (ending == null) {
             ending = new Ending(CiJob.PASSED, null, false, null);

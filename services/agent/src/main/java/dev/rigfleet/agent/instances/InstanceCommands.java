@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +43,7 @@ public class InstanceCommands {
     private final ObjectMapper json = new ObjectMapper();
     private final InstanceRuntime runtime;
 
+    @Inject
     public InstanceCommands(Vertx vertx, AgentConfig config) {
         this(vertx, runtime(config));
     }

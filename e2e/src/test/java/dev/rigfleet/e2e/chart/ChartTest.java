@@ -66,6 +66,7 @@ class ChartTest {
             Map.entry("/reservations", "workspaces"),
             Map.entry("/reservation", "workspaces"),
             Map.entry("/notifications", "workspaces"),
+            Map.entry("/ci", "workspaces"),
             Map.entry("/user/v1", "workspaces"),
             Map.entry("/actor/v1", "workspaces"),
             Map.entry("/fleets", "registry"),

@@ -49,8 +49,7 @@ public class CiResource {
     private static final Set<String> SPEC_KEYS = Set.of("ns", "repo_type", "repo_branch", "repo_commit");
 
     private static final Set<String> PROJECT_FORM = Set.of("repo_url", "eurl");
-    private static final Set<String> SPEC_FORM =
-            Set.of("ns", "repo_type", "repo_branch", "repo_commit", "repo_url", "eurl");
+    private static final Set<String> SPEC_FORM = union(SPEC_KEYS, PROJECT_FORM);
     private static final Set<String> JOB_FORM = Set.of("branch", "commit");
 
     /** The most of a log one {@code GET /ci/job/:id/log} answers; follow with {@code offset}. */
@@ -296,6 +295,12 @@ public class CiResource {
             // falls through
         }
         throw ApiException.badRequest("offset must be a whole number of bytes, 0 or more");
+    }
+
+    private static Set<String> union(Set<String> one, Set<String> other) {
+        Set<String> both = new java.util.TreeSet<>(one);
+        both.addAll(other);
+        return java.util.Collections.unmodifiableSet(both);
     }
 
     private static String firstLine(String message) {

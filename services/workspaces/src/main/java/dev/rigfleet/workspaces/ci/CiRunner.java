@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs queued CI jobs on this replica, at most {@code rigfleet.ci.max-running-jobs} at once, each on a thread of
@@ -145,15 +146,16 @@ public class CiRunner {
      * noticed. Answers what stops watching.
      */
     Runnable watch(JobRun run) {
-        long[] ticks = {0};
+        AtomicLong ticks = new AtomicLong();
         long renewEvery = Math.max(1, settings.claim().toMillis() / 3 / WATCH.toMillis());
         ScheduledFuture<?> watching = watchers.scheduleWithFixedDelay(
                 () -> {
                     try {
                         run.log().store();
-                        if (++ticks[0] % renewEvery == 0) {
+                        long tick = ticks.incrementAndGet();
+                        if (tick % renewEvery == 0) {
                             renewed(run);
-                        } else if (ticks[0] % 5 == 0) {
+                        } else if (tick % 5 == 0) {
                             cancelAsked(run);
                         }
                     } catch (RuntimeException e) {

@@ -58,6 +58,10 @@ if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); proce
   fi
 fi
 
+# OpenSSH's sshd run as root needs its privilege separation directory, which Debian's ssh service makes when it starts;
+# that service stays off here, and the tests' own sshd (serving ssh:// CI repositories) needs it all the same.
+[ -d /run/sshd ] || as_root install -d -m 0755 /run/sshd
+
 mkdir -p "$RUN_DIR/started"
 
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then

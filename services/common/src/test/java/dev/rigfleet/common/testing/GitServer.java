@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,8 +21,9 @@ import java.util.stream.Stream;
 
 /**
  * A git hosting service in tests: the real {@code git daemon} on 127.0.0.1 serving bare repositories read-only over
- * {@code git://}, each filled from a work tree of its own by {@link Repo#commit}. {@link #close()} stops the daemon
- * and deletes every repository.
+ * {@code git://}, each filled from a work tree of its own by {@link Repo#commit}; and, once {@link #startSsh} is
+ * called, OpenSSH's {@code sshd} serving the same repositories over {@code ssh://} to the keys it is given. {@link
+ * #close()} stops both and deletes every repository.
  */
 public final class GitServer implements AutoCloseable {
 
@@ -31,6 +33,8 @@ public final class GitServer implements AutoCloseable {
     private final Path exported;
     private final int port;
     private final Process daemon;
+    private Process sshd;
+    private int sshPort;
 
     private GitServer(Path root, Path exported, int port, Process daemon) {
         this.root = root;
@@ -61,7 +65,7 @@ public final class GitServer implements AutoCloseable {
                 .redirectOutput(log.toFile());
         GitServer server = new GitServer(root, exported, port, command.start());
         try {
-            server.awaitListening(log);
+            awaitListening(server.daemon, port, "git daemon", log);
             return server;
         } catch (Exception e) {
             server.close();
@@ -85,8 +89,78 @@ public final class GitServer implements AutoCloseable {
         return port;
     }
 
+    /**
+     * Starts OpenSSH's {@code sshd} on 127.0.0.1, with a fresh host key of the type ({@code ed25519}, {@code ecdsa},
+     * {@code rsa}) and no key authorized yet: users sign in as this process's user with a key {@link #authorize}d,
+     * as on a hosting service with deploy keys. As root, sshd needs its privilege separation directory, {@code
+     * /run/sshd}, which scripts/deps.sh makes.
+     */
+    public void startSsh(String hostKeyType) throws Exception {
+        Path ssh = Files.createDirectories(root.resolve("ssh"));
+        Path hostKey = ssh.resolve("host_key");
+        Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", hostKeyType, "-N", "", "-f", hostKey.toString())
+                .redirectErrorStream(true)
+                .start();
+        String keygenOutput = new String(keygen.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!keygen.waitFor(30, TimeUnit.SECONDS) || keygen.exitValue() != 0) {
+            throw new IllegalStateException("ssh-keygen failed: " + keygenOutput.strip());
+        }
+        Files.createFile(ssh.resolve("authorized_keys"));
+        sshPort = freePort();
+        Path config = ssh.resolve("sshd_config");
+        Files.writeString(
+                config,
+                String.join(
+                        "\n",
+                        "ListenAddress 127.0.0.1",
+                        "Port " + sshPort,
+                        "HostKey " + hostKey,
+                        "PidFile " + ssh.resolve("sshd.pid"),
+                        "AuthorizedKeysFile " + ssh.resolve("authorized_keys"),
+                        // The files are the test's, under a temporary directory that is not the user's home.
+                        "StrictModes no",
+                        "UsePAM no",
+                        "PasswordAuthentication no",
+                        "KbdInteractiveAuthentication no",
+                        "PermitRootLogin prohibit-password",
+                        "AllowUsers " + System.getProperty("user.name"),
+                        "LogLevel VERBOSE",
+                        ""));
+        Path log = ssh.resolve("sshd.log");
+        sshd = new ProcessBuilder("/usr/sbin/sshd", "-D", "-e", "-f", config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        awaitListening(sshd, sshPort, "sshd", log);
+    }
+
+    /** Lets the key (an OpenSSH public key line) sign in over ssh://, as a deploy key would. */
+    public void authorize(String publicKey) throws IOException {
+        Files.writeString(
+                root.resolve("ssh").resolve("authorized_keys"),
+                publicKey.strip() + "\n",
+                StandardCharsets.UTF_8,
+                StandardOpenOption.APPEND);
+    }
+
+    /** sshd's host key, as an OpenSSH public key line. */
+    public String sshHostKey() throws IOException {
+        return Files.readString(root.resolve("ssh").resolve("host_key.pub")).strip();
+    }
+
+    public int sshPort() {
+        return sshPort;
+    }
+
     @Override
     public void close() throws Exception {
+        if (sshd != null) {
+            sshd.descendants().forEach(ProcessHandle::destroy);
+            sshd.destroy();
+            if (!sshd.waitFor(5, TimeUnit.SECONDS)) {
+                sshd.destroyForcibly();
+            }
+        }
         // Each connection is served by a child of the daemon's; none may outlive the directory it reads.
         daemon.descendants().forEach(ProcessHandle::destroy);
         daemon.destroy();
@@ -142,6 +216,11 @@ public final class GitServer implements AutoCloseable {
             return "git://127.0.0.1:" + port + "/" + name + ".git";
         }
 
+        /** The repository as sshd serves it, once {@link #startSsh} has started it. */
+        public String sshUrl() {
+            return "ssh://" + System.getProperty("user.name") + "@127.0.0.1:" + sshPort + bare.toAbsolutePath();
+        }
+
         /** The repository on this machine's disk, for clients that read it without a server. */
         public String fileUrl() {
             return "file://" + bare.toAbsolutePath();
@@ -157,15 +236,15 @@ public final class GitServer implements AutoCloseable {
         }
     }
 
-    private void awaitListening(Path log) throws Exception {
+    private static void awaitListening(Process server, int port, String name, Path log) throws Exception {
         Instant deadline = Instant.now().plus(STARTUP);
         while (true) {
             try (Socket probe = new Socket()) {
                 probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 return;
             } catch (IOException notYet) {
-                if (!daemon.isAlive() || Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("git daemon is not listening on port " + port + ": "
+                if (!server.isAlive() || Instant.now().isAfter(deadline)) {
+                    throw new IllegalStateException(name + " is not listening on port " + port + ": "
                             + Files.readString(log).strip());
                 }
                 Thread.sleep(50);

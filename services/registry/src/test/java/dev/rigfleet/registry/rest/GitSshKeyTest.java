@@ -32,7 +32,11 @@ import org.junit.jupiter.api.Test;
 class GitSshKeyTest {
 
     private static JsonPath key(UUID owner) {
-        return given().header("Authorization", TestTokens.service("coordinator"))
+        return key(owner, "coordinator");
+    }
+
+    private static JsonPath key(UUID owner, String caller) {
+        return given().header("Authorization", TestTokens.service(caller))
                 .get("/internal/owners/" + owner + "/git-ssh-key")
                 .then()
                 .statusCode(200)
@@ -65,6 +69,15 @@ class GitSshKeyTest {
     }
 
     @Test
+    void ciJobsSignInWithTheKeyTheOwnersAgentsGet() {
+        UUID owner = UUID.randomUUID();
+        JsonPath forAgents = key(owner, "coordinator");
+        JsonPath forCi = key(owner, "workspaces");
+        assertEquals(forAgents.getString("public_key"), forCi.getString("public_key"));
+        assertEquals(forAgents.getString("private_key"), forCi.getString("private_key"));
+    }
+
+    @Test
     void theStoredPrivateKeyIsSealed() {
         UUID owner = UUID.randomUUID();
         String privateKey = key(owner).getString("private_key");
@@ -82,7 +95,7 @@ class GitSshKeyTest {
     }
 
     @Test
-    void onlyTheCoordinatorGetsAKeyAndNobodyElseMakesOne() {
+    void onlyTheCoordinatorAndCiGetAKeyAndNobodyElseMakesOne() {
         UUID owner = UUID.randomUUID();
         InternalRoutes.refuseAllButTheirCallers("GET", "/internal/owners/" + owner + "/git-ssh-key", null, "instances");
         assertEquals(0, storedKeys(owner), "a refused call stores no key pair");

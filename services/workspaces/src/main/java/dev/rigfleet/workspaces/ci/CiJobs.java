@@ -1,6 +1,7 @@
 package dev.rigfleet.workspaces.ci;
 
 import dev.rigfleet.common.error.ApiException;
+import dev.rigfleet.workspaces.client.RegistryGitKeys;
 import dev.rigfleet.workspaces.model.Requester;
 import dev.rigfleet.workspaces.repository.EurlDeliveryRepository;
 import dev.rigfleet.workspaces.service.EventUrls;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * CI projects and jobs as their owners see them: made (the repository read first, so that the job knows its commit
@@ -26,19 +28,28 @@ import java.util.UUID;
 public class CiJobs {
 
     private static final Set<String> SCHEMES = Set.of("https", "git", "ssh");
+    /** {@code git@host:owner/repo.git}: no URL, though git takes it for ssh. */
+    private static final Pattern SCP_LIKE = Pattern.compile("[^/@:]+@[^/@:]+:(?!//).*");
 
     private final CiRepository ci;
     private final CiSettings settings;
     private final EventUrls eventUrls;
     private final EurlDeliveryRepository deliveries;
+    private final RegistryGitKeys gitKeys;
     private final Vertx vertx;
 
     public CiJobs(
-            CiRepository ci, CiSettings settings, EventUrls eventUrls, EurlDeliveryRepository deliveries, Vertx vertx) {
+            CiRepository ci,
+            CiSettings settings,
+            EventUrls eventUrls,
+            EurlDeliveryRepository deliveries,
+            RegistryGitKeys gitKeys,
+            Vertx vertx) {
         this.ci = ci;
         this.settings = settings;
         this.eventUrls = eventUrls;
         this.deliveries = deliveries;
+        this.gitKeys = gitKeys;
         this.vertx = vertx;
     }
 
@@ -47,7 +58,7 @@ public class CiJobs {
         checkUrl(repoUrl);
         return checked(eurl)
                 .chain(() -> ci.insertProject(
-                        new CiProject(UUID.randomUUID(), owner.id(), null, repoUrl, eurl, Instant.now())));
+                        new CiProject(UUID.randomUUID(), owner.id(), null, repoUrl, eurl, Instant.now(), null)));
     }
 
     /** The spec form: the namespace's project for this URL (made if needed) and a job of it. */
@@ -57,7 +68,8 @@ public class CiJobs {
         checkRefs(branch, commit);
         // The repository is read before anything is stored: a refused request leaves no project behind.
         return checked(eurl)
-                .chain(() -> read(repoUrl, branch, commit))
+                .chain(() -> ci.findProjectOfNamespace(owner.id(), ns, repoUrl))
+                .chain(known -> read(owner.id(), repoUrl, branch, commit, known == null ? null : known.sshHostKey()))
                 .chain(read -> ci.pool()
                         .withTransaction(tx -> ci.projectOfNamespace(tx, owner.id(), ns, repoUrl, Instant.now())
                                 .chain(project -> store(tx, project, branch, commit, eurl, read))));
@@ -68,9 +80,14 @@ public class CiJobs {
         checkRefs(branch, commit);
         return ownProject(owner, projectId).chain(project -> {
             checkUrl(project.repoUrl());
-            return read(project.repoUrl(), branch, commit)
+            return read(owner.id(), project.repoUrl(), branch, commit, project.sshHostKey())
                     .chain(read -> ci.pool().withTransaction(tx -> store(tx, project, branch, commit, null, read)));
         });
+    }
+
+    /** The public half of the key the owner's jobs sign in to ssh:// repositories with, to add as a deploy key. */
+    public Uni<String> sshPublicKey(Requester owner) {
+        return gitKeys.of(owner.id()).map(RegistryGitKeys.Pair::publicKey);
     }
 
     public Uni<CiProject> ownProject(Requester owner, UUID projectId) {
@@ -171,29 +188,62 @@ public class CiJobs {
                 null,
                 usable ? null : now);
         List<String> steps = usable ? read.config().steps() : List.of();
-        return ci.insertJob(tx, job, steps).call(stored -> {
-            if (usable) {
-                return Uni.createFrom().voidItem();
+        return rememberHostKey(tx, project, read)
+                .chain(() -> ci.insertJob(tx, job, steps))
+                .call(stored -> {
+                    if (usable) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    // A job that cannot run ends at once, and says why, as one that ran would.
+                    return callbackUrl(stored)
+                            .chain(url -> url == null
+                                    ? Uni.createFrom().voidItem()
+                                    : deliveries.owe(tx, stored.ownerId(), url, callback(stored), now));
+                });
+    }
+
+    /**
+     * An ssh:// server's host key is the project's from its first read on (trust on first use, as OpenSSH does): a
+     * job whose read met another key, stored first by a job read at the same time, is refused.
+     */
+    private Uni<Void> rememberHostKey(SqlClient tx, CiProject project, Read read) {
+        if (read.hostKey() == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return ci.rememberHostKey(tx, project.id(), read.hostKey()).map(kept -> {
+            if (!kept.equals(read.hostKey())) {
+                throw ApiException.badRequest("the ssh server of " + project.repoUrl() + " offered host key "
+                        + read.hostKey() + ", not the project's " + kept
+                        + "; if the server's key really changed, make a new project for it");
             }
-            // A job that cannot run ends at once, and says why, as one that ran would.
-            return callbackUrl(stored)
-                    .chain(url -> url == null
-                            ? Uni.createFrom().voidItem()
-                            : deliveries.owe(tx, stored.ownerId(), url, callback(stored), now));
+            return null;
         });
     }
 
-    private Uni<Read> read(String url, String branch, String commit) {
-        return vertx.executeBlocking(() -> readBlocking(url, branch, commit));
+    /** An ssh:// repository is read with the owner's git SSH key, from a server with the project's host key. */
+    private Uni<Read> read(UUID owner, String url, String branch, String commit, String knownHostKey) {
+        if (!isSsh(url)) {
+            return vertx.executeBlocking(() -> readBlocking(url, branch, commit, null));
+        }
+        return gitKeys.of(owner)
+                .chain(key -> vertx.executeBlocking(() -> readBlocking(
+                        url, branch, commit, new RepositoryReader.SshAccess(key.keyPair(), knownHostKey))));
     }
 
-    /** What the repository says at the asked-for revision: its config, or why there is none to run. */
-    private record Read(String revision, CiConfig config, String problem) {}
+    static boolean isSsh(String url) {
+        return url.regionMatches(true, 0, "ssh://", 0, "ssh://".length());
+    }
 
-    private Read readBlocking(String url, String branch, String commit) {
+    /**
+     * What the repository says at the asked-for revision: its config, or why there is none to run; and an ssh://
+     * server's host key.
+     */
+    private record Read(String revision, CiConfig config, String problem, String hostKey) {}
+
+    private Read readBlocking(String url, String branch, String commit, RepositoryReader.SshAccess ssh) {
         RepositoryReader.Snapshot snapshot;
         try {
-            snapshot = RepositoryReader.read(url, branch, commit, settings.fetchTimeout());
+            snapshot = RepositoryReader.read(url, branch, commit, settings.fetchTimeout(), ssh);
         } catch (RepositoryException e) {
             throw ApiException.badRequest(e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -204,13 +254,17 @@ public class CiJobs {
                     snapshot.revision(),
                     null,
                     RepositoryReader.CONFIG_FILE + " is missing at the root of the repository at " + snapshot.revision()
-                            + " (docs/ci.md says what it holds)");
+                            + " (docs/ci.md says what it holds)",
+                    snapshot.hostKey());
         }
         try {
             return new Read(
-                    snapshot.revision(), CiConfigParser.parse(snapshot.config().get(), settings.maxTimeout()), null);
+                    snapshot.revision(),
+                    CiConfigParser.parse(snapshot.config().get(), settings.maxTimeout()),
+                    null,
+                    snapshot.hostKey());
         } catch (CiConfigException e) {
-            return new Read(snapshot.revision(), null, e.getMessage());
+            return new Read(snapshot.revision(), null, e.getMessage(), snapshot.hostKey());
         }
     }
 
@@ -220,6 +274,10 @@ public class CiJobs {
 
     /** An https, git or ssh URL (file too where the platform allows it), as a clone in the instance takes it. */
     private void checkUrl(String repoUrl) {
+        if (SCP_LIKE.matcher(repoUrl).matches()) {
+            throw ApiException.badRequest(
+                    "repo_url must be a URL: write " + repoUrl + " as ssh://" + repoUrl.replaceFirst(":", "/"));
+        }
         URI uri;
         try {
             uri = new URI(repoUrl);
@@ -234,10 +292,16 @@ public class CiJobs {
             return;
         }
         if (!SCHEMES.contains(scheme) || uri.getHost() == null) {
-            throw ApiException.badRequest("repo_url must be an https:// or git:// URL with a host");
+            throw ApiException.badRequest("repo_url must be an https://, git:// or ssh:// URL with a host");
         }
         if ("ssh".equals(scheme)) {
-            throw ApiException.badRequest("ssh:// repositories are not supported yet; use https or git");
+            if (uri.getUserInfo() == null || uri.getUserInfo().isEmpty()) {
+                throw ApiException.badRequest("an ssh:// repo_url names its user, as in ssh://git@host/owner/repo.git");
+            }
+            if (uri.getUserInfo().contains(":")) {
+                throw ApiException.badRequest(
+                        "an ssh:// repo_url holds no password: jobs sign in with your git SSH key (GET /ci/ssh-key)");
+            }
         }
     }
 

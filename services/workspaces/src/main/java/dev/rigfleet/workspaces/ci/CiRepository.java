@@ -12,6 +12,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -21,7 +22,7 @@ import java.util.stream.StreamSupport;
 @ApplicationScoped
 public class CiRepository {
 
-    private static final String PROJECT_COLUMNS = "id, owner_id, ns, repo_url, eurl, created_at";
+    private static final String PROJECT_COLUMNS = "id, owner_id, ns, repo_url, eurl, created_at, ssh_host_key";
     private static final String JOB_COLUMNS = "id, project_id, owner_id, branch, commit_id, revision, status, reason,"
             + " timed_out, cancel_asked, eurl, config, deployment_id, instance_id, log_bytes, log_truncated, results,"
             + " created_at, started_at, ended_at";
@@ -37,26 +38,48 @@ public class CiRepository {
     }
 
     public Uni<CiProject> insertProject(CiProject project) {
-        return pool.preparedQuery("INSERT INTO ci_projects (" + PROJECT_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6)")
-                .execute(Tuple.of(
+        return pool.preparedQuery(
+                        "INSERT INTO ci_projects (" + PROJECT_COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .execute(Tuple.from(Arrays.asList(
                         project.id(),
                         project.ownerId(),
                         project.ns(),
                         project.repoUrl(),
                         project.eurl(),
-                        Rows.at(project.createdAt())))
+                        Rows.at(project.createdAt()),
+                        project.sshHostKey())))
                 .replaceWith(project);
     }
 
     /** The owner's project of this namespace and URL, made now if there is none (the spec form of POST /ci/new). */
     public Uni<CiProject> projectOfNamespace(SqlClient tx, UUID ownerId, String ns, String repoUrl, Instant now) {
-        return tx.preparedQuery("INSERT INTO ci_projects (" + PROJECT_COLUMNS + ") VALUES ($1, $2, $3, $4, NULL, $5)"
-                        + " ON CONFLICT (owner_id, ns, repo_url) WHERE ns IS NOT NULL DO NOTHING")
+        return tx.preparedQuery(
+                        "INSERT INTO ci_projects (" + PROJECT_COLUMNS + ") VALUES ($1, $2, $3, $4, NULL, $5, NULL)"
+                                + " ON CONFLICT (owner_id, ns, repo_url) WHERE ns IS NOT NULL DO NOTHING")
                 .execute(Tuple.of(UUID.randomUUID(), ownerId, ns, repoUrl, Rows.at(now)))
                 .chain(() -> tx.preparedQuery("SELECT " + PROJECT_COLUMNS
                                 + " FROM ci_projects WHERE owner_id = $1 AND ns = $2 AND repo_url = $3")
                         .execute(Tuple.of(ownerId, ns, repoUrl)))
                 .map(rows -> project(rows.iterator().next()));
+    }
+
+    /** The owner's project of this namespace and URL, or null when the spec form has not made it yet. */
+    public Uni<CiProject> findProjectOfNamespace(UUID ownerId, String ns, String repoUrl) {
+        return pool.preparedQuery("SELECT " + PROJECT_COLUMNS
+                        + " FROM ci_projects WHERE owner_id = $1 AND ns = $2 AND repo_url = $3")
+                .execute(Tuple.of(ownerId, ns, repoUrl))
+                .map(rows -> rows.iterator().hasNext() ? project(rows.iterator().next()) : null);
+    }
+
+    /**
+     * Keeps the host key as the project's unless it has one already: the project's host key after this, which
+     * differs from {@code seen} when another job's read stored a different one first.
+     */
+    public Uni<String> rememberHostKey(SqlClient tx, UUID projectId, String seen) {
+        return tx.preparedQuery("UPDATE ci_projects SET ssh_host_key = COALESCE(ssh_host_key, $2) WHERE id = $1"
+                        + " RETURNING ssh_host_key")
+                .execute(Tuple.of(projectId, seen))
+                .map(rows -> rows.iterator().next().getString("ssh_host_key"));
     }
 
     public Uni<CiProject> project(UUID id) {
@@ -261,7 +284,8 @@ public class CiRepository {
                 row.getString("ns"),
                 row.getString("repo_url"),
                 row.getString("eurl"),
-                Rows.instant(row, "created_at"));
+                Rows.instant(row, "created_at"),
+                row.getString("ssh_host_key"));
     }
 
     private static CiJob job(Row row) {

@@ -120,6 +120,16 @@ public class CiResource {
         });
     }
 
+    /**
+     * The public key the caller's jobs sign in to ssh:// repositories with (the caller's git SSH key, the one their
+     * devices' agents get too): add it to the repository as a read-only deploy key.
+     */
+    @GET
+    @Path("/ssh-key")
+    public Uni<Map<String, Object>> sshKey() {
+        return requesters.required().chain(jobs::sshPublicKey).map(publicKey -> Map.of("public_key", publicKey));
+    }
+
     /** rerobots/py sends both keys always; {@code commit: null} is the head of {@code branch}. */
     @POST
     @Path("/project/{pid}/job")

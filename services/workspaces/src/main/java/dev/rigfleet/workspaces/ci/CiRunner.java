@@ -1,5 +1,6 @@
 package dev.rigfleet.workspaces.ci;
 
+import dev.rigfleet.workspaces.client.RegistryGitKeys;
 import dev.rigfleet.workspaces.model.Requester;
 import dev.rigfleet.workspaces.repository.ReservationRepository;
 import dev.rigfleet.workspaces.service.Reservations;
@@ -40,6 +41,7 @@ public class CiRunner {
     private final JobInstances instances;
     private final Reservations reservations;
     private final ReservationRepository reservationRows;
+    private final RegistryGitKeys gitKeys;
     private final String runnerName = "runner-" + UUID.randomUUID();
     private final Map<UUID, JobRun> running = new ConcurrentHashMap<>();
     private final AtomicInteger threadNumber = new AtomicInteger();
@@ -53,7 +55,8 @@ public class CiRunner {
             JobTokens tokens,
             JobInstances instances,
             Reservations reservations,
-            ReservationRepository reservationRows) {
+            ReservationRepository reservationRows,
+            RegistryGitKeys gitKeys) {
         this.ci = ci;
         this.jobs = jobs;
         this.settings = settings;
@@ -61,6 +64,7 @@ public class CiRunner {
         this.instances = instances;
         this.reservations = reservations;
         this.reservationRows = reservationRows;
+        this.gitKeys = gitKeys;
         this.threads = Executors.newFixedThreadPool(settings.maxRunningJobs(), task -> {
             Thread thread = new Thread(task, "ci-job-" + threadNumber.incrementAndGet());
             thread.setDaemon(true);
@@ -201,6 +205,11 @@ public class CiRunner {
     /** The state of the reservation a job's instance waits in, or null when there is none. */
     String reservationState(UUID id) {
         return reservationRows.state(id).await().atMost(Duration.ofSeconds(10));
+    }
+
+    /** The key an owner's jobs sign in to ssh:// repositories with. */
+    RegistryGitKeys.Pair gitKey(UUID owner) {
+        return gitKeys.of(owner).await().atMost(Duration.ofSeconds(30));
     }
 
     /** The job's outcome stored, with its callback owed; the job leaves this runner. */

@@ -59,8 +59,13 @@ final class InstanceShell implements AutoCloseable {
 
     /** Runs a shell command, its output (stdout and stderr) to {@code out}, for at most {@code limit}. */
     Outcome run(String command, OutputStream out, Duration limit) throws IOException {
+        return run(command, new byte[0], out, limit);
+    }
+
+    /** As {@link #run(String, OutputStream, Duration)}, with {@code input} on the command's standard input. */
+    Outcome run(String command, byte[] input, OutputStream out, Duration limit) throws IOException {
         try (ChannelExec channel = session.createExecChannel(command)) {
-            channel.setIn(new ByteArrayInputStream(new byte[0]));
+            channel.setIn(new ByteArrayInputStream(input));
             channel.setOut(out);
             channel.setErr(out);
             channel.open().verify(CONNECT);

@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -156,13 +157,35 @@ final class JobRun implements Runnable {
     private Optional<Ending> cloneRepository() {
         log.say("$ git clone " + project.repoUrl() + " && git checkout " + job.revision());
         String branch = job.branch() == null ? "" : "--branch " + quoted(job.branch()) + " --single-branch ";
-        String command = "rm -rf " + quoted(workdir) + " && mkdir -p " + quoted(workdir) + " && cd " + quoted(workdir)
-                + " && HOME=" + quoted(workdir) + " git clone -q " + branch + "-- " + quoted(project.repoUrl())
-                + " repo && cd repo && HOME=" + quoted(workdir)
-                + " git -c advice.detachedHead=false checkout -q " + quoted(job.revision()) + " 2>&1";
+        String clone = "rm -rf " + quoted(workdir) + " && mkdir -p " + quoted(workdir) + " && cd " + quoted(workdir);
+        byte[] input = new byte[0];
+        String gitSsh = "";
+        if (CiJobs.isSsh(project.repoUrl())) {
+            if (project.sshHostKey() == null) {
+                return Optional.of(Ending.error("clone failed: no host key is known for " + project.repoUrl()));
+            }
+            try {
+                input = runner.gitKey(job.ownerId()).privateKey().getBytes(StandardCharsets.UTF_8);
+            } catch (RuntimeException e) {
+                return Optional.of(Ending.error("clone failed: " + e.getMessage()));
+            }
+            // The owner's key reaches the instance on standard input, never in a command line, and goes after the
+            // clone: the steps that follow run as the same user.
+            String ssh = workdir + "/.ssh";
+            clone += " && mkdir -m 700 .ssh && (umask 077 && cat > .ssh/key) && printf '%s\\n' "
+                    + quoted(knownHostsLine(project.repoUrl(), project.sshHostKey())) + " > .ssh/known_hosts";
+            gitSsh = "GIT_SSH_COMMAND="
+                    + quoted("ssh -F /dev/null -i " + ssh + "/key -o IdentitiesOnly=yes" + " -o UserKnownHostsFile="
+                            + ssh + "/known_hosts -o StrictHostKeyChecking=yes -o BatchMode=yes")
+                    + " ";
+        }
+        clone += " && HOME=" + quoted(workdir) + " " + gitSsh + "git clone -q " + branch + "-- "
+                + quoted(project.repoUrl()) + " repo && cd repo && HOME=" + quoted(workdir)
+                + " git -c advice.detachedHead=false checkout -q " + quoted(job.revision());
+        String command = "{ " + clone + "; } 2>&1; status=$?; rm -rf " + quoted(workdir + "/.ssh") + "; exit $status";
         InstanceShell.Outcome outcome;
         try {
-            outcome = shell.run(command, log, runner.settings().fetchTimeout());
+            outcome = shell.run(command, input, log, runner.settings().fetchTimeout());
         } catch (IOException e) {
             return Optional.of(lost("while cloning", e));
         }
@@ -181,6 +204,14 @@ final class JobRun implements Runnable {
                     "clone failed: git exited with " + outcome.exitCode() + " (its output is in the log)"));
         }
         return Optional.empty();
+    }
+
+    /** The server's line of a known_hosts file: OpenSSH names a server on another port than 22 [host]:port. */
+    private static String knownHostsLine(String repoUrl, String hostKey) {
+        URI uri = URI.create(repoUrl);
+        String host =
+                uri.getPort() > 0 && uri.getPort() != 22 ? "[" + uri.getHost() + "]:" + uri.getPort() : uri.getHost();
+        return host + " " + hostKey;
     }
 
     private Ending steps() {

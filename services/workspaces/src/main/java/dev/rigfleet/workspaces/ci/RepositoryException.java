@@ -12,7 +12,9 @@ public final class RepositoryException extends Exception {
         /** The commit exists, on other branches only. */
         COMMIT_NOT_ON_BRANCH,
         /** The configuration file is larger than the platform reads. */
-        TOO_LARGE
+        TOO_LARGE,
+        /** An ssh:// server offered another host key than the project's. */
+        HOST_KEY_CHANGED
     }
 
     private final Kind kind;

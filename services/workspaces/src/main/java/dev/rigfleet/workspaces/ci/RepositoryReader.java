@@ -16,6 +16,8 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
 import java.text.MessageFormat;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +27,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.errors.NotSupportedException;
@@ -44,15 +51,20 @@ import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.transport.BasePackFetchConnection;
+import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.Daemon;
 import org.eclipse.jgit.transport.FetchConnection;
 import org.eclipse.jgit.transport.PackTransport;
 import org.eclipse.jgit.transport.PushConnection;
 import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.TagOpt;
 import org.eclipse.jgit.transport.TcpTransport;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.URIish;
+import org.eclipse.jgit.transport.sshd.ServerKeyDatabase;
+import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
+import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.util.FileUtils;
 
@@ -65,8 +77,16 @@ public final class RepositoryReader {
     /**
      * @param revision the commit's full id
      * @param config the {@value #CONFIG_FILE} at that commit, empty when the commit has no such file
+     * @param hostKey an ssh:// server's host key as met (an OpenSSH public key line), null for other schemes
      */
-    public record Snapshot(String revision, Optional<String> config) {}
+    public record Snapshot(String revision, Optional<String> config, String hostKey) {}
+
+    /**
+     * How an ssh:// repository is read: signed in as the URL's user with this key alone, from a server whose host
+     * key is {@code knownHostKey} (an OpenSSH public key line); a null one is trusted on first use and reported in
+     * the snapshot, for the caller to keep.
+     */
+    public record SshAccess(KeyPair key, String knownHostKey) {}
 
     public static final String CONFIG_FILE = ".rigfleet.yml";
 
@@ -78,8 +98,8 @@ public final class RepositoryReader {
 
     private static final Pattern COMMIT = Pattern.compile("[0-9a-fA-F]{7,40}");
 
-    /** ssh:// and scp-like addresses are not among them: the service would sign in with its own keys. */
-    private static final Set<String> SCHEMES = Set.of("git", "http", "https", "file");
+    /** scp-like addresses are not among them: each read is of a URL. */
+    private static final Set<String> SCHEMES = Set.of("git", "http", "https", "file", "ssh");
 
     private static final String HEADS = Constants.R_HEADS;
     private static final String FETCHED = Constants.R_REMOTES + "origin/";
@@ -91,13 +111,16 @@ public final class RepositoryReader {
 
     private final Duration timeout;
     private final Instant deadline;
+    /** For ssh:// only: how JGit signs in, and the host key it met. */
+    private final SshSessions ssh;
 
-    private RepositoryReader(Repository repository, URIish uri, Duration timeout) {
+    private RepositoryReader(Repository repository, URIish uri, Duration timeout, SshSessions ssh) {
         this.repository = repository;
         this.uri = uri;
         this.shownUrl = uri.toString();
         this.timeout = timeout;
         this.deadline = Instant.now().plus(timeout);
+        this.ssh = ssh;
     }
 
     /**
@@ -111,7 +134,24 @@ public final class RepositoryReader {
      * @throws IllegalArgumentException for a URL, branch name or commit id that is malformed
      */
     public static Snapshot read(String url, String branch, String commit, Duration timeout) throws RepositoryException {
+        return read(url, branch, commit, timeout, null);
+    }
+
+    /**
+     * As {@link #read(String, String, String, Duration)}, for an ssh:// URL too.
+     *
+     * @param ssh how to sign in and whom to trust; required for an ssh:// URL, ignored for others
+     */
+    public static Snapshot read(String url, String branch, String commit, Duration timeout, SshAccess ssh)
+            throws RepositoryException {
         URIish uri = parseUrl(url);
+        boolean overSsh = uri.getScheme().equals("ssh");
+        if (overSsh && (ssh == null || uri.getUser() == null)) {
+            throw new IllegalArgumentException(
+                    ssh == null
+                            ? "an ssh:// repository needs a key to sign in with"
+                            : "\"" + uri + "\" names no user (as in ssh://git@host/path)");
+        }
         if (branch == null && commit == null) {
             throw new IllegalArgumentException("a branch or a commit is required");
         }
@@ -128,8 +168,9 @@ public final class RepositoryReader {
                 Git git = Git.init()
                         .setBare(true)
                         .setDirectory(directory.path().toFile())
-                        .call()) {
-            return new RepositoryReader(git.getRepository(), uri, timeout).snapshot(branch, commit);
+                        .call();
+                SshSessions sessions = overSsh ? new SshSessions(ssh, directory.path()) : null) {
+            return new RepositoryReader(git.getRepository(), uri, timeout, sessions).snapshot(branch, commit);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (GitAPIException e) {
@@ -144,7 +185,8 @@ public final class RepositoryReader {
         try {
             URIish uri = new URIish(url);
             if (uri.getScheme() == null || !SCHEMES.contains(uri.getScheme())) {
-                throw new IllegalArgumentException("\"" + uri + "\" is not a git://, http(s):// or file:// URL");
+                throw new IllegalArgumentException(
+                        "\"" + uri + "\" is not a git://, http(s)://, ssh:// or file:// URL");
             }
             return uri;
         } catch (URISyntaxException e) {
@@ -171,7 +213,7 @@ public final class RepositoryReader {
                 fetch(HEADS + branch, branch);
                 revision = commit == null ? head(walk, branch) : onBranch(walk, commit, branch);
             }
-            return new Snapshot(revision.name(), config(revision));
+            return new Snapshot(revision.name(), config(revision), ssh == null ? null : ssh.hostKey());
         }
     }
 
@@ -197,10 +239,18 @@ public final class RepositoryReader {
     /** Fetches the heads the pattern names, every commit they reach and nothing else (no tags). */
     private void fetch(String heads, String branch) throws IOException, RepositoryException {
         RefSpec spec = new RefSpec("+" + heads + ":" + FETCHED + heads.substring(HEADS.length()));
-        try (Transport transport = open()) {
+        try (Alarm alarm = ssh == null ? null : new Alarm(deadline);
+                Transport transport = open()) {
             transport.setTagOpt(TagOpt.NO_TAGS);
             transport.fetch(new DeadlineMonitor(deadline), List.of(spec));
         } catch (TransportException e) {
+            if (ssh != null && ssh.mismatch() != null) {
+                throw new RepositoryException(
+                        Kind.HOST_KEY_CHANGED,
+                        "the ssh server of " + shownUrl + " offered host key " + ssh.mismatch()
+                                + ", not the project's " + ssh.hostKey()
+                                + "; if the server's key really changed, make a new project for it");
+            }
             if (branch != null && isMissing(e, heads)) {
                 throw new RepositoryException(
                         Kind.NO_SUCH_BRANCH, "branch \"" + branch + "\" not found in " + shownUrl);
@@ -215,6 +265,9 @@ public final class RepositoryReader {
             return new GitDaemonTransport(repository, uri, deadline);
         }
         Transport transport = Transport.open(repository, uri);
+        if (transport instanceof SshTransport overSsh) {
+            overSsh.setSshSessionFactory(ssh.factory());
+        }
         // JGit's timeout bounds each wait for the server, not the whole fetch; DeadlineMonitor ends the rest.
         transport.setTimeout(
                 (int) Math.max(1, Duration.between(Instant.now(), deadline).toSeconds()));
@@ -403,6 +456,126 @@ public final class RepositoryReader {
                     return super.read(buffer, offset, length);
                 }
             }
+        }
+    }
+
+    /**
+     * Interrupts the reading thread at the deadline. JGit waits for an ssh server's authentication for sshd's own
+     * two minutes whatever the transport's timeout, and sshd's waits end when their thread is interrupted.
+     */
+    private static final class Alarm implements AutoCloseable {
+
+        private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "ci-repository-read-alarm");
+            thread.setDaemon(true);
+            return thread;
+        });
+
+        private final Thread reader = Thread.currentThread();
+        private final ScheduledFuture<?> ringing;
+        private boolean done;
+        private boolean rang;
+
+        Alarm(Instant deadline) {
+            ringing = TIMER.schedule(
+                    this::ring,
+                    Math.max(0, Duration.between(Instant.now(), deadline).toMillis()),
+                    TimeUnit.MILLISECONDS);
+        }
+
+        private synchronized void ring() {
+            if (!done) {
+                rang = true;
+                reader.interrupt();
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            done = true;
+            ringing.cancel(false);
+            if (rang) {
+                // The interrupt was this alarm's; the thread goes on to other work.
+                Thread.interrupted();
+            }
+        }
+    }
+
+    /**
+     * JGit's SSH sessions for one read: no configuration, key or known host of this machine's user, only the
+     * owner's key and the project's host key (or the first one met, kept as {@link #hostKey}).
+     */
+    private static final class SshSessions implements AutoCloseable {
+
+        private final SshAccess access;
+        private final SshdSessionFactory factory;
+        private volatile String hostKey;
+        /** The host key a server offered instead of the known one, or null. */
+        private volatile String mismatch;
+
+        SshSessions(SshAccess access, Path directory) throws IOException {
+            this.access = access;
+            this.hostKey = access.knownHostKey() == null ? null : withoutComment(access.knownHostKey());
+            Path home = Files.createDirectory(directory.resolve("ssh-home"));
+            ServerKeyDatabase hostKeys = new ServerKeyDatabase() {
+                @Override
+                public List<PublicKey> lookup(String address, InetSocketAddress remote, Configuration config) {
+                    return List.of();
+                }
+
+                @Override
+                public boolean accept(
+                        String address,
+                        InetSocketAddress remote,
+                        PublicKey serverKey,
+                        Configuration config,
+                        CredentialsProvider provider) {
+                    return trusted(withoutComment(PublicKeyEntry.toString(serverKey)));
+                }
+            };
+            this.factory = new SshdSessionFactoryBuilder()
+                    .setHomeDirectory(home.toFile())
+                    .setSshDirectory(home.resolve(".ssh").toFile())
+                    .setConfigStoreFactory((homeDirectory, configFile, localUser) -> null)
+                    .setDefaultKeysProvider(sshDirectory -> List.of(access.key()))
+                    .setPreferredAuthentications("publickey")
+                    .setServerKeyDatabase((homeDirectory, sshDirectory) -> hostKeys)
+                    .build(null);
+        }
+
+        /** The known host key must be met again; without one, the first met is kept. */
+        private synchronized boolean trusted(String met) {
+            if (access.knownHostKey() == null && hostKey == null) {
+                hostKey = met;
+                return true;
+            }
+            if (!met.equals(hostKey)) {
+                mismatch = met;
+                return false;
+            }
+            return true;
+        }
+
+        SshdSessionFactory factory() {
+            return factory;
+        }
+
+        String hostKey() {
+            return hostKey;
+        }
+
+        String mismatch() {
+            return mismatch;
+        }
+
+        @Override
+        public void close() {
+            factory.close();
+        }
+
+        private static String withoutComment(String line) {
+            String[] fields = line.strip().split("\\s+");
+            return fields.length < 2 ? line.strip() : fields[0] + " " + fields[1];
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.rigfleet.workspaces.ci;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.aMapWithSize;
 import static org.hamcrest.Matchers.anEmptyMap;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
@@ -12,6 +13,7 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rigfleet.common.testing.GitServer;
@@ -88,6 +90,9 @@ class CiResourceTest {
     @BeforeAll
     static void startGitServer() throws Exception {
         server = GitServer.start();
+        // Not Ed25519: this module's plain tests and its Quarkus tests share a JVM, where BouncyCastle registered
+        // from one class loader hands sshd in the other Ed25519 keys it cannot cast. The e2e tests use Ed25519.
+        server.startSsh("ecdsa");
         plain = server.repository("plain");
         plainFirst = plain.commit("main", Map.of("README.md", "no configuration\n"), "first");
         plainHead = plain.commit("main", Map.of("README.md", "still no configuration\n"), "second");
@@ -125,7 +130,8 @@ class CiResourceTest {
                 given().accept(ContentType.TEXT).get(job + "/log").then(),
                 given().accept("text/event-stream").get(job + "/log").then(),
                 given().get(job + "/results").then(),
-                given().post(job + "/cancel").then());
+                given().post(job + "/cancel").then(),
+                given().get("/ci/ssh-key").then());
         for (ValidatableResponse answer : answers) {
             answer.statusCode(400).contentType(ContentType.JSON).body("error_message", equalTo(WRONG_TOKEN));
         }
@@ -235,9 +241,17 @@ class CiResourceTest {
             refusals.put("{\"repo_url\": \"" + bad + "\"}", null);
             refusals.put(specBody("n", bad, "main"), null);
         }
-        String ssh = "ssh://git@example.org/x.git";
-        refusals.put("{\"repo_url\": \"" + ssh + "\"}", "ssh:// repositories are not supported yet; use https or git");
-        refusals.put(specBody("n", ssh, "main"), "ssh:// repositories are not supported yet; use https or git");
+        Map<String, String> badSsh = Map.of(
+                "ssh://example.org/x.git",
+                "an ssh:// repo_url names its user, as in ssh://git@host/owner/repo.git",
+                "ssh://git:secret@example.org/x.git",
+                "an ssh:// repo_url holds no password: jobs sign in with your git SSH key (GET /ci/ssh-key)",
+                "git@example.org:owner/x.git",
+                "repo_url must be a URL: write git@example.org:owner/x.git as ssh://git@example.org/owner/x.git");
+        badSsh.forEach((bad, why) -> {
+            refusals.put("{\"repo_url\": \"" + bad + "\"}", why);
+            refusals.put(specBody("n", bad, "main"), why);
+        });
         refusals.put(
                 "{\"ns\": \"n\", \"repo_type\": \"svn\", \"repo_branch\": \"main\", \"repo_url\": \"" + url + "\"}",
                 "repo_type must be git");
@@ -756,6 +770,93 @@ class CiResourceTest {
     private static String specCommitBody(String ns, String url, String commit) {
         return "{\"ns\": \"" + ns + "\", \"repo_type\": \"git\", \"repo_commit\": \"" + commit + "\", \"repo_url\": \""
                 + url + "\"}";
+    }
+
+    @Test
+    void anSshRepositoryIsReadWithTheOwnersKeyFromTheServerFirstMet() throws Exception {
+        User owner = User.create();
+        String publicKey = owner.get("/ci/ssh-key")
+                .statusCode(200)
+                .body("$", aMapWithSize(1))
+                .extract()
+                .path("public_key");
+        assertTrue(publicKey.startsWith("ecdsa-sha2-nistp256 "), publicKey);
+        String url = plain.sshUrl();
+
+        // Until the owner adds the key to the repository, the server refuses it, and nothing is made.
+        owner.post("/ci/new", specBody("ssh", url, "main"))
+                .statusCode(400)
+                .body("error_message", startsWith("cannot fetch " + url + ": "));
+        assertEquals(new Stored(0, 0), stored(owner));
+
+        server.authorize(publicKey);
+        Map<String, Object> made = owner.post("/ci/new", specBody("ssh", url, "main"))
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getMap("$");
+        String pid = (String) made.get("pid");
+        owner.get("/ci/job/" + made.get("id")).body("revision", equalTo(plainHead));
+        String serverKey = withoutComment(server.sshHostKey());
+        assertEquals(serverKey, storedHostKey(pid));
+
+        // The project form keeps the host key its first job's read met.
+        String projectFormPid = newProject(owner, url);
+        assertNull(storedHostKey(projectFormPid));
+        newJob(owner, projectFormPid, "feature");
+        assertEquals(serverKey, storedHostKey(projectFormPid));
+
+        // A server with another key than the project's is refused, whichever form asks.
+        String otherKey = withoutComment(RegistryStub.gitPublicKey(UUID.randomUUID()));
+        pool.preparedQuery("UPDATE ci_projects SET ssh_host_key = $2 WHERE id = $1")
+                .execute(Tuple.of(UUID.fromString(pid), otherKey))
+                .await()
+                .atMost(Duration.ofSeconds(10));
+        Stored before = stored(owner);
+        String refusal = "the ssh server of " + url + " offered host key " + serverKey + ", not the project's "
+                + otherKey + "; if the server's key really changed, make a new project for it";
+        owner.post("/ci/project/" + pid + "/job", jobBody("main"))
+                .statusCode(400)
+                .body("error_message", equalTo(refusal));
+        owner.post("/ci/new", specBody("ssh", url, "main")).statusCode(400).body("error_message", equalTo(refusal));
+        assertEquals(before, stored(owner));
+        assertEquals(otherKey, storedHostKey(pid));
+    }
+
+    @Test
+    void eachUserHasAnSshKeyOfTheirOwnAndAnotherUsersDeployKeyDoesNotLetThemIn() throws Exception {
+        User alice = User.create();
+        User bob = User.create();
+        String aliceKey = alice.get("/ci/ssh-key").statusCode(200).extract().path("public_key");
+        String bobKey = bob.get("/ci/ssh-key").statusCode(200).extract().path("public_key");
+        assertNotEquals(aliceKey, bobKey);
+        assertEquals(aliceKey, alice.get("/ci/ssh-key").extract().path("public_key"));
+
+        GitServer.Repo alices = server.repository("alices-" + UUID.randomUUID());
+        alices.commit("main", Map.of("README.md", "alice's\n"), "first");
+        // Deploy keys are per repository on real hosting services; here one server holds both, so bob's key is
+        // never authorized at all.
+        server.authorize(aliceKey);
+        alice.post("/ci/new", specBody("mine", alices.sshUrl(), "main")).statusCode(200);
+        bob.post("/ci/new", specBody("theirs", alices.sshUrl(), "main"))
+                .statusCode(400)
+                .body("error_message", startsWith("cannot fetch " + alices.sshUrl() + ": "));
+        assertEquals(new Stored(0, 0), stored(bob));
+    }
+
+    private String storedHostKey(String pid) {
+        return pool.preparedQuery("SELECT ssh_host_key FROM ci_projects WHERE id = $1")
+                .execute(Tuple.of(UUID.fromString(pid)))
+                .await()
+                .atMost(Duration.ofSeconds(10))
+                .iterator()
+                .next()
+                .getString("ssh_host_key");
+    }
+
+    private static String withoutComment(String publicKey) {
+        String[] fields = publicKey.split(" ");
+        return fields[0] + " " + fields[1];
     }
 
     /** A port on loopback where nothing listens. */

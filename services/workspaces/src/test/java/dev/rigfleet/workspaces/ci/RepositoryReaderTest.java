@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rigfleet.common.testing.GitServer;
 import dev.rigfleet.workspaces.ci.RepositoryException.Kind;
 import dev.rigfleet.workspaces.ci.RepositoryReader.Snapshot;
+import dev.rigfleet.workspaces.ci.RepositoryReader.SshAccess;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -16,6 +17,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,10 +37,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Against the real {@code git daemon}, and the same repositories read from disk by file:// URLs. */
+/**
+ * Against the real {@code git daemon}, OpenSSH's {@code sshd} serving the same repositories, and the same
+ * repositories read from disk by file:// URLs.
+ */
 class RepositoryReaderTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+    /** The owner's key, authorized on the server as a deploy key would be. */
+    private static KeyPair ownerKey;
 
     private static GitServer server;
     private static GitServer.Repo board;
@@ -51,6 +62,11 @@ class RepositoryReaderTest {
     static void startServer() throws Exception {
         temporaryBefore = temporaryRepositories();
         server = GitServer.start();
+        // Not Ed25519: this module's plain tests and its Quarkus tests share a JVM, where BouncyCastle registered
+        // from one class loader hands sshd in the other Ed25519 keys it cannot cast. The e2e tests use Ed25519.
+        server.startSsh("ecdsa");
+        ownerKey = ecdsaKey();
+        server.authorize(PublicKeyEntry.toString(ownerKey.getPublic()));
         board = server.repository("board");
         first = board.commit("main", Map.of(CONFIG_FILE, "hardware: first\n"), "first");
         mainHead = board.commit("main", Map.of(CONFIG_FILE, "hardware: second\n"), "second");
@@ -77,76 +93,67 @@ class RepositoryReaderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"git", "file"})
+    @ValueSource(strings = {"git", "file", "ssh"})
     void branchAloneIsReadAtItsHead(String scheme) throws Exception {
-        Snapshot snapshot = RepositoryReader.read(url(board, scheme), "main", null, TIMEOUT);
+        Snapshot snapshot = read(url(board, scheme), "main", null);
 
-        assertEquals(new Snapshot(mainHead, Optional.of("hardware: second\n")), snapshot);
+        assertEquals(new Snapshot(mainHead, Optional.of("hardware: second\n"), hostKey(scheme)), snapshot);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"git", "file"})
+    @ValueSource(strings = {"git", "file", "ssh"})
     void commitOnTheBranchIsReadAtThatCommit(String scheme) throws Exception {
-        Snapshot snapshot = RepositoryReader.read(url(board, scheme), "main", first, TIMEOUT);
+        Snapshot snapshot = read(url(board, scheme), "main", first);
 
-        assertEquals(new Snapshot(first, Optional.of("hardware: first\n")), snapshot);
+        assertEquals(new Snapshot(first, Optional.of("hardware: first\n"), hostKey(scheme)), snapshot);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"git", "file"})
+    @ValueSource(strings = {"git", "file", "ssh"})
     void abbreviatedCommitIsAnsweredWithItsFullId(String scheme) throws Exception {
         assertEquals(
-                first,
-                RepositoryReader.read(url(board, scheme), "main", first.substring(0, 7), TIMEOUT)
-                        .revision());
+                first, read(url(board, scheme), "main", first.substring(0, 7)).revision());
         assertEquals(
                 first,
-                RepositoryReader.read(
-                                url(board, scheme),
-                                "main",
-                                first.substring(0, 12).toUpperCase(),
-                                TIMEOUT)
+                read(url(board, scheme), "main", first.substring(0, 12).toUpperCase())
                         .revision());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"git", "file"})
+    @ValueSource(strings = {"git", "file", "ssh"})
     void commitOnlyOnAnotherBranchIsNotOnTheBranch(String scheme) {
         String url = url(board, scheme);
-        RepositoryException e =
-                assertThrows(RepositoryException.class, () -> RepositoryReader.read(url, "main", featureHead, TIMEOUT));
+        RepositoryException e = assertThrows(RepositoryException.class, () -> read(url, "main", featureHead));
 
         assertEquals(Kind.COMMIT_NOT_ON_BRANCH, e.kind());
         assertEquals("commit " + featureHead + " is not on branch \"main\" of " + url, e.getMessage());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"git", "file"})
+    @ValueSource(strings = {"git", "file", "ssh"})
     void commitWithoutABranchIsReadFromWhicheverBranchHasIt(String scheme) throws Exception {
-        Snapshot snapshot = RepositoryReader.read(url(board, scheme), null, featureHead.substring(0, 7), TIMEOUT);
+        Snapshot snapshot = read(url(board, scheme), null, featureHead.substring(0, 7));
 
-        assertEquals(new Snapshot(featureHead, Optional.of("hardware: feature\n")), snapshot);
+        assertEquals(new Snapshot(featureHead, Optional.of("hardware: feature\n"), hostKey(scheme)), snapshot);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"git", "file"})
+    @ValueSource(strings = {"git", "file", "ssh"})
     void unknownBranchIsNotFound(String scheme) {
         String url = url(board, scheme);
-        RepositoryException e =
-                assertThrows(RepositoryException.class, () -> RepositoryReader.read(url, "release", null, TIMEOUT));
+        RepositoryException e = assertThrows(RepositoryException.class, () -> read(url, "release", null));
 
         assertEquals(Kind.NO_SUCH_BRANCH, e.kind());
         assertEquals("branch \"release\" not found in " + url, e.getMessage());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"git", "file"})
+    @ValueSource(strings = {"git", "file", "ssh"})
     void unknownCommitIsNotFoundWithOrWithoutABranch(String scheme) {
         String url = url(board, scheme);
         String unknown = "0".repeat(40);
         for (String branch : new String[] {"main", null}) {
-            RepositoryException e =
-                    assertThrows(RepositoryException.class, () -> RepositoryReader.read(url, branch, unknown, TIMEOUT));
+            RepositoryException e = assertThrows(RepositoryException.class, () -> read(url, branch, unknown));
 
             assertEquals(Kind.NO_SUCH_COMMIT, e.kind());
             assertEquals("commit " + unknown + " not found on any branch of " + url, e.getMessage());
@@ -154,10 +161,10 @@ class RepositoryReaderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"git", "file"})
+    @ValueSource(strings = {"git", "file", "ssh"})
     void configIsAbsentUnlessAFileAtTheRoot(String scheme) throws Exception {
         for (String branch : List.of("plain", "nested", "directory")) {
-            Snapshot snapshot = RepositoryReader.read(url(layouts, scheme), branch, null, TIMEOUT);
+            Snapshot snapshot = read(url(layouts, scheme), branch, null);
 
             assertEquals(Optional.empty(), snapshot.config(), branch);
         }
@@ -228,6 +235,73 @@ class RepositoryReaderTest {
     }
 
     @Test
+    void sshReadsTrustTheFirstHostKeyAndMeetItAgainAfter() throws Exception {
+        String hostKey = withoutComment(server.sshHostKey());
+        Snapshot firstRead =
+                RepositoryReader.read(board.sshUrl(), "main", null, TIMEOUT, new SshAccess(ownerKey, null));
+        assertEquals(hostKey, firstRead.hostKey());
+
+        Snapshot again = RepositoryReader.read(
+                board.sshUrl(), "main", null, TIMEOUT, new SshAccess(ownerKey, server.sshHostKey()));
+        assertEquals(new Snapshot(mainHead, Optional.of("hardware: second\n"), hostKey), again);
+    }
+
+    @Test
+    void anSshServerWithAnotherHostKeyIsRefused() throws Exception {
+        String known = PublicKeyEntry.toString(ecdsaKey().getPublic());
+        RepositoryException e = assertThrows(
+                RepositoryException.class,
+                () -> RepositoryReader.read(board.sshUrl(), "main", null, TIMEOUT, new SshAccess(ownerKey, known)));
+
+        assertEquals(Kind.HOST_KEY_CHANGED, e.kind());
+        assertEquals(
+                "the ssh server of " + board.sshUrl() + " offered host key " + withoutComment(server.sshHostKey())
+                        + ", not the project's " + withoutComment(known)
+                        + "; if the server's key really changed, make a new project for it",
+                e.getMessage());
+    }
+
+    @Test
+    void aKeyTheSshServerDoesNotKnowIsRefused() throws Exception {
+        RepositoryException e = assertThrows(
+                RepositoryException.class,
+                () -> RepositoryReader.read(board.sshUrl(), "main", null, TIMEOUT, new SshAccess(ecdsaKey(), null)));
+
+        assertEquals(Kind.UNREACHABLE, e.kind());
+        assertTrue(e.getMessage().startsWith("cannot fetch " + board.sshUrl() + ": "), e.getMessage());
+        assertTrue(e.getMessage().toLowerCase().contains("auth"), e.getMessage());
+    }
+
+    @Test
+    void anSshServerThatNeverAnswersIsUnreachableWithinTheTimeout() throws Exception {
+        try (RawServer silent = new RawServer(connection -> {})) {
+            String url = "ssh://git@127.0.0.1:" + silent.port() + "/board.git";
+            Duration timeout = Duration.ofSeconds(2);
+            Instant start = Instant.now();
+
+            RepositoryException e = assertThrows(
+                    RepositoryException.class,
+                    () -> RepositoryReader.read(url, "main", null, timeout, new SshAccess(ownerKey, null)));
+
+            Duration took = Duration.between(start, Instant.now());
+            assertEquals(Kind.UNREACHABLE, e.kind());
+            assertTrue(e.getMessage().startsWith("cannot fetch " + url + ": "), e.getMessage());
+            assertTrue(took.compareTo(timeout.plusSeconds(3)) < 0, "took " + took);
+        }
+    }
+
+    @Test
+    void anSshUrlNeedsAKeyAndAUser() {
+        assertThrows(
+                IllegalArgumentException.class, () -> RepositoryReader.read(board.sshUrl(), "main", null, TIMEOUT));
+        String withoutUser = board.sshUrl().replaceFirst("ssh://[^@]+@", "ssh://");
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> RepositoryReader.read(withoutUser, "main", null, TIMEOUT, new SshAccess(ownerKey, null)));
+        assertEquals("\"" + withoutUser + "\" names no user (as in ssh://git@host/path)", e.getMessage());
+    }
+
+    @Test
     void malformedArgumentsAreRefusedBeforeAnyFetch() {
         // Nothing listens on port 1: a fetch would fail with a RepositoryException instead.
         String url = "git://127.0.0.1:1/board.git";
@@ -240,7 +314,7 @@ class RepositoryReaderTest {
                     IllegalArgumentException.class, () -> RepositoryReader.read(url, null, commit, TIMEOUT), commit);
         }
         for (String unsupported :
-                List.of("ssh://git@127.0.0.1/board.git", "git@127.0.0.1:board.git", "/tmp/board.git")) {
+                List.of("git@127.0.0.1:board.git", "/tmp/board.git", "sftp://git@127.0.0.1/board.git")) {
             assertThrows(
                     IllegalArgumentException.class,
                     () -> RepositoryReader.read(unsupported, "main", null, TIMEOUT),
@@ -271,7 +345,32 @@ class RepositoryReaderTest {
     }
 
     private static String url(GitServer.Repo repo, String scheme) {
-        return scheme.equals("git") ? repo.url() : repo.fileUrl();
+        return switch (scheme) {
+            case "git" -> repo.url();
+            case "ssh" -> repo.sshUrl();
+            default -> repo.fileUrl();
+        };
+    }
+
+    /** A read with the owner's key, which only an ssh:// URL uses; its server's host key trusted on first use. */
+    private static Snapshot read(String url, String branch, String commit) throws RepositoryException {
+        return RepositoryReader.read(url, branch, commit, TIMEOUT, new SshAccess(ownerKey, null));
+    }
+
+    private static String hostKey(String scheme) throws IOException {
+        return scheme.equals("ssh") ? withoutComment(server.sshHostKey()) : null;
+    }
+
+    private static String withoutComment(String publicKey) {
+        String[] fields = publicKey.split(" ");
+        return fields[0] + " " + fields[1];
+    }
+
+    /** A key of the kind the registry makes for owners. */
+    private static KeyPair ecdsaKey() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        return generator.generateKeyPair();
     }
 
     private static Set<Path> temporaryRepositories() throws IOException {

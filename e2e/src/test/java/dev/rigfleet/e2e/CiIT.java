@@ -3,6 +3,7 @@ package dev.rigfleet.e2e;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -51,6 +52,7 @@ class CiIT {
         entry = EntryProxy.start(
                 "ci", stack.workspaces.url(), stack.instances().url(), stack.registryA.url(), stack.coordinatorA.url());
         git = GitServer.start();
+        git.startSsh("ed25519");
         AgentDeployment made = AgentDeployment.start(stack, entry, "ci", JOB_WITHIN);
         agent = made.agent();
         type = made.type();
@@ -95,6 +97,60 @@ class CiIT {
         assertTrue(log.contains("\nfirst line\n"), log);
         assertTrue(log.contains("\non Linux, CI=true\n"), log);
         assertTrue(log.indexOf("first line") < log.indexOf("on Linux"), log);
+        assertInstanceEndedAndDeploymentFree(user, job.getString("instance"));
+    }
+
+    @Test
+    void anSshRepositoryIsClonedWithTheOwnersGitKeyWhichLeavesTheInstanceBeforeTheSteps() throws Exception {
+        String user = Accounts.newUserToken(stack);
+        GitServer.Repo repo = git.repository("ssh-" + UUID.randomUUID());
+        String commit = repo.commit(
+                "main",
+                Map.of(
+                        ".rigfleet.yml",
+                        config("git remote get-url origin", "test ! -e ../.ssh && echo no key left", "cat private.txt"),
+                        "private.txt",
+                        "read over ssh\n"),
+                "a private repository");
+        String sshUrl = repo.sshUrl();
+
+        // Until the key is the repository's deploy key, the server refuses it: the submission says so.
+        String publicKey = given().auth()
+                .oauth2(user)
+                .get(entry.url() + "/ci/ssh-key")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("public_key");
+        Map<String, String> ask = Map.of("ns", "e2e", "repo_type", "git", "repo_branch", "main", "repo_url", sshUrl);
+        given().auth()
+                .oauth2(user)
+                .contentType(ContentType.JSON)
+                .body(ask)
+                .post(entry.url() + "/ci/new")
+                .then()
+                .statusCode(400)
+                .body("error_message", startsWith("cannot fetch " + sshUrl + ": "));
+
+        git.authorize(publicKey);
+        String jobId = given().auth()
+                .oauth2(user)
+                .contentType(ContentType.JSON)
+                .body(ask)
+                .post(entry.url() + "/ci/new")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("id");
+
+        JsonPath job = awaitEnded(user, jobId);
+        assertEquals("passed", job.getString("status"), job.prettify() + log(user, jobId));
+        assertEquals(commit, job.getString("revision"));
+        String log = log(user, jobId);
+        assertTrue(log.contains("\n" + sshUrl + "\n"), log);
+        assertTrue(log.contains("\nno key left\n"), log);
+        assertTrue(log.contains("\nread over ssh\n"), log);
+        assertFalse(log.contains("PRIVATE KEY"), log);
         assertInstanceEndedAndDeploymentFree(user, job.getString("instance"));
     }
 

@@ -245,6 +245,10 @@ public class CiJobs {
         try {
             snapshot = RepositoryReader.read(url, branch, commit, settings.fetchTimeout(), ssh);
         } catch (RepositoryException e) {
+            if (e.kind() == RepositoryException.Kind.KEY_REFUSED) {
+                throw ApiException.badRequest(
+                        e.getMessage() + "; add the key of GET /ci/ssh-key to the repository as a deploy key");
+            }
             throw ApiException.badRequest(e.getMessage());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());

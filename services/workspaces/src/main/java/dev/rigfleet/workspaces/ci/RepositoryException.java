@@ -14,7 +14,9 @@ public final class RepositoryException extends Exception {
         /** The configuration file is larger than the platform reads. */
         TOO_LARGE,
         /** An ssh:// server offered another host key than the project's. */
-        HOST_KEY_CHANGED
+        HOST_KEY_CHANGED,
+        /** An ssh:// server would not let the key in. */
+        KEY_REFUSED
     }
 
     private final Kind kind;

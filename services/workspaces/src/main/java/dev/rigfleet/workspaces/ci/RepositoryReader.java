@@ -101,6 +101,9 @@ public final class RepositoryReader {
     /** scp-like addresses are not among them: each read is of a URL. */
     private static final Set<String> SCHEMES = Set.of("git", "http", "https", "file", "ssh");
 
+    /** How Apache MINA SSHD says that the server accepted none of the keys offered. */
+    private static final String SSHD_NO_MORE_AUTHENTICATION = "No more authentication methods available";
+
     private static final String HEADS = Constants.R_HEADS;
     private static final String FETCHED = Constants.R_REMOTES + "origin/";
 
@@ -251,11 +254,18 @@ public final class RepositoryReader {
                                 + ", not the project's " + ssh.hostKey()
                                 + "; if the server's key really changed, make a new project for it");
             }
+            String reason = reason(e);
+            if (ssh != null && reason.equals(SSHD_NO_MORE_AUTHENTICATION)) {
+                throw new RepositoryException(
+                        Kind.KEY_REFUSED,
+                        "cannot fetch " + shownUrl + ": the server refused the key (" + reason + ")",
+                        e);
+            }
             if (branch != null && isMissing(e, heads)) {
                 throw new RepositoryException(
                         Kind.NO_SUCH_BRANCH, "branch \"" + branch + "\" not found in " + shownUrl);
             }
-            throw new RepositoryException(Kind.UNREACHABLE, "cannot fetch " + shownUrl + ": " + reason(e), e);
+            throw new RepositoryException(Kind.UNREACHABLE, "cannot fetch " + shownUrl + ": " + reason, e);
         }
     }
 

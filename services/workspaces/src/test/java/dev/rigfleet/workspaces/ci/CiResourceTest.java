@@ -786,7 +786,10 @@ class CiResourceTest {
         // Until the owner adds the key to the repository, the server refuses it, and nothing is made.
         owner.post("/ci/new", specBody("ssh", url, "main"))
                 .statusCode(400)
-                .body("error_message", startsWith("cannot fetch " + url + ": "));
+                .body(
+                        "error_message",
+                        equalTo("cannot fetch " + url + ": the server refused the key (No more authentication methods"
+                                + " available); add the key of GET /ci/ssh-key to the repository as a deploy key"));
         assertEquals(new Stored(0, 0), stored(owner));
 
         server.authorize(publicKey);

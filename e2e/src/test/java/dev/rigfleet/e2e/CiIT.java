@@ -130,18 +130,10 @@ class CiIT {
                 .post(entry.url() + "/ci/new")
                 .then()
                 .statusCode(400)
-                .body("error_message", startsWith("cannot fetch " + sshUrl + ": "));
+                .body("error_message", startsWith("cannot fetch " + sshUrl + ": the server refused the key"));
 
         git.authorize(publicKey);
-        String jobId = given().auth()
-                .oauth2(user)
-                .contentType(ContentType.JSON)
-                .body(ask)
-                .post(entry.url() + "/ci/new")
-                .then()
-                .statusCode(200)
-                .extract()
-                .path("id");
+        String jobId = specJob(user, sshUrl, "main");
 
         JsonPath job = awaitEnded(user, jobId);
         assertEquals("passed", job.getString("status"), job.prettify() + log(user, jobId));

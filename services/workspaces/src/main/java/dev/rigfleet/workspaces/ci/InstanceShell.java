@@ -5,7 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.KeyPair;
-import java.security.PublicKey;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -15,7 +14,6 @@ import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.channel.ChannelExec;
 import org.apache.sshd.client.channel.ClientChannelEvent;
 import org.apache.sshd.client.session.ClientSession;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
 
 /**
  * A CI job's SSH session on its instance, as its user would log in: through {@code fwd}, the host key checked
@@ -40,10 +38,9 @@ final class InstanceShell implements AutoCloseable {
     /** Logs in as {@code root} (the instance's user, as its {@code rootuser} says) at host:port. */
     static InstanceShell open(String host, int port, List<String> hostKeys, KeyPair key) throws IOException {
         Set<String> expected =
-                hostKeys.stream().map(InstanceShell::withoutComment).collect(Collectors.toSet());
+                hostKeys.stream().map(PublicKeyLines::withoutComment).collect(Collectors.toSet());
         SshClient client = SshClient.setUpDefaultClient();
-        client.setServerKeyVerifier(
-                (session, address, serverKey) -> expected.contains(withoutComment(openSsh(serverKey))));
+        client.setServerKeyVerifier((session, address, serverKey) -> expected.contains(PublicKeyLines.of(serverKey)));
         client.start();
         try {
             ClientSession session =
@@ -114,15 +111,5 @@ final class InstanceShell implements AutoCloseable {
         } finally {
             client.stop();
         }
-    }
-
-    private static String openSsh(PublicKey key) {
-        return PublicKeyEntry.toString(key);
-    }
-
-    /** {@code type base64}, without a comment: how two OpenSSH public key lines are compared. */
-    private static String withoutComment(String line) {
-        String[] fields = line.strip().split("\\s+");
-        return fields.length < 2 ? line.strip() : fields[0] + " " + fields[1];
     }
 }

@@ -32,7 +32,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.errors.NotSupportedException;
@@ -525,7 +524,7 @@ public final class RepositoryReader {
 
         SshSessions(SshAccess access, Path directory) throws IOException {
             this.access = access;
-            this.hostKey = access.knownHostKey() == null ? null : withoutComment(access.knownHostKey());
+            this.hostKey = access.knownHostKey() == null ? null : PublicKeyLines.withoutComment(access.knownHostKey());
             Path home = Files.createDirectory(directory.resolve("ssh-home"));
             ServerKeyDatabase hostKeys = new ServerKeyDatabase() {
                 @Override
@@ -540,7 +539,7 @@ public final class RepositoryReader {
                         PublicKey serverKey,
                         Configuration config,
                         CredentialsProvider provider) {
-                    return trusted(withoutComment(PublicKeyEntry.toString(serverKey)));
+                    return trusted(PublicKeyLines.of(serverKey));
                 }
             };
             this.factory = new SshdSessionFactoryBuilder()
@@ -581,11 +580,6 @@ public final class RepositoryReader {
         @Override
         public void close() {
             factory.close();
-        }
-
-        private static String withoutComment(String line) {
-            String[] fields = line.strip().split("\\s+");
-            return fields.length < 2 ? line.strip() : fields[0] + " " + fields[1];
         }
     }
 

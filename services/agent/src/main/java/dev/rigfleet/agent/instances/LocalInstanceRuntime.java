@@ -15,6 +15,7 @@ import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.shell.ProcessShellFactory;
 import org.apache.sshd.server.subsystem.SubsystemFactory;
 
@@ -73,10 +74,10 @@ public final class LocalInstanceRuntime implements InstanceRuntime {
         server.setKeyboardInteractiveAuthenticator(null);
         server.setPublickeyAuthenticator((username, offered, session) ->
                 "root".equals(username) && allowed.stream().anyMatch(key -> KeyUtils.compareKeys(key, offered)));
-        server.setShellFactory(new ProcessShellFactory(
+        server.setShellFactory(processes(
                 "shell", asSessionUser("script", "--quiet", "--return", "--command", "exec /bin/sh -l", "/dev/null")));
         server.setCommandFactory((channel, command) ->
-                new ProcessShellFactory(command, asSessionUser("/bin/sh", "-c", command)).createShell(channel));
+                processes(command, asSessionUser("/bin/sh", "-c", command)).createShell(channel));
         server.setSubsystemFactories(List.of(new SubsystemFactory() {
             @Override
             public String getName() {
@@ -84,9 +85,8 @@ public final class LocalInstanceRuntime implements InstanceRuntime {
             }
 
             @Override
-            public org.apache.sshd.server.command.Command createSubsystem(
-                    org.apache.sshd.server.channel.ChannelSession channel) throws IOException {
-                return new ProcessShellFactory("sftp", asSessionUser(SFTP_SERVER)).createShell(channel);
+            public org.apache.sshd.server.command.Command createSubsystem(ChannelSession channel) throws IOException {
+                return processes("sftp", asSessionUser(SFTP_SERVER)).createShell(channel);
             }
         }));
         try {
@@ -101,6 +101,20 @@ public final class LocalInstanceRuntime implements InstanceRuntime {
                 "Instance %s: SSH on 127.0.0.1:%d for %d key(s), sessions as %s",
                 spec.id(), running.port(), allowed.size(), sessionUser);
         return running;
+    }
+
+    /**
+     * A process of exactly these arguments. Apache SSHD 2.19 runs a factory's name through {@code sh -c} unless told
+     * otherwise, which would make the name a command of its own.
+     */
+    private static ProcessShellFactory processes(String name, List<String> command) {
+        return new ProcessShellFactory(name, command) {
+            @Override
+            protected List<String> resolveEffectiveCommand(
+                    ChannelSession channel, String rawCommand, List<String> parsedElements) {
+                return parsedElements;
+            }
+        };
     }
 
     @Override

@@ -4,11 +4,14 @@
 # platform and its data are left alone. Expects `make deps build` to have run (make bench does both).
 #   --smoke  each benchmark for a few seconds, results in bench/target/smoke-results (part of `make test`); a
 #            `make run` platform that is running already is used as it is.
+#   --only NAME  the full run of one benchmark (its driver's class name, e.g. AgentsPerReplica), for working on it.
 source "$(dirname "$0")/lib.sh"
 
 SMOKE=""
 STARTED_HERE=""
+ONLY=""
 [ "${1:-}" = --smoke ] && SMOKE=1
+[ "${1:-}" = --only ] && ONLY="${2:?--only needs the name of a benchmark}"
 CP="$ROOT/bench/target/classes:$ROOT/bench/target/lib/*"
 [ -d "$ROOT/bench/target/lib" ] || fail "bench/target/lib is missing: package first (make build)"
 cd "$ROOT"
@@ -90,22 +93,33 @@ if [ -n "$SMOKE" ]; then
     say "Not smoke-running the VPN benchmark on your running platform: it restarts the platform"
   fi
 else
-  java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds "${SECONDS_PER_RATE:-30}"
-  java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 200 --deprovision-rounds 100
-  java -cp "$CP" dev.rigfleet.bench.TunnelThroughput "${DEVICE[@]}" "${SERVICE_KEY[@]}"
-  java -cp "$CP" dev.rigfleet.bench.AgentFootprint "${FILES[@]}" --runs 3 --idle-seconds "${IDLE:-120}"
-  java -cp "$CP" dev.rigfleet.bench.AgentsPerReplica "${FILES[@]}" "${COORDINATOR[@]}"
-  java -cp "$CP" dev.rigfleet.bench.AllocationThroughput "${FILES[@]}" "${SERVICE_KEY[@]}" "${DATABASE[@]}"
-  java -cp "$CP" dev.rigfleet.bench.InstanceStartup "${FILES[@]}" "${DEPLOYMENT[@]}"
-  java -cp "$CP" dev.rigfleet.bench.InstanceCopy "${FILES[@]}" "${DEPLOYMENT[@]}" "${AGENT[@]}"
-  java -cp "$CP" dev.rigfleet.bench.CiJobLatency "${FILES[@]}" "${DEPLOYMENT[@]}"
-  vpn_platform
-  java -cp "$CP" dev.rigfleet.bench.VpnStartup "${FILES[@]}" "${DEPLOYMENT[@]}" --vpn-address "$VPN_ADDRESS"
-  # Both halves of the limiter's comparison on freshly started services, equally warmed by the driver.
-  say "Restarting the benchmarks' platform for the API throughput runs, the rate limiter on"
-  restart env
-  java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on
-  say "Restarting the benchmarks' platform with the rate limiter off"
-  restart env RIGFLEET_RATE_LIMIT_ENABLED=false
-  java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter off
+  # One benchmark's run, or all of them: the driver's class, then its arguments.
+  bench() {
+    [ -z "$ONLY" ] || [ "$ONLY" = "$1" ] || return 0
+    local driver="$1"
+    shift
+    java -cp "$CP" "dev.rigfleet.bench.$driver" "$@"
+  }
+  bench ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds "${SECONDS_PER_RATE:-30}"
+  bench RevocationReach "${FILES[@]}" --rounds 200 --deprovision-rounds 100
+  bench TunnelThroughput "${DEVICE[@]}" "${SERVICE_KEY[@]}"
+  bench AgentFootprint "${FILES[@]}" --runs 3 --idle-seconds "${IDLE:-120}"
+  bench AgentsPerReplica "${FILES[@]}" "${COORDINATOR[@]}"
+  bench AllocationThroughput "${FILES[@]}" "${SERVICE_KEY[@]}" "${DATABASE[@]}"
+  bench InstanceStartup "${FILES[@]}" "${DEPLOYMENT[@]}"
+  bench InstanceCopy "${FILES[@]}" "${DEPLOYMENT[@]}" "${AGENT[@]}"
+  bench CiJobLatency "${FILES[@]}" "${DEPLOYMENT[@]}"
+  if [ -z "$ONLY" ] || [ "$ONLY" = VpnStartup ]; then
+    vpn_platform
+    bench VpnStartup "${FILES[@]}" "${DEPLOYMENT[@]}" --vpn-address "$VPN_ADDRESS"
+  fi
+  if [ -z "$ONLY" ] || [ "$ONLY" = ApiThroughput ]; then
+    # Both halves of the limiter's comparison on freshly started services, equally warmed by the driver.
+    say "Restarting the benchmarks' platform for the API throughput runs, the rate limiter on"
+    restart env
+    bench ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on
+    say "Restarting the benchmarks' platform with the rate limiter off"
+    restart env RIGFLEET_RATE_LIMIT_ENABLED=false
+    bench ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter off
+  fi
 fi

@@ -3,6 +3,7 @@ package dev.rigfleet.coordinator;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import dev.rigfleet.common.bus.Bus;
 import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.devices.DeviceCommands;
 import dev.rigfleet.common.redis.Presence;
+import dev.rigfleet.common.redis.RedisNamespace;
 import dev.rigfleet.common.testing.TestTokens;
 import dev.rigfleet.proto.agent.AgentFrame;
 import dev.rigfleet.proto.agent.CommandRequest;
@@ -20,6 +22,7 @@ import dev.rigfleet.proto.agent.Hello;
 import dev.rigfleet.proto.agent.Ping;
 import dev.rigfleet.proto.agent.ServerFrame;
 import dev.rigfleet.proto.agent.StateReport;
+import dev.rigfleet.proto.agent.Stats;
 import dev.rigfleet.proto.bus.DeviceDeprovisioned;
 import dev.rigfleet.proto.bus.DeviceTarget;
 import dev.rigfleet.proto.bus.TargetStateChanged;
@@ -66,6 +69,9 @@ class CoordinateSocketTest {
 
     @Inject
     MeterRegistry meters;
+
+    @Inject
+    RedisNamespace namespace;
 
     private static String[] enrolledDevice() {
         return RegistryStub.enrolNewDevice();
@@ -311,18 +317,24 @@ class CoordinateSocketTest {
     }
 
     @Test
-    void pingsKeepPresenceAndArePonged() throws Exception {
+    void pingsArePongedAndTheReplicaRenewsThePresenceOfEveryLinkItHolds() throws Exception {
         String[] device = enrolledDevice();
         try (TestAgent agent = connected(device[0], device[1])) {
             agent.send(AgentFrame.newBuilder()
                     .setPing(Ping.newBuilder().setSentAtEpochMs(42))
                     .build());
             assertEquals(42, agent.next(WAIT).getPong().getSentAtEpochMs());
+
+            // Left to expire in 2 s, the claim is renewed (to the 60 s TTL) by the next batch, every second here.
+            redis.send(Request.cmd(Command.EXPIRE).arg(presence.key(device[0])).arg(2))
+                    .await()
+                    .atMost(WAIT);
+            await().atMost(WAIT).until(() -> ttl(presence.key(device[0])) > 2);
         }
     }
 
     @Test
-    void presenceLostInRedisIsClaimedAgainOnTheNextPing() throws Exception {
+    void presenceLostInRedisIsClaimedAgainAtTheNextRenewal() throws Exception {
         String[] device = enrolledDevice();
         try (TestAgent agent = connected(device[0], device[1])) {
             Presence.Holder held =
@@ -331,15 +343,64 @@ class CoordinateSocketTest {
                     .await()
                     .atMost(WAIT);
 
-            agent.send(AgentFrame.newBuilder()
-                    .setPing(Ping.newBuilder().setSentAtEpochMs(7))
-                    .build());
-            assertEquals(7, agent.next(WAIT).getPong().getSentAtEpochMs());
-
-            // Renewed beside the pong, not before it.
             await().atMost(WAIT)
                     .until(() -> presence.holder(device[0]).await().atMost(WAIT).equals(Optional.of(held)));
+            assertNull(agent.closeCode, "the link stays up");
         }
+    }
+
+    @Test
+    void aLinkWhoseClaimAnotherConnectionTookIsClosedAtTheNextRenewal() throws Exception {
+        String[] device = enrolledDevice();
+        try (TestAgent agent = connected(device[0], device[1])) {
+            redis.send(Request.cmd(Command.SET)
+                            .arg(presence.key(device[0]))
+                            .arg("another-replica " + Long.MAX_VALUE)
+                            .arg("EX")
+                            .arg(60))
+                    .await()
+                    .atMost(WAIT);
+
+            await().atMost(WAIT).until(() -> agent.closeCode != null);
+            assertEquals(4001, (int) agent.closeCode);
+            assertEquals(
+                    Optional.of(new Presence.Holder("another-replica", Long.MAX_VALUE)),
+                    presence.holder(device[0]).await().atMost(WAIT),
+                    "the newer claim is left as it is");
+        }
+    }
+
+    @Test
+    void statsReachRedisInTheNextBatchTheLatestReportWinning() throws Exception {
+        String[] device = enrolledDevice();
+        String key = namespace.keyPrefix() + "agent:stats:" + device[0];
+        try (TestAgent agent = connected(device[0], device[1])) {
+            agent.send(AgentFrame.newBuilder()
+                    .setStats(Stats.newBuilder().setRxBytes(1).setTxBytes(2))
+                    .build());
+            agent.send(AgentFrame.newBuilder()
+                    .setStats(Stats.newBuilder().setRxBytes(10).setTxBytes(20).setNumComms(3))
+                    .build());
+
+            await().atMost(WAIT)
+                    .until(() -> redis.send(Request.cmd(Command.GET).arg(key))
+                                    .await()
+                                    .atMost(WAIT)
+                            != null);
+            String stored = redis.send(Request.cmd(Command.GET).arg(key))
+                    .await()
+                    .atMost(WAIT)
+                    .toString();
+            assertTrue(stored.contains("\"rx_bytes\":10") && stored.contains("\"num_comms\":3"), stored);
+            assertTrue(ttl(key) > 0, "the stats expire when the agent stops reporting");
+        }
+    }
+
+    private long ttl(String key) {
+        return redis.send(Request.cmd(Command.TTL).arg(key))
+                .await()
+                .atMost(WAIT)
+                .toLong();
     }
 
     @Test

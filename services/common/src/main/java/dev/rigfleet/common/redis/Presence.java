@@ -7,7 +7,9 @@ import io.vertx.mutiny.redis.client.Request;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +42,14 @@ public class Presence {
             + "redis.call('SET', KEYS[2], ARGV[1] .. ' ' .. epoch, 'EX', ARGV[2]) return {epoch, before}";
     private static final String IF_HOLDER_EXPIRE =
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end return 0";
+    // Many claims renewed in one step: answers the (1-based) positions of the keys no longer naming their holder.
+    private static final String IF_HOLDERS_EXPIRE = "local lost = {} local ttl = ARGV[#KEYS + 1] "
+            + "for i, key in ipairs(KEYS) do "
+            + "if redis.call('GET', key) == ARGV[i] then redis.call('EXPIRE', key, ttl) else lost[#lost + 1] = i end "
+            + "end return lost";
+    /** A batch renewal runs in Redis at once: this many keys keep each run short for the other clients. */
+    private static final int RENEWALS_PER_SCRIPT = 500;
+
     private static final String IF_HOLDER_DELETE =
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
@@ -118,6 +128,43 @@ public class Presence {
     /** Keeps the claim alive; false when another connection has taken the device since. */
     public Uni<Boolean> renew(String deviceUuid, Holder holder, Duration ttl) {
         return ifHolder(IF_HOLDER_EXPIRE, deviceUuid, holder, ttl.toSeconds());
+    }
+
+    /**
+     * Keeps many claims alive in a few round trips (a script per {@value #RENEWALS_PER_SCRIPT} devices): what a
+     * replica does for all it holds, instead of a renewal per device. Answers the devices whose claim was not
+     * renewed, because another connection has taken the device or Redis lost the claim.
+     */
+    public Uni<Set<String>> renewAll(Map<String, Holder> held, Duration ttl) {
+        List<Map.Entry<String, Holder>> entries = List.copyOf(held.entrySet());
+        List<Uni<List<String>>> batches = new ArrayList<>();
+        for (int from = 0; from < entries.size(); from += RENEWALS_PER_SCRIPT) {
+            batches.add(renewBatch(entries.subList(from, Math.min(entries.size(), from + RENEWALS_PER_SCRIPT)), ttl));
+        }
+        if (batches.isEmpty()) {
+            return Uni.createFrom().item(Set.of());
+        }
+        return Uni.join().all(batches).andFailFast().map(lost -> {
+            Set<String> all = new HashSet<>();
+            lost.forEach(all::addAll);
+            return all;
+        });
+    }
+
+    private Uni<List<String>> renewBatch(List<Map.Entry<String, Holder>> batch, Duration ttl) {
+        Request eval = Request.cmd(Command.EVAL).arg(IF_HOLDERS_EXPIRE).arg(batch.size());
+        batch.forEach(entry -> eval.arg(key(entry.getKey())));
+        batch.forEach(entry ->
+                eval.arg(entry.getValue().replica() + " " + entry.getValue().epoch()));
+        eval.arg(ttl.toSeconds());
+        return redis.send(eval).map(lost -> {
+            List<String> devices = new ArrayList<>();
+            if (lost != null) {
+                lost.forEach(position ->
+                        devices.add(batch.get(position.toInteger() - 1).getKey()));
+            }
+            return devices;
+        });
     }
 
     /** Gives the device up, unless another connection has taken it since. */

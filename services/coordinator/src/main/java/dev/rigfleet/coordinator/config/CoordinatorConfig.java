@@ -44,9 +44,13 @@ public interface CoordinatorConfig {
     @WithDefault("60s")
     Duration silenceLimit();
 
-    /** Presence of a device expires this long after its agent's last ping, should its coordinator vanish. */
+    /** Presence of a device expires this long after its coordinator last renewed it, should the coordinator vanish. */
     @WithDefault("60s")
     Duration presenceTtl();
+
+    /** How often a replica renews the presence of all the devices it holds, in one batch; a third of the TTL. */
+    @WithDefault("20s")
+    Duration presenceRenewInterval();
 
     /**
      * The address tunnels listen on, and the host they are reported with. Only in-cluster callers (the instances

@@ -75,8 +75,8 @@ public class AgentSelfResource {
         if (stats == null) {
             throw ApiException.badRequest("send the agent's stats as a JSON object");
         }
-        return reports.storeStats(device().uuid(), write(stats))
-                .map(stored -> new StatsResponse(config.reportInterval().toNanos()));
+        reports.keepStats(device().uuid(), write(stats));
+        return Uni.createFrom().item(new StatsResponse(config.reportInterval().toNanos()));
     }
 
     @POST

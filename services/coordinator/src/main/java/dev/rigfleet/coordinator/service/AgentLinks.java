@@ -32,11 +32,12 @@ import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The life of each agent connection this replica holds: the hello and its welcome, presence (claimed, renewed by
- * pings, released on close), online and offline transitions, state reports stored before they are acknowledged,
+ * The life of each agent connection this replica holds: the hello and its welcome, presence (claimed, renewed for
+ * all held links at once every third of its time to live, released on close), online and offline transitions, state reports stored before they are acknowledged,
  * and the frames of each kind handed to their owners — command answers to {@link AgentCommands}, stream frames to
  * {@link HeldStreams}; target states are pushed by {@link TargetStatePushes}. Nothing here polls or blocks: every
  * step is a reaction to a frame, a bus message or a close.
@@ -114,6 +115,9 @@ public class AgentLinks {
         // vanished device, a dead NAT mapping) is closed, which releases its presence and records it offline.
         long every = Math.max(1000, config.silenceLimit().toMillis() / 3);
         vertx.setPeriodic(every, ignored -> closeSilent());
+        // Presence is renewed for every held link in a few scripts, not per ping: at idle, Redis work (and the
+        // replica's CPU) no longer grows with each agent's pings.
+        vertx.setPeriodic(config.presenceRenewInterval().toMillis(), ignored -> renewHeld());
         bus.onEvent(Topics.DEVICE_DEPROVISIONED, this::deprovisioned);
         // Events sent while the bus was away are lost, and Redis may have lost presence (a restart keeps nothing):
         // claim again what this replica holds, and push each agent its current target state.
@@ -175,9 +179,8 @@ public class AgentLinks {
                 yield Uni.createFrom().voidItem();
             }
             case PING -> {
-                // The pong answers for the link alone: presence is renewed beside it, so that a slow Redis (a
-                // reconnection storm) does not make live links look dead to their agents, which would dial again.
-                renewPresence(link);
+                // The pong answers for the link alone, with no Redis work: presence is renewed for all links at once
+                // (renewHeld), so that a slow Redis (a reconnection storm) does not make live links look dead.
                 yield link.send(ServerFrame.newBuilder()
                         .setPong(Pong.newBuilder()
                                 .setSentAtEpochMs(frame.getPing().getSentAtEpochMs()))
@@ -214,9 +217,32 @@ public class AgentLinks {
                 .recoverWithNull();
     }
 
-    /** Keeps the device's presence; a newer connection elsewhere holding it now closes this one. */
-    private void renewPresence(Link link) {
-        keepPresence(link)
+    /**
+     * Renews the presence of every link heard from within the silence limit (a quieter one is about to be closed);
+     * a link whose claim another connection has taken since is closed, and one whose claim Redis lost is claimed
+     * again.
+     */
+    private void renewHeld() {
+        long heardSince = System.currentTimeMillis() - config.silenceLimit().toMillis();
+        Map<String, Link> held = new HashMap<>();
+        Map<String, Presence.Holder> holders = new HashMap<>();
+        for (Link link : links.welcomed()) {
+            if (link.lastHeardMillis >= heardSince) {
+                held.put(link.device.uuid(), link);
+                holders.put(link.device.uuid(), link.holder(bus.replicaId()));
+            }
+        }
+        presence.renewAll(holders, config.presenceTtl())
+                .subscribe()
+                .with(
+                        lost -> lost.forEach(uuid -> reassert(held.get(uuid))),
+                        e -> Log.warnf(
+                                "Presence of %d held devices not renewed (it lasts %s): %s",
+                                holders.size(), config.presenceTtl(), e.getMessage()));
+    }
+
+    private void reassert(Link link) {
+        presence.reassert(link.device.uuid(), link.holder(bus.replicaId()), config.presenceTtl())
                 .subscribe()
                 .with(
                         held -> {
@@ -227,9 +253,7 @@ public class AgentLinks {
                                         .with(ok -> {}, e -> {});
                             }
                         },
-                        e -> Log.debugf(
-                                "Presence of %s not renewed (it lasts %s): %s",
-                                link.device.uuid(), config.presenceTtl(), e.getMessage()));
+                        e -> Log.debugf("Presence of %s not claimed again: %s", link.device.uuid(), e.getMessage()));
     }
 
     private Uni<Boolean> keepPresence(Link link) {
@@ -318,14 +342,11 @@ public class AgentLinks {
                 "num_comms", stats.getNumComms(),
                 "open_streams", stats.getOpenStreams());
         try {
-            return reports.storeStats(link.device.uuid(), json.writeValueAsString(report))
-                    .onFailure()
-                    .invoke(e -> Log.debugf("Stats of %s not stored: %s", link.device.uuid(), e.getMessage()))
-                    .onFailure()
-                    .recoverWithNull();
+            reports.keepStats(link.device.uuid(), json.writeValueAsString(report));
         } catch (Exception e) {
-            return Uni.createFrom().voidItem();
+            Log.debugf("Stats of %s not kept: %s", link.device.uuid(), e.getMessage());
         }
+        return Uni.createFrom().voidItem();
     }
 
     private Uni<Void> stateReport(Link link, StateReport report) {

@@ -27,14 +27,31 @@ import java.util.function.ToDoubleFunction;
  * after {@code --commands} proxied pings ({@code POST /supervisor/ping} by uuid, one after another), the same again.
  * Several runs, each with a device of its own; medians reported.
  *
- * <p>Usage: {@code AgentFootprint [--runs N] [--idle-seconds S] [--commands N] [--token-file F] [--results DIR]};
+ * <p>Before the runs, a training run (the agent dialling home and answering 10 commands) leaves a class archive
+ * ({@code -XX:ArchiveClassesAtExit}) that the measured runs map ({@code -XX:SharedArchiveFile}), as a device makes
+ * one after installing the agent.
+ *
+ * <p>Usage: {@code AgentFootprint [--runs N] [--idle-seconds S] [--commands N] [--no-archive] [--extra-flags "F1 F2"]
+ * [--token-file F] [--results DIR]}; {@code --extra-flags} adds JVM flags (or {@code -D} properties) to the small
+ * device's, to try them;
  * expects a running platform ({@code make run}).
  */
 public final class AgentFootprint {
 
-    /** The flags a small device runs the agent with (docs/agent.md, "Running it"). */
+    /**
+     * The flags a small device runs the agent with (docs/agent.md, "On a small device"): a small young generation
+     * (the heap's touched pages are its live data and 2 MB more), one compiler thread, no perf data file; with
+     * the class archive of a training run ({@code --no-archive} leaves it out).
+     */
     static final List<String> JVM_FLAGS = List.of(
-            "-Xmx16m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=16m", "-Xss512k");
+            "-Xmx16m",
+            "-Xmn2m",
+            "-XX:+UseSerialGC",
+            "-XX:TieredStopAtLevel=1",
+            "-XX:CICompilerCount=1",
+            "-XX:ReservedCodeCacheSize=16m",
+            "-Xss512k",
+            "-XX:-UsePerfData");
 
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -57,6 +74,11 @@ public final class AgentFootprint {
         int idleSeconds = Args.integer(args, "--idle-seconds", 120);
         int commands = Args.integer(args, "--commands", 1000);
         Path results = Path.of(Args.string(args, "--results", "bench/results"));
+        List<String> flags = new ArrayList<>(JVM_FLAGS);
+        String extra = Args.string(args, "--extra-flags", "").strip();
+        if (!extra.isEmpty()) {
+            flags.addAll(List.of(extra.split("\\s+")));
+        }
         Platform platform = new Platform(
                 Args.string(args, "--api", "http://127.0.0.1:8080"),
                 Args.string(args, "--registry", "http://127.0.0.1:8083"),
@@ -66,9 +88,20 @@ public final class AgentFootprint {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: package the agent first (make bench does)");
         }
+        if (!Args.flag(args, "--no-archive")) {
+            Path archive = Files.createTempDirectory("rigfleet-agent-archive").resolve("agent.jsa");
+            List<String> training = new ArrayList<>(flags);
+            training.add("-XX:ArchiveClassesAtExit=" + archive);
+            measure(jar, platform, training, 1, 10);
+            if (!Files.exists(archive)) {
+                throw new IllegalStateException("the training run left no class archive at " + archive);
+            }
+            flags.add("-XX:SharedArchiveFile=" + archive);
+            System.out.println("class archive of a training run: " + archive);
+        }
         List<Run> measured = new ArrayList<>();
         for (int i = 1; i <= runs; i++) {
-            Run run = measure(jar, platform, idleSeconds, commands);
+            Run run = measure(jar, platform, flags, idleSeconds, commands);
             measured.add(run);
             System.out.printf(
                     Locale.ROOT,
@@ -124,7 +157,7 @@ public final class AgentFootprint {
                         runs,
                         idleSeconds,
                         commands,
-                        String.join(" ", JVM_FLAGS),
+                        String.join(" ", flags),
                         median.firstAnswerMs(),
                         median.readyMs(),
                         median.dialHomeMs(),
@@ -136,13 +169,14 @@ public final class AgentFootprint {
         System.out.println("results: " + out);
     }
 
-    private static Run measure(Path jar, Platform platform, int idleSeconds, int commands) throws Exception {
+    private static Run measure(Path jar, Platform platform, List<String> flags, int idleSeconds, int commands)
+            throws Exception {
         Path state = Files.createTempDirectory("rigfleet-agent-bench");
         // An enrolled device, as after its first boot: the agent only dials (the registry's answer is identity.json).
         String uuid = enrolledInto(state, platform);
         int port = freePort();
         List<String> command = new ArrayList<>(List.of("java"));
-        command.addAll(JVM_FLAGS);
+        command.addAll(flags);
         command.addAll(List.of(
                 "-Dquarkus.http.port=" + port,
                 "-Drigfleet.agent.state-dir=" + state,

@@ -3,6 +3,7 @@ package dev.rigfleet.workspaces.ci;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.aMapWithSize;
 import static org.hamcrest.Matchers.anEmptyMap;
+import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.empty;
 import static org.hamcrest.Matchers.equalTo;
@@ -11,6 +12,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -845,6 +847,33 @@ class CiResourceTest {
                 .statusCode(400)
                 .body("error_message", startsWith("cannot fetch " + alices.sshUrl() + ": "));
         assertEquals(new Stored(0, 0), stored(bob));
+    }
+
+    @Test
+    void theSshKeyRouteGivesOnlyTheCallersOwnKeyHoweverItsPathIsSpelled() {
+        User alice = User.create();
+        User bob = User.create();
+        String aliceKey = alice.get("/ci/ssh-key").statusCode(200).extract().path("public_key");
+        String bobKey = bob.get("/ci/ssh-key").statusCode(200).extract().path("public_key");
+        for (String variant :
+                List.of("/ci/ssh-key/", "/ci/ssh-key;x=1", "/ci;x=1/ssh-key", "/ci/ssh%2Dkey", "//ci/ssh-key")) {
+            ValidatableResponse answer = alice.request()
+                    .urlEncodingEnabled(false)
+                    .get(variant)
+                    .then()
+                    .statusCode(anyOf(equalTo(200), equalTo(404)));
+            if (answer.extract().statusCode() == 200) {
+                answer.body("public_key", equalTo(aliceKey));
+            } else {
+                answer.contentType(ContentType.JSON).body("error_message", notNullValue());
+            }
+            assertFalse(answer.extract().body().asString().contains(bobKey), variant);
+        }
+        // A body, or another method, changes nothing: the route only reads.
+        alice.post("/ci/ssh-key", "{\"public_key\": \"" + bobKey + "\"}")
+                .statusCode(405)
+                .contentType(ContentType.JSON);
+        alice.get("/ci/ssh-key").body("public_key", equalTo(aliceKey));
     }
 
     private String storedHostKey(String pid) {

@@ -2,11 +2,13 @@
 
 RIGFLEET_PORT ?= 8080
 MVN ?= ./mvnw -B -ntp
+# How often `make bench-goals` runs each of its benchmarks; it reports the medians.
+GOAL_RUNS ?= 3
 export RIGFLEET_PORT MVN
 
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build run stop test bench bench-smoke fmt
+.PHONY: help deps build run stop test bench bench-goals bench-summary bench-smoke fmt
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -27,12 +29,23 @@ test: deps ## Run every test, unit and e2e, against real PostgreSQL and Redis, a
 	$(MVN) verify
 	@$(MAKE) --no-print-directory bench-smoke BENCH_BUILT=1
 
-bench: deps build ## Run the benchmarks (minutes; stop a running platform first); tables on the terminal, JSON in bench/results/
+bench: deps build ## Run the benchmarks (minutes; stop a running platform first); tables on the terminal, JSON in bench/results/, then bench-summary
 	@scripts/bench.sh
+	@$(MAKE) --no-print-directory bench-summary
 
+bench-goals: deps build ## Run the four benchmarks of issue 21 GOAL_RUNS (3) times each; medians of their goals' figures, met or missed, then bench-summary
+	@scripts/bench.sh --goals $(GOAL_RUNS)
+	@$(MAKE) --no-print-directory bench-summary
+
+bench-summary: ## Write the summary table of docs/benchmarks.md from the results in bench/results/
+	@python3 scripts/bench-summary.py bench/results
+
+# The smoke run checks the summary script too: its tests, and the drivers' results read into a copy of the doc.
 bench-smoke: ## Run each benchmark for a few seconds: does it run and print its table (part of make test)
 	@[ -n "$(BENCH_BUILT)" ] || $(MAKE) --no-print-directory build
+	@python3 bench/src/test/python/test_bench_summary.py
 	@scripts/bench.sh --smoke
+	@python3 scripts/bench-summary.py bench/target/smoke-results --output bench/target/smoke-summary.md > /dev/null
 
 fmt: ## Format the Java code (the build checks it)
 	$(MVN) spotless:apply

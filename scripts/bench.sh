@@ -5,13 +5,21 @@
 #   --smoke  each benchmark for a few seconds, results in bench/target/smoke-results (part of `make test`); a
 #            `make run` platform that is running already is used as it is.
 #   --only NAME  the full run of one benchmark (its driver's class name, e.g. AgentsPerReplica), for working on it.
+#   --goals [N]  the full runs of the four benchmarks of issue 21, N rounds (3), each round on a freshly started
+#            platform (make bench-goals); the rounds' results in bench/results/goals/<time>/run-<round>, and the
+#            median of each goal's figure across them in bench/results (scripts/bench-summary.py --medians-of).
 source "$(dirname "$0")/lib.sh"
 
 SMOKE=""
 STARTED_HERE=""
 ONLY=""
-[ "${1:-}" = --smoke ] && SMOKE=1
-[ "${1:-}" = --only ] && ONLY="${2:?--only needs the name of a benchmark}"
+GOAL_ROUNDS=""
+case "${1:-}" in
+  --smoke) SMOKE=1 ;;
+  --only) ONLY="${2:?--only needs the name of a benchmark}" ;;
+  --goals) GOAL_ROUNDS="${2:-3}" ;;
+esac
+[ -z "$GOAL_ROUNDS" ] || [[ "$GOAL_ROUNDS" =~ ^[1-9][0-9]*$ ]] || fail "--goals takes a number of rounds, not $GOAL_ROUNDS"
 CP="$ROOT/bench/target/classes:$ROOT/bench/target/lib/*"
 [ -d "$ROOT/bench/target/lib" ] || fail "bench/target/lib is missing: package first (make build)"
 cd "$ROOT"
@@ -70,7 +78,7 @@ if [ -n "$SMOKE" ]; then
   RESULTS=bench/target/smoke-results
   java -cp "$CP" dev.rigfleet.bench.ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds 2 --rates 20 --no-search --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.RevocationReach "${FILES[@]}" --rounds 3 --deprovision-rounds 3 --results "$RESULTS"
-  java -cp "$CP" dev.rigfleet.bench.TunnelThroughput "${DEVICE[@]}" "${SERVICE_KEY[@]}" --megabytes 8 --runs 1 --streams 1 --results "$RESULTS"
+  java -cp "$CP" dev.rigfleet.bench.TunnelThroughput "${DEVICE[@]}" "${SERVICE_KEY[@]}" --megabytes 8 --runs 1 --streams 1,4 --results "$RESULTS"
   java -cp "$CP" dev.rigfleet.bench.AgentFootprint "${FILES[@]}" --runs 1 --idle-seconds 2 --commands 10 --results "$RESULTS"
   # The limiter-off half needs a restart with the limiter off; the smoke run checks the driver with it on.
   java -cp "$CP" dev.rigfleet.bench.ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on --seconds 2 --warmup-seconds 1 \
@@ -93,33 +101,64 @@ if [ -n "$SMOKE" ]; then
     say "Not smoke-running the VPN benchmark on your running platform: it restarts the platform"
   fi
 else
-  # One benchmark's run, or all of them: the driver's class, then its arguments.
+  RESULTS=bench/results
+  # The benchmarks whose goals issue 21 set, which --goals runs.
+  GOAL_BENCHMARKS=" ProxiedLatency AgentsPerReplica TunnelThroughput AgentFootprint "
+  # Whether this run includes a benchmark: --only's one, --goals' four, or all of them.
+  selected() {
+    if [ -n "$ONLY" ]; then
+      [ "$ONLY" = "$1" ]
+    elif [ -n "$GOAL_ROUNDS" ]; then
+      [[ "$GOAL_BENCHMARKS" == *" $1 "* ]]
+    else
+      true
+    fi
+  }
+  # One benchmark's full run, if selected: the driver's class, then its arguments.
   bench() {
-    [ -z "$ONLY" ] || [ "$ONLY" = "$1" ] || return 0
+    selected "$1" || return 0
     local driver="$1"
     shift
-    java -cp "$CP" "dev.rigfleet.bench.$driver" "$@"
+    java -cp "$CP" "dev.rigfleet.bench.$driver" "$@" --results "$RESULTS"
   }
-  bench ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds "${SECONDS_PER_RATE:-30}"
-  bench RevocationReach "${FILES[@]}" --rounds 200 --deprovision-rounds 100
-  bench TunnelThroughput "${DEVICE[@]}" "${SERVICE_KEY[@]}"
-  bench AgentFootprint "${FILES[@]}" --runs 3 --idle-seconds "${IDLE:-120}"
-  bench AgentsPerReplica "${FILES[@]}" "${COORDINATOR[@]}"
-  bench AllocationThroughput "${FILES[@]}" "${SERVICE_KEY[@]}" "${DATABASE[@]}"
-  bench InstanceStartup "${FILES[@]}" "${DEPLOYMENT[@]}"
-  bench InstanceCopy "${FILES[@]}" "${DEPLOYMENT[@]}" "${AGENT[@]}"
-  bench CiJobLatency "${FILES[@]}" "${DEPLOYMENT[@]}"
-  if [ -z "$ONLY" ] || [ "$ONLY" = VpnStartup ]; then
-    vpn_platform
-    bench VpnStartup "${FILES[@]}" "${DEPLOYMENT[@]}" --vpn-address "$VPN_ADDRESS"
-  fi
-  if [ -z "$ONLY" ] || [ "$ONLY" = ApiThroughput ]; then
-    # Both halves of the limiter's comparison on freshly started services, equally warmed by the driver.
-    say "Restarting the benchmarks' platform for the API throughput runs, the rate limiter on"
-    restart env
-    bench ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on
-    say "Restarting the benchmarks' platform with the rate limiter off"
-    restart env RIGFLEET_RATE_LIMIT_ENABLED=false
-    bench ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter off
+  benchmarks() {
+    bench ProxiedLatency "${FILES[@]}" "${DEVICE[@]}" --seconds "${SECONDS_PER_RATE:-30}"
+    bench RevocationReach "${FILES[@]}" --rounds 200 --deprovision-rounds 100
+    bench TunnelThroughput "${DEVICE[@]}" "${SERVICE_KEY[@]}"
+    bench AgentFootprint "${FILES[@]}" --runs 3 --idle-seconds "${IDLE:-120}"
+    bench AgentsPerReplica "${FILES[@]}" "${COORDINATOR[@]}"
+    bench AllocationThroughput "${FILES[@]}" "${SERVICE_KEY[@]}" "${DATABASE[@]}"
+    bench InstanceStartup "${FILES[@]}" "${DEPLOYMENT[@]}"
+    bench InstanceCopy "${FILES[@]}" "${DEPLOYMENT[@]}" "${AGENT[@]}"
+    bench CiJobLatency "${FILES[@]}" "${DEPLOYMENT[@]}"
+    if selected VpnStartup; then
+      vpn_platform
+      bench VpnStartup "${FILES[@]}" "${DEPLOYMENT[@]}" --vpn-address "$VPN_ADDRESS"
+    fi
+    if selected ApiThroughput; then
+      # Both halves of the limiter's comparison on freshly started services, equally warmed by the driver.
+      say "Restarting the benchmarks' platform for the API throughput runs, the rate limiter on"
+      restart env
+      bench ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter on
+      say "Restarting the benchmarks' platform with the rate limiter off"
+      restart env RIGFLEET_RATE_LIMIT_ENABLED=false
+      bench ApiThroughput "${FILES[@]}" "${DEVICE[@]}" --limiter off
+    fi
+  }
+  if [ -n "$GOAL_ROUNDS" ]; then
+    GOALS_DIR="bench/results/goals/$(date -u +%Y-%m-%dT%H-%M-%SZ)"
+    for round in $(seq 1 "$GOAL_ROUNDS"); do
+      if [ "$round" -gt 1 ]; then
+        # Each round as make bench meets its platform: freshly started, not after the last round's 10,000 agents.
+        say "Restarting the benchmarks' platform for the next round"
+        restart env
+      fi
+      say "Goal round $round of $GOAL_ROUNDS, results in $GOALS_DIR/run-$round"
+      RESULTS="$GOALS_DIR/run-$round"
+      benchmarks
+    done
+    python3 scripts/bench-summary.py --medians-of "$GOALS_DIR" --into bench/results
+  else
+    benchmarks
   fi
 fi

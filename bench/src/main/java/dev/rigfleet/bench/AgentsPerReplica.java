@@ -241,8 +241,9 @@ public final class AgentsPerReplica {
                             proxied.percentileMs(99.9),
                             proxied.failed()));
         }
-        table.row("goals", "10,000 agents in <= 1 GiB heap; idle CPU <= 10 % of one core");
         table.print();
+        List<Goal> goals = goals(steps.get(steps.size() - 1));
+        Goal.print("Agents per coordinator replica against its goals, at the top step", goals);
 
         StringBuilder json = new StringBuilder(String.format(
                 Locale.ROOT,
@@ -285,12 +286,24 @@ public final class AgentsPerReplica {
                     proxied.percentileMs(99),
                     proxied.percentileMs(99.9)));
         }
-        json.append("}\n");
+        json.append(",\"goals\":").append(Goal.json(goals).encode()).append("}\n");
         Files.createDirectories(results);
         Path out =
                 results.resolve("agents-per-replica-" + Instant.now().toString().replace(':', '-') + ".json");
         Files.writeString(out, json);
         System.out.println("results: " + out);
+    }
+
+    /**
+     * The goals, at the top step (10,000 agents in a full run): the largest heap in use, garbage included, within 1
+     * GiB, and idle CPU within 10 % of one core; the live heap beside them.
+     */
+    private static List<Goal> goals(Step top) {
+        String at = String.format(Locale.ROOT, " at %,d agents", top.agents());
+        return List.of(
+                Goal.atMost("largest heap in use" + at, top.maxHeapMb(), 1024, "MB"),
+                Goal.measured("live heap" + at, top.liveHeapMb(), "MB"),
+                Goal.atMost("idle CPU" + at + " (share of one core)", top.cpuPercent(), 10, "%"));
     }
 
     /** One driver process and what it last reported. */

@@ -323,6 +323,18 @@ public final class AllocationThroughput {
                         "agents still connected at the end",
                         String.format(Locale.ROOT, "%d of %d", onlineAtEnd, agents.size()))
                 .print();
+        // The issue sets no rate: the rates and latencies are reported; the goal is that nothing is allocated twice.
+        List<Goal> goals = List.of(
+                Goal.measured("bursts: requests answered", bursts.requests() / bursts.seconds(), "/s"),
+                Goal.measured("bursts: p99 of every request", bursts.all.getValueAtPercentile(99) / 1000.0, "ms"),
+                Goal.measured("churn: allocations", churn.allocations / churn.seconds(), "/s"),
+                Goal.measured("churn: p99 of the allocated", churn.allocated.getValueAtPercentile(99) / 1000.0, "ms"),
+                Goal.atMost(
+                        "double allocations (handed twice in a round, two open holdings, overlapping holdings)",
+                        bursts.handedTwice + checks.doublyOpen() + checks.overlappingAll(),
+                        0,
+                        ""));
+        Goal.print("Allocation throughput against its goal", goals);
 
         Files.createDirectories(results);
         Path out = results.resolve(
@@ -356,7 +368,8 @@ public final class AllocationThroughput {
                                 .put("holdings", checks.holdings())
                                 .put("allocations_answered", answered)
                                 .put("left_open", checks.leftOpen())
-                                .put("agents_connected_at_end", onlineAtEnd));
+                                .put("agents_connected_at_end", onlineAtEnd))
+                .put("goals", Goal.json(goals));
         Files.writeString(out, json.encode() + "\n");
         System.out.println("results: " + out);
     }

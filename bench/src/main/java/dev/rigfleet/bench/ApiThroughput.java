@@ -109,6 +109,11 @@ public final class ApiThroughput {
                         run.ms(99),
                         run.failed())));
         table.print();
+        // The limiter's cost needs both halves: the "off" run judges it against the newest "on" run before it.
+        List<Goal> goals = limiter.equals("off") ? limiterCost(results, runs) : List.of();
+        if (limiter.equals("on")) {
+            System.out.println("The limiter's cost (goal <= 10 %) is judged by the run with the limiter off.");
+        }
         Files.createDirectories(results);
         String json = runs.stream()
                 .map(run -> String.format(
@@ -128,40 +133,52 @@ public final class ApiThroughput {
         Files.writeString(
                 out,
                 "{\"benchmark\":\"api-throughput\",\"limiter\":\"" + limiter + "\",\"connections\":" + connections
-                        + ",\"seconds\":" + seconds.toSeconds() + ",\"runs\":" + json + "}\n");
+                        + ",\"seconds\":" + seconds.toSeconds() + ",\"runs\":" + json + ",\"goals\":"
+                        + Goal.json(goals).encode() + "}\n");
         System.out.println("results: " + out);
-        if (limiter.equals("off")) {
-            compare(results, runs);
-        }
     }
 
-    /** Prints both runs side by side with the limiter's cost, against the newest "on" results in the directory. */
-    private static void compare(Path results, List<Run> off) throws Exception {
+    /**
+     * Prints both runs side by side, against the newest "on" results in the directory, and answers the limiter's cost
+     * of each route as a goal (at most 10 % of throughput); none when there is no "on" run to compare with.
+     */
+    private static List<Goal> limiterCost(Path results, List<Run> off) throws Exception {
         Path newestOn;
         try (var files = Files.list(results)) {
             newestOn = files.filter(file -> file.getFileName().toString().startsWith("api-throughput-on-"))
                     .max(Path::compareTo)
                     .orElse(null);
         }
-        Table table = new Table("The rate limiter's cost: the newest run with it on against this one");
-        String on = newestOn == null ? "" : Files.readString(newestOn);
+        if (newestOn == null) {
+            System.out.println("No run with the limiter on in " + results + ": the limiter's cost is not measured.");
+            return List.of();
+        }
+        Table table = new Table(
+                "The rate limiter's cost: the newest run with it on (" + newestOn.getFileName() + ") against this one");
+        String on = Files.readString(newestOn);
+        List<Goal> goals = new ArrayList<>();
         for (Run run : off) {
             double onRate = number(on, run.route(), "per_second");
             double onP99 = number(on, run.route(), "p99_ms");
+            if (Double.isNaN(onRate)) {
+                System.out.println(newestOn.getFileName() + " has no run of GET " + run.route() + " to compare with");
+                continue;
+            }
             table.row(
                     "GET " + run.route() + ", limiter on",
                     String.format(Locale.ROOT, "%.0f/s, p99 %.2f ms", onRate, onP99));
             table.row(
                     "GET " + run.route() + ", limiter off",
                     String.format(Locale.ROOT, "%.0f/s, p99 %.2f ms", run.perSecond(), run.ms(99)));
-            table.row(
-                    "limiter's cost",
-                    String.format(
-                            Locale.ROOT,
-                            "%.1f %% of throughput (goal <= 10 %%)",
-                            100 * (1 - onRate / run.perSecond())));
+            goals.add(Goal.atMost(
+                    "limiter's cost, GET " + run.route() + " (share of throughput)",
+                    100 * (1 - onRate / run.perSecond()),
+                    10,
+                    "%"));
         }
         table.print();
+        Goal.print("API throughput against its goal", goals);
+        return goals;
     }
 
     /** A number of the run of this route in the other run's JSON (written above, so its shape is known). */

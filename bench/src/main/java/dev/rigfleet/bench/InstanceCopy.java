@@ -118,6 +118,13 @@ public final class InstanceCopy {
                 .row("upload (scp file root@…:/tmp)", row(medians[0], medians[1]))
                 .row("download (scp root@…:/tmp/file .)", row(medians[2], medians[3]))
                 .print();
+        // No goal is set for a copy: its figures are reported against the same copy made directly.
+        List<Goal> goals = List.of(
+                Goal.measured("upload through fwd", medians[1], "MB/s"),
+                Goal.measured("upload through fwd, share of direct", 100 * medians[1] / medians[0], "%"),
+                Goal.measured("download through fwd", medians[3], "MB/s"),
+                Goal.measured("download through fwd, share of direct", 100 * medians[3] / medians[2], "%"));
+        Goal.print("Instance copy (no goal set)", goals);
         Files.createDirectories(results);
         Path out = results.resolve("instance-copy-" + Instant.now().toString().replace(':', '-') + ".json");
         Files.writeString(
@@ -126,7 +133,8 @@ public final class InstanceCopy {
                         Locale.ROOT,
                         "{\"benchmark\":\"instance-copy\",\"megabytes\":%d,\"runs\":%d,\"results\":["
                                 + "{\"direction\":\"upload\",\"direct_mb_s\":%.1f,\"fwd_mb_s\":%.1f,\"share\":%.4f},"
-                                + "{\"direction\":\"download\",\"direct_mb_s\":%.1f,\"fwd_mb_s\":%.1f,\"share\":%.4f}]}%n",
+                                + "{\"direction\":\"download\",\"direct_mb_s\":%.1f,\"fwd_mb_s\":%.1f,\"share\":%.4f}],"
+                                + "\"goals\":%s}%n",
                         megabytes,
                         runs,
                         medians[0],
@@ -134,7 +142,8 @@ public final class InstanceCopy {
                         medians[1] / medians[0],
                         medians[2],
                         medians[3],
-                        medians[3] / medians[2]));
+                        medians[3] / medians[2],
+                        Goal.json(goals).encode()));
         System.out.println("results: " + out);
     }
 

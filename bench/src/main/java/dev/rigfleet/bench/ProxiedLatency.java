@@ -8,6 +8,8 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -185,24 +187,9 @@ public final class ProxiedLatency {
                 run == null
                         ? "below " + SEARCH_RATES[0] + "/s"
                         : String.format(Locale.ROOT, "%.0f/s: ", run.achievedRate()) + row(run)));
-        List<OpenLoop.Result> floor = measured.getOrDefault(FLOOR, List.of());
-        List<OpenLoop.Result> direct = measured.getOrDefault(DIRECT, List.of());
-        StringBuilder ratios = new StringBuilder();
-        for (int i = 0; i < Math.min(floor.size(), direct.size()); i++) {
-            double p50 = direct.get(i).percentileMs(50) / floor.get(i).percentileMs(50);
-            double p99 = direct.get(i).percentileMs(99) / floor.get(i).percentileMs(99);
-            table.row(
-                    String.format(Locale.ROOT, "rigfleet/floor @ %.0f/s", rates.get(i)),
-                    String.format(Locale.ROOT, "p50 %.2fx (goal <= 2x), p99 %.2fx (goal <= 3x)", p50, p99));
-            ratios.append(i == 0 ? "" : ",")
-                    .append(String.format(
-                            Locale.ROOT,
-                            "{\"rate\":%.0f,\"p50_ratio\":%.3f,\"p99_ratio\":%.3f}",
-                            rates.get(i),
-                            p50,
-                            p99));
-        }
         table.print();
+        List<Goal> goals = goals(measured, highest, rates);
+        Goal.print("Proxied command latency against its goals (registry port against the floor)", goals);
 
         StringBuilder runs = new StringBuilder();
         measured.forEach((name, list) ->
@@ -217,8 +204,55 @@ public final class ProxiedLatency {
         Files.writeString(
                 out,
                 "{\"benchmark\":\"proxied-latency\",\"seconds_per_rate\":" + seconds.toSeconds() + ",\"runs\":[" + runs
-                        + "],\"ratios\":[" + ratios + "]}\n");
+                        + "],\"ratios\":" + ratios(measured, rates).encode() + ",\"goals\":"
+                        + Goal.json(goals).encode() + "}\n");
         System.out.println("results: " + out);
+    }
+
+    /** rigfleet's latency over the floor's, at each rate both were measured at (the runs are in the rates' order). */
+    private static JsonArray ratios(Map<String, List<OpenLoop.Result>> measured, List<Double> rates) {
+        List<OpenLoop.Result> floor = measured.getOrDefault(FLOOR, List.of());
+        List<OpenLoop.Result> direct = measured.getOrDefault(DIRECT, List.of());
+        JsonArray ratios = new JsonArray();
+        for (int i = 0; i < Math.min(floor.size(), direct.size()); i++) {
+            ratios.add(new JsonObject()
+                    .put("rate", rates.get(i))
+                    .put("p50_ratio", ratio(direct.get(i), floor.get(i), 50))
+                    .put("p99_ratio", ratio(direct.get(i), floor.get(i), 99)));
+        }
+        return ratios;
+    }
+
+    /**
+     * The goals: at each rate p50 within 2x and p99 within 3x of the floor's, and, when the search ran, a highest
+     * sustained rate of at least a third of the floor's.
+     */
+    private static List<Goal> goals(
+            Map<String, List<OpenLoop.Result>> measured, Map<String, OpenLoop.Result> highest, List<Double> rates) {
+        List<Goal> goals = new ArrayList<>();
+        List<OpenLoop.Result> floor = measured.getOrDefault(FLOOR, List.of());
+        List<OpenLoop.Result> direct = measured.getOrDefault(DIRECT, List.of());
+        for (int i = 0; i < Math.min(floor.size(), direct.size()); i++) {
+            String rate = String.format(Locale.ROOT, "@ %.0f/s", rates.get(i));
+            goals.add(Goal.atMost("p50 over the floor's " + rate, ratio(direct.get(i), floor.get(i), 50), 2, "x"));
+            goals.add(Goal.atMost("p99 over the floor's " + rate, ratio(direct.get(i), floor.get(i), 99), 3, "x"));
+        }
+        // A floor that sustains no rate of the search leaves nothing to compare with; rigfleet sustaining none is 0.
+        OpenLoop.Result floorHighest = highest.get(FLOOR);
+        if (floorHighest != null && highest.containsKey(DIRECT)) {
+            OpenLoop.Result directHighest = highest.get(DIRECT);
+            double achieved = directHighest == null ? 0 : directHighest.achievedRate();
+            goals.add(Goal.atLeast(
+                    "highest sustained rate, share of the floor's",
+                    100 * achieved / floorHighest.achievedRate(),
+                    100.0 / 3,
+                    "%"));
+        }
+        return goals;
+    }
+
+    private static double ratio(OpenLoop.Result rigfleet, OpenLoop.Result floor, double percentile) {
+        return rigfleet.percentileMs(percentile) / floor.percentileMs(percentile);
     }
 
     private static String row(OpenLoop.Result run) {

@@ -59,13 +59,18 @@ public final class RevocationReach {
         revocation.print("Revocation reach: POST /revoke sent -> registry and coordinator refuse");
         deprovisioning.print(
                 "Deprovisioning reach: POST /devices/<uuid>/deprovision sent -> the coordinator drops" + " the agent");
+        List<Goal> goals = List.of(
+                Goal.atMost("revocation reach, p99", revocation.p99Ms(), 1000, "ms"),
+                Goal.atMost("deprovisioning reach, p99", deprovisioning.p99Ms(), 1000, "ms"));
+        Goal.print("Revocation and deprovisioning reach against their goals", goals);
         Files.createDirectories(results);
         Path out =
                 results.resolve("revocation-reach-" + Instant.now().toString().replace(':', '-') + ".json");
         Files.writeString(
                 out,
                 "{\"benchmark\":\"revocation-reach\",\"revocation\":" + revocation.json() + ",\"deprovisioning\":"
-                        + deprovisioning.json() + "}\n");
+                        + deprovisioning.json() + ",\"goals\":"
+                        + Goal.json(goals).encode() + "}\n");
         System.out.println("results: " + out);
     }
 
@@ -76,10 +81,14 @@ public final class RevocationReach {
             new Table(title + " (" + rounds + " rounds)")
                     .row("p50", ms(times, 50))
                     .row("p90", ms(times, 90))
-                    .row("p99", ms(times, 99) + " (goal <= 1000 ms)")
+                    .row("p99", ms(times, 99))
                     .row("max", String.format(Locale.ROOT, "%.1f ms", times.getMaxValue() / 1000.0))
                     .row("not reached within " + GIVE_UP.toSeconds() + " s", Integer.toString(missed))
                     .print();
+        }
+
+        double p99Ms() {
+            return times.getValueAtPercentile(99) / 1000.0;
         }
 
         String json() {

@@ -64,6 +64,7 @@ public final class RoutingTable {
         samples.put("/firewall/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10", "instances");
         samples.put("/vpn/0b6a4c0e-2f4e-4b8e-9a43-1d6f2c9e7a10", "instances");
         samples.put("/api/v2/workspaceagents/me/coordinate", "coordinator");
+        samples.put("/api/v2/workspaceagents/me/splice/c5829ebd5acbbd09320f6572f57ee743", "coordinator");
         samples.put(AGENT + "/pty", "coordinator");
         samples.put(AGENT + "/pty/", "coordinator");
         samples.put(AGENT + "/coordinate", "coordinator");

@@ -137,21 +137,51 @@ class StreamsIT {
     @Test
     @Order(3)
     void aTunnelCarriesHundredMegabytesByteForByte() throws Exception {
+        double splicedOnA = splicedStreams(stack.coordinatorA);
+        double splicedOnB = splicedStreams(stack.coordinatorB);
         try (ServerSocket echo = Tunnelling.echoServer()) {
-            Map<String, Object> tunnel = openTunnel(echo.getLocalPort());
+            Map<String, Object> tunnel = openTunnel(stack.coordinatorA, echo.getLocalPort());
             try (Socket socket = new Socket((String) tunnel.get("host"), (Integer) tunnel.get("port"))) {
                 assertEquals(-1, Tunnelling.roundTrip(socket, HUNDRED_MB), "first wrong byte");
             }
-            closeTunnel(tunnel);
+            closeTunnel(stack.coordinatorA, tunnel);
         }
+        // The agent dials its splice to the replica it is linked to, which did not offer it: the bytes ran as frames.
+        assertEquals(splicedOnA, splicedStreams(stack.coordinatorA));
+        assertEquals(splicedOnB, splicedStreams(stack.coordinatorB));
+    }
+
+    @Test
+    @Order(3)
+    void aTunnelOnTheReplicaHoldingTheAgentIsSplicedAndCarriesHundredMegabytesByteForByte() throws Exception {
+        double spliced = splicedStreams(stack.coordinatorB);
+        try (ServerSocket echo = Tunnelling.echoServer()) {
+            Map<String, Object> tunnel = openTunnel(stack.coordinatorB, echo.getLocalPort());
+            try (Socket socket = new Socket((String) tunnel.get("host"), (Integer) tunnel.get("port"))) {
+                assertEquals(-1, Tunnelling.roundTrip(socket, HUNDRED_MB), "first wrong byte");
+            }
+            closeTunnel(stack.coordinatorB, tunnel);
+        }
+        assertEquals(spliced + 1, splicedStreams(stack.coordinatorB));
     }
 
     @Test
     @Order(4)
     void aStalledTunnelDoesNotHoldUpAnother() throws Exception {
-        long stalledLength = 64L * 1024 * 1024;
+        stallOneAndMoveAnother(stack.coordinatorA, 64L * 1024 * 1024);
+    }
+
+    @Test
+    @Order(4)
+    void aStalledSplicedTunnelDoesNotHoldUpAnother() throws Exception {
+        // TCP's flow control holds a spliced stream back: what the sockets' buffers on the way take (tens of MB on
+        // loopback) is all that goes, so the stalled writer must be given more than that.
+        stallOneAndMoveAnother(stack.coordinatorB, 512L * 1024 * 1024);
+    }
+
+    private static void stallOneAndMoveAnother(ServiceProcess coordinator, long stalledLength) throws Exception {
         try (ServerSocket echo = Tunnelling.echoServer()) {
-            Map<String, Object> tunnel = openTunnel(echo.getLocalPort());
+            Map<String, Object> tunnel = openTunnel(coordinator, echo.getLocalPort());
             String host = (String) tunnel.get("host");
             int port = (Integer) tunnel.get("port");
             try (Socket stalled = new Socket(host, port);
@@ -170,6 +200,11 @@ class StreamsIT {
                 await().atMost(REACH).until(() -> stalledWritten.get() > 0);
 
                 assertEquals(-1, Tunnelling.roundTrip(moving, HUNDRED_MB), "first wrong byte");
+                // Held back, the writer stops: no growth between two looks half a second apart.
+                AtomicLong lastSeen = new AtomicLong(-1);
+                await().atMost(REACH)
+                        .pollInterval(Duration.ofMillis(500))
+                        .until(() -> lastSeen.getAndSet(stalledWritten.get()) == stalledWritten.get());
                 assertTrue(
                         stalledWritten.get() < stalledLength,
                         "the stalled tunnel took everything (" + stalledWritten.get() + " bytes): no flow control");
@@ -178,7 +213,7 @@ class StreamsIT {
                 assertEquals(-1, Tunnelling.readAndCheck(stalled.getInputStream(), stalledLength));
                 writer.join(20_000);
             }
-            closeTunnel(tunnel);
+            closeTunnel(coordinator, tunnel);
         }
     }
 
@@ -209,11 +244,11 @@ class StreamsIT {
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "done");
     }
 
-    private static Map<String, Object> openTunnel(int devicePort) {
+    private static Map<String, Object> openTunnel(ServiceProcess coordinator, int devicePort) {
         return given().header("Authorization", TestTokens.service("instances"))
                 .contentType(ContentType.JSON)
                 .body(Map.of("device", uuid, "port", devicePort))
-                .post(stack.coordinatorA.url() + "/internal/tunnels")
+                .post(coordinator.url() + "/internal/tunnels")
                 .then()
                 .statusCode(201)
                 .extract()
@@ -221,10 +256,24 @@ class StreamsIT {
                 .getMap("");
     }
 
-    private static void closeTunnel(Map<String, Object> tunnel) {
+    private static void closeTunnel(ServiceProcess coordinator, Map<String, Object> tunnel) {
         given().header("Authorization", TestTokens.service("instances"))
-                .delete(stack.coordinatorA.url() + "/internal/tunnels/" + tunnel.get("id"))
+                .delete(coordinator.url() + "/internal/tunnels/" + tunnel.get("id"))
                 .then()
                 .statusCode(204);
+    }
+
+    /** The replica's count of streams that ran over a splice connection. */
+    private static double splicedStreams(ServiceProcess coordinator) {
+        String metrics = given().get(coordinator.url() + "/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
+        return metrics.lines()
+                .filter(line -> line.startsWith("rigfleet_streams_spliced_total"))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no rigfleet_streams_spliced_total in /q/metrics"));
     }
 }

@@ -10,6 +10,7 @@ import io.vertx.core.net.NetSocket;
 public final class TcpEndpoint implements DeviceEndpoint {
 
     private final NetSocket socket;
+    private NetSocket splice;
 
     private TcpEndpoint(NetSocket socket) {
         this.socket = socket;
@@ -39,7 +40,21 @@ public final class TcpEndpoint implements DeviceEndpoint {
     }
 
     @Override
+    public boolean spliceTo(NetSocket splice) {
+        // Vert.x's pipes are safe between sockets of one event loop only (across two they can deadlock): both
+        // connections are made from the link's one context (AgentConnection), so they share its loop.
+        this.splice = splice;
+        socket.pipe().endOnComplete(true).to(splice);
+        splice.pipe().endOnComplete(true).to(socket);
+        splice.closeHandler(closed -> socket.close());
+        return true;
+    }
+
+    @Override
     public void close() {
         socket.close();
+        if (splice != null) {
+            splice.close();
+        }
     }
 }

@@ -25,6 +25,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemTrustOptions;
 import java.net.URI;
 import java.util.ArrayDeque;
@@ -89,6 +90,9 @@ public final class AgentConnection implements AutoCloseable {
         DeviceEndpoint endpoint;
         boolean paused;
         boolean closed;
+        /** Waiting for the splice connection: output is held in {@link #early} meanwhile. */
+        boolean splicing;
+
         final Deque<Buffer> early = new ArrayDeque<>();
 
         Stream(String id, long credit) {
@@ -115,6 +119,8 @@ public final class AgentConnection implements AutoCloseable {
     private final LinkSettings settings;
     private final Handler handler;
     private final WebSocketClient client;
+    private SpliceDialer splices;
+    private URI connectedServer;
     private final Deque<StateReport> unacknowledged = new ArrayDeque<>();
     private final Set<String> ranCommands = new LinkedHashSet<>();
     private final AtomicLong droppedReports = new AtomicLong();
@@ -203,6 +209,9 @@ public final class AgentConnection implements AutoCloseable {
                 socket.close();
             }
             client.close();
+            if (splices != null) {
+                splices.close();
+            }
         });
     }
 
@@ -219,11 +228,16 @@ public final class AgentConnection implements AutoCloseable {
                 .setSsl(tls)
                 .setURI(pathPrefix(server) + COORDINATE_PATH)
                 .addHeader(SESSION_TOKEN_HEADER, credential);
-        client.connect(options).onSuccess(this::opened).onFailure(failure -> {
-            LOG.log(Level.WARNING, "Could not reach {0}: {1}", new Object[] {server, failure.getMessage()});
-            serverIndex++;
-            retryLater();
-        });
+        client.connect(options)
+                .onSuccess(opened -> {
+                    connectedServer = server;
+                    opened(opened);
+                })
+                .onFailure(failure -> {
+                    LOG.log(Level.WARNING, "Could not reach {0}: {1}", new Object[] {server, failure.getMessage()});
+                    serverIndex++;
+                    retryLater();
+                });
     }
 
     /** A server URL may carry a path under which the platform is served, e.g. https://example.org/rigfleet. */
@@ -409,21 +423,71 @@ public final class AgentConnection implements AutoCloseable {
                         return;
                     }
                     stream.endpoint = opened.result();
-                    send(AgentFrame.newBuilder()
-                            .setStreamOpened(
-                                    StreamOpened.newBuilder().setStreamId(id).setWindow(STREAM_WINDOW))
-                            .build());
-                    while (!stream.early.isEmpty()) {
-                        output(stream, stream.early.removeFirst());
+                    if (open.getSplice().isEmpty()) {
+                        confirmOpened(stream, false);
+                    } else {
+                        splice(stream, open.getSplice());
                     }
                 }));
+    }
+
+    /**
+     * Opens the splice the coordinator offered and moves the stream onto it; when it cannot be had (an older
+     * coordinator, a proxy in front that refuses the upgrade, another replica behind the same address), the stream
+     * runs over the link as frames. The endpoint is paused meanwhile, so that its bytes keep their order.
+     */
+    private void splice(Stream stream, String secret) {
+        if (splices == null) {
+            splices = new SpliceDialer(vertx, settings, credential);
+        }
+        stream.splicing = true;
+        stream.endpoint.pause();
+        splices.dial(connectedServer, secret)
+                .onComplete(dialled -> context.runOnContext(ignored -> {
+                    stream.splicing = false;
+                    if (stream.closed) {
+                        if (dialled.succeeded()) {
+                            dialled.result().close();
+                        }
+                        return;
+                    }
+                    if (dialled.succeeded()) {
+                        NetSocket splice = dialled.result();
+                        while (!stream.early.isEmpty()) {
+                            splice.write(stream.early.removeFirst());
+                        }
+                        if (stream.endpoint.spliceTo(splice)) {
+                            confirmOpened(stream, true);
+                            return;
+                        }
+                        splice.close();
+                    } else {
+                        LOG.log(Level.FINE, "Stream {0} runs over the link: {1}", new Object[] {
+                            stream.id, dialled.cause().getMessage()
+                        });
+                    }
+                    confirmOpened(stream, false);
+                    stream.endpoint.resume();
+                }));
+    }
+
+    private void confirmOpened(Stream stream, boolean spliced) {
+        send(AgentFrame.newBuilder()
+                .setStreamOpened(StreamOpened.newBuilder()
+                        .setStreamId(stream.id)
+                        .setWindow(STREAM_WINDOW)
+                        .setSpliced(spliced))
+                .build());
+        while (!stream.early.isEmpty()) {
+            output(stream, stream.early.removeFirst());
+        }
     }
 
     private void output(Stream stream, Buffer bytes) {
         if (stream.closed) {
             return;
         }
-        if (stream.endpoint == null) {
+        if (stream.endpoint == null || stream.splicing) {
             stream.early.addLast(bytes);
             return;
         }

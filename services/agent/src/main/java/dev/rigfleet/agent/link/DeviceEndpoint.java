@@ -1,6 +1,7 @@
 package dev.rigfleet.agent.link;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
 
 /**
  * What a stream reaches on the device: a TCP connection or a terminal session. Its output goes to the {@link Output}
@@ -26,6 +27,14 @@ public interface DeviceEndpoint {
 
     /** A terminal's new size; other endpoints ignore it. */
     default void resize(int width, int height) {}
+
+    /**
+     * Carries the stream over {@code splice} from now on, both ways, rather than through {@link Output} and {@link
+     * #write}; either closing closes the other. Answers false for an endpoint that cannot (a terminal session).
+     */
+    default boolean spliceTo(NetSocket splice) {
+        return false;
+    }
 
     /** The stream ended: release what it holds (a terminal session lives on, detached). */
     void close();

@@ -95,8 +95,12 @@ public class AgentSocketAccess implements HttpUpgradeCheck {
 
     private static void answerRefusal(RoutingContext request) {
         ApiException refused = asApiException(request.failure());
-        if (refused == null || request.response().ended()) {
+        if (refused == null) {
             request.next();
+            return;
+        }
+        if (request.response().ended()) {
+            // The authentication mechanism answered this refusal already; a second answer would fail the request.
             return;
         }
         // The REST filters that give every request an id do not see a refused upgrade: it gets one here.

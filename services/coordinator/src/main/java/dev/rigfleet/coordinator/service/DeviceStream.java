@@ -34,6 +34,7 @@ public final class DeviceStream {
     private final Runnable forget;
     private final int window;
     private Listener listener;
+    private boolean spliced;
     private long credit;
     private long consumed;
     private boolean closed;
@@ -50,9 +51,15 @@ public final class DeviceStream {
         return id;
     }
 
-    synchronized void opened(int deviceWindow, Listener listener) {
+    synchronized void opened(int deviceWindow, boolean spliced, Listener listener) {
         this.listener = listener;
+        this.spliced = spliced;
         this.credit = deviceWindow;
+    }
+
+    /** Whether the agent carries the bytes over the splice it was offered ({@link Splices}), not as frames. */
+    public synchronized boolean spliced() {
+        return spliced;
     }
 
     /** Sends bytes to the device; answers whether there is credit left for more. */

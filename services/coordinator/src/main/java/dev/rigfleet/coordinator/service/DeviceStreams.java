@@ -159,7 +159,10 @@ public class DeviceStreams {
         }
         switch (frame.getBodyCase()) {
             case STREAM_OPENED -> {
-                opening.stream.opened(frame.getStreamOpened().getWindow(), opening.listener);
+                opening.stream.opened(
+                        frame.getStreamOpened().getWindow(),
+                        frame.getStreamOpened().getSpliced(),
+                        opening.listener);
                 opening.emitter.complete(opening.stream);
             }
             case STREAM_DATA ->

@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * TCP tunnels to ports on devices: each is a listening port on this replica, and every connection to it becomes a
- * stream to the device's port, relayed over its agent's link wherever that is held. Instances use them for SSH
- * ({@code fwd}).
+ * stream to the device's port, relayed over its agent's link wherever that is held, or over a splice connection of
+ * the agent's to this replica ({@link Splices}) when the agent opens one. Instances use them for SSH ({@code fwd}).
  *
  * <p>Each tunnel has a firewall chain, enforced here where the traffic enters: a new connection's source address
  * meets the chain before a byte is relayed. ACCEPT relays; REJECT resets at once; DROP holds the connection
@@ -63,11 +63,14 @@ public class Tunnels {
     private final Map<String, Listening> tunnels = new ConcurrentHashMap<>();
     private final Vertx vertx;
     private final DeviceStreams streams;
+    private final Splices splices;
     private final CoordinatorConfig config;
 
-    public Tunnels(Vertx vertx, DeviceStreams streams, CoordinatorConfig config, MeterRegistry meters) {
+    public Tunnels(
+            Vertx vertx, DeviceStreams streams, Splices splices, CoordinatorConfig config, MeterRegistry meters) {
         this.vertx = vertx;
         this.streams = streams;
+        this.splices = splices;
         this.config = config;
         Gauge.builder("rigfleet.tunnels", tunnels, Map::size)
                 .description("Tunnels this replica listens for")
@@ -191,23 +194,37 @@ public class Tunnels {
                 socket.close();
             }
         };
-        streams.open(deviceUuid, StreamOpen.newBuilder().setTcp(target), toSocket)
+        Splices.Offer splice = splices.offer(deviceUuid);
+        streams.open(deviceUuid, StreamOpen.newBuilder().setTcp(target).setSplice(splice.secret()), toSocket)
                 .subscribe()
                 .with(
                         stream -> {
+                            socket.closeHandler(closed -> {
+                                forget.run();
+                                stream.close("the tunnel's client closed its connection");
+                                splice.withdraw();
+                                splice.socket().onSuccess(NetSocket::close);
+                            });
+                            if (stream.spliced()) {
+                                splice.socket()
+                                        .onSuccess(device -> SocketBridge.join(socket, device))
+                                        .onFailure(failure -> {
+                                            Log.infof("Tunnel to %s: %s", deviceUuid, failure.getMessage());
+                                            socket.close();
+                                        });
+                                return;
+                            }
+                            splice.withdraw();
                             socket.handler(bytes -> {
                                 if (!stream.write(bytes.getBytes())) {
                                     socket.pause();
                                     stream.whenWritable(socket::resume);
                                 }
                             });
-                            socket.closeHandler(closed -> {
-                                forget.run();
-                                stream.close("the tunnel's client closed its connection");
-                            });
                             socket.resume();
                         },
                         failure -> {
+                            splice.withdraw();
                             Log.infof(
                                     "Tunnel to port %d of %s refused a connection: %s",
                                     target.getPort(), deviceUuid, failure.getMessage());

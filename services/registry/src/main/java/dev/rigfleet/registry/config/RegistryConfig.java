@@ -36,4 +36,12 @@ public interface RegistryConfig {
      */
     @WithDefault("50s")
     Duration proxyTimeout();
+
+    /**
+     * How long the supervisor proxy trusts what it read of a device (its owner, id and fleet) without reading it
+     * again. The registry's device events drop an entry at once on every replica; this bounds an entry whose event
+     * was lost.
+     */
+    @WithDefault("30s")
+    Duration proxyDeviceCacheTtl();
 }

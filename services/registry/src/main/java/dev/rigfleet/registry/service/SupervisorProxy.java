@@ -24,21 +24,18 @@ import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * {@code POST /supervisor/<url>}: sends one supervisor API call to every online device of the caller's that the
@@ -71,9 +68,8 @@ public class SupervisorProxy {
     /** A device the call may go to: whose it is, and who holds it once presence was read. */
     private record Target(String uuid, UUID owner, Presence.Holder holder) {}
 
-    private final Pool sql;
-    private final String matchingDevices;
-    private final String insertAudit;
+    private final ProxyDevices devices;
+    private final ProxyAudit auditRows;
     private final SupervisorCommandRepository audit;
     private final Presence presence;
     private final DeviceCommands commands;
@@ -81,21 +77,15 @@ public class SupervisorProxy {
     private final Map<Outcome, Counter> answersByOutcome = new EnumMap<>(Outcome.class);
 
     public SupervisorProxy(
-            Pool sql,
-            @ConfigProperty(name = "quarkus.hibernate-orm.database.default-schema") String schema,
+            ProxyDevices devices,
+            ProxyAudit auditRows,
             SupervisorCommandRepository audit,
             Presence presence,
             DeviceCommands commands,
             RegistryConfig config,
             MeterRegistry meters) {
-        this.sql = sql;
-        // Every filter that is given must match; a null parameter is a filter not given.
-        this.matchingDevices = "SELECT uuid, owner_id FROM " + schema + ".devices"
-                + " WHERE ($1::uuid IS NULL OR owner_id = $1) AND ($2::text IS NULL OR uuid = $2)"
-                + " AND ($3::bigint IS NULL OR id = $3) AND ($4::bigint IS NULL OR fleet_id = $4)";
-        this.insertAudit = "INSERT INTO " + schema + ".supervisor_commands"
-                + " (request_id, user_id, owner_id, method, url, devices, duration_ms, created_at)"
-                + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        this.devices = devices;
+        this.auditRows = auditRows;
         this.audit = audit;
         this.presence = presence;
         this.commands = commands;
@@ -112,7 +102,7 @@ public class SupervisorProxy {
     public Uni<List<DeviceAnswer>> send(Caller caller, ProxyRequest request, String path, String requestId) {
         Instant started = Instant.now();
         CommandRequest command = command(request, path, requestId);
-        return matching(caller, request)
+        return devices.matching(caller, request)
                 .chain(matched -> online(matched)
                         .chain(targets -> Uni.join()
                                 .all(targets.stream()
@@ -136,35 +126,20 @@ public class SupervisorProxy {
         return command.build();
     }
 
-    /**
-     * The caller's devices that match every filter. Plain SQL on the reactive pool rather than a Hibernate session:
-     * this runs for every proxied call, and a session's set-up was most of the registry's time per call
-     * (docs/benchmarks.md).
-     */
-    private Uni<List<Target>> matching(Caller caller, ProxyRequest request) {
-        return sql.preparedQuery(matchingDevices)
-                .execute(Tuple.from(Arrays.<Object>asList(
-                        caller.admin() ? null : caller.userId(), request.uuid(), request.deviceId(), request.appId())))
-                .map(rows -> {
-                    List<Target> matched = new ArrayList<>();
-                    rows.forEach(row -> matched.add(new Target(row.getString(0), row.getUUID(1), null)));
-                    return matched;
+    private Uni<List<Target>> online(List<ProxyDevices.Matched> matched) {
+        return presence.holders(matched.stream().map(ProxyDevices.Matched::uuid).toList())
+                .map(online -> {
+                    Map<String, Presence.Holder> holders = online.orElseThrow(
+                            () -> ApiException.unavailable("cannot tell which devices are online; try again"));
+                    List<Target> targets = matched.stream()
+                            .filter(device -> holders.containsKey(device.uuid()))
+                            .map(device -> new Target(device.uuid(), device.owner(), holders.get(device.uuid())))
+                            .toList();
+                    if (targets.isEmpty()) {
+                        throw ApiException.notFound("No online device(s) found");
+                    }
+                    return targets;
                 });
-    }
-
-    private Uni<List<Target>> online(List<Target> matched) {
-        return presence.holders(matched.stream().map(Target::uuid).toList()).map(online -> {
-            Map<String, Presence.Holder> holders = online.orElseThrow(
-                    () -> ApiException.unavailable("cannot tell which devices are online; try again"));
-            List<Target> targets = matched.stream()
-                    .filter(device -> holders.containsKey(device.uuid()))
-                    .map(device -> new Target(device.uuid(), device.owner(), holders.get(device.uuid())))
-                    .toList();
-            if (targets.isEmpty()) {
-                throw ApiException.notFound("No online device(s) found");
-            }
-            return targets;
-        });
     }
 
     private Uni<DeviceAnswer> ask(String uuid, Presence.Holder holder, CommandRequest command) {
@@ -205,7 +180,7 @@ public class SupervisorProxy {
         return DeviceAnswer.failed(uuid, outcome, status);
     }
 
-    /** Writes the audit row; plain SQL for the same reason as {@link #matching}. */
+    /** Records the call once every device answered ({@link ProxyAudit}: after the answer, not before). */
     private Uni<Void> record(
             Caller caller,
             List<Target> targets,
@@ -219,25 +194,15 @@ public class SupervisorProxy {
                 .put("uuid", answer.uuid())
                 .put("statusCode", answer.status())
                 .put("outcome", answer.outcome().json())));
-        return sql.preparedQuery(insertAudit)
-                .execute(Tuple.from(Arrays.<Object>asList(
-                        requestId,
-                        caller.userId(),
-                        targets.get(0).owner(),
-                        request.method(),
-                        path,
-                        new JsonObject().put("items", outcomes),
-                        Duration.between(started, Instant.now()).toMillis(),
-                        started.atOffset(ZoneOffset.UTC))))
-                .replaceWithVoid()
-                // The devices have run the call: their answers still reach the caller when the audit cannot be written.
-                .onFailure()
-                .recoverWithUni(failure -> {
-                    Log.errorf(
-                            "Could not audit proxied %s %s (request %s) to %d device(s): %s",
-                            request.method(), path, requestId, answers.size(), failure.getMessage());
-                    return Uni.createFrom().voidItem();
-                });
+        return auditRows.record(Tuple.from(Arrays.<Object>asList(
+                requestId,
+                caller.userId(),
+                targets.get(0).owner(),
+                request.method(),
+                path,
+                new JsonObject().put("items", outcomes),
+                Duration.between(started, Instant.now()).toMillis(),
+                started.atOffset(ZoneOffset.UTC))));
     }
 
     /** The proxied requests the caller sent or that went to the caller's devices, newest first. */

@@ -2,6 +2,7 @@ package dev.rigfleet.registry.rest;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.containsInAnyOrder;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -25,14 +26,21 @@ import dev.rigfleet.common.testing.RigfleetTestResource;
 import dev.rigfleet.proto.agent.CommandRequest;
 import dev.rigfleet.proto.agent.CommandResponse;
 import dev.rigfleet.proto.bus.DeviceCommand;
+import dev.rigfleet.proto.bus.DeviceTarget;
+import dev.rigfleet.proto.bus.TargetStateChanged;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.config.HttpClientConfig;
+import io.restassured.config.RestAssuredConfig;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.redis.client.Redis;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -41,6 +49,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,6 +65,9 @@ import org.junit.jupiter.api.Test;
 class SupervisorProxyTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
+    /** The revocation reach goal (docs/benchmarks.md): a change takes effect within it. */
+    private static final Duration REACH = Duration.ofSeconds(1);
+
     private static final Duration TTL = Duration.ofSeconds(120);
 
     /** How the stand-in coordinator answers for a device. */
@@ -92,6 +104,15 @@ class SupervisorProxyTest {
 
     @Inject
     MeterRegistry meters;
+
+    @Inject
+    Pool database;
+
+    @Inject
+    Bus bus;
+
+    @ConfigProperty(name = "quarkus.hibernate-orm.database.default-schema")
+    String schema;
 
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, Behaviour> behaviours = new ConcurrentHashMap<>();
@@ -453,6 +474,10 @@ class SupervisorProxyTest {
         post(admin, "/v1/device", "{\"uuid\": \"" + answering + "\", \"method\": \"GET\"}")
                 .statusCode(200);
 
+        // Written after the answers (ProxyAudit), moments later.
+        await().atMost(WAIT)
+                .untilAsserted(
+                        () -> owner.call().get("/supervisor-commands").then().body("commands", hasSize(2)));
         owner.call()
                 .get("/supervisor-commands")
                 .then()
@@ -484,5 +509,103 @@ class SupervisorProxyTest {
                 .statusCode(200)
                 .body("commands", hasSize(1))
                 .body("page_count", equalTo(2));
+    }
+
+    @Test
+    void theAnswerDoesNotWaitForItsAuditRowWhichFollowsInTheOrderOfTheAnswers() throws Exception {
+        Api owner = Api.newUser();
+        String uuid = (String)
+                onlineDevice(owner, owner.createFleet(), Behaviour.ECHO).get("uuid");
+        SqlConnection holder = database.getConnection().await().atMost(WAIT);
+        try {
+            // Inserts wait for this lock; reads do not.
+            holder.query("BEGIN").execute().await().atMost(WAIT);
+            holder.query("LOCK TABLE " + schema + ".supervisor_commands IN EXCLUSIVE MODE")
+                    .execute()
+                    .await()
+                    .atMost(WAIT);
+            for (int call = 1; call <= 3; call++) {
+                owner.call()
+                        .config(answerWithin(WAIT))
+                        .header("X-Request-Id", "audit-order-" + call)
+                        .body("{\"uuid\": \"" + uuid + "\", \"method\": \"GET\"}")
+                        .post("/supervisor/ping")
+                        .then()
+                        .statusCode(200);
+            }
+            owner.call().get("/supervisor-commands").then().statusCode(200).body("commands", hasSize(0));
+            // The first row's insert waits on the lock; the other two are queued behind it.
+            assertEquals(2.0, meters.get("rigfleet.proxy.audit.queued").gauge().value());
+        } finally {
+            holder.query("COMMIT").execute().await().atMost(WAIT);
+            holder.close().await().atMost(WAIT);
+        }
+        await().atMost(WAIT)
+                .untilAsserted(() -> owner.call()
+                        .get("/supervisor-commands")
+                        .then()
+                        .body("commands.request_id", contains("audit-order-3", "audit-order-2", "audit-order-1")));
+        assertEquals(0.0, meters.get("rigfleet.proxy.audit.queued").gauge().value());
+    }
+
+    @Test
+    void aDeviceMovedOrDeletedIsMatchedAsItIsNowWithinTheRevocationReach() {
+        Api owner = Api.newUser();
+        long first = owner.createFleet();
+        long second = owner.createFleet();
+        String uuid = (String) onlineDevice(owner, first, Behaviour.ECHO).get("uuid");
+        String inFirst = "{\"uuid\": \"" + uuid + "\", \"appId\": " + first + ", \"method\": \"GET\"}";
+        String inSecond = "{\"uuid\": \"" + uuid + "\", \"appId\": " + second + ", \"method\": \"GET\"}";
+        post(owner, "/ping", inFirst).statusCode(200);
+        post(owner, "/ping", inSecond).statusCode(404);
+
+        owner.call()
+                .body(Map.of("appId", second))
+                .patch("/devices/" + uuid)
+                .then()
+                .statusCode(200);
+        await().atMost(REACH).untilAsserted(() -> post(owner, "/ping", inFirst).statusCode(404));
+        post(owner, "/ping", inSecond).statusCode(200);
+
+        // Presence still names the stand-in coordinator: only the registry's own knowledge can refuse the call.
+        owner.call().delete("/devices/" + uuid).then().statusCode(204);
+        await().atMost(REACH)
+                .untilAsserted(() -> post(owner, "/ping", "{\"uuid\": \"" + uuid + "\", \"method\": \"GET\"}")
+                        .statusCode(404));
+    }
+
+    @Test
+    void whatTheProxyKnowsOfADeviceIsKeptUntilAnEventSaysItChanged() {
+        Api owner = Api.newUser();
+        long first = owner.createFleet();
+        long second = owner.createFleet();
+        Map<String, Object> device = onlineDevice(owner, first, Behaviour.ECHO);
+        String uuid = (String) device.get("uuid");
+        String inFirst = "{\"uuid\": \"" + uuid + "\", \"appId\": " + first + ", \"method\": \"GET\"}";
+        post(owner, "/ping", inFirst).statusCode(200);
+
+        // Behind the registry's back: no event, so the proxy goes on with what it read.
+        database.preparedQuery("UPDATE " + schema + ".devices SET fleet_id = $1 WHERE uuid = $2")
+                .execute(Tuple.of(second, uuid))
+                .await()
+                .atMost(WAIT);
+        post(owner, "/ping", inFirst).statusCode(200);
+
+        bus.publish(
+                        Topics.DEVICE_TARGET_CHANGED,
+                        TargetStateChanged.newBuilder()
+                                .addDevices(DeviceTarget.newBuilder()
+                                        .setUuid(uuid)
+                                        .setDeviceId(((Number) device.get("deviceId")).longValue())
+                                        .setVersion(99))
+                                .build())
+                .await()
+                .atMost(WAIT);
+        await().atMost(REACH).untilAsserted(() -> post(owner, "/ping", inFirst).statusCode(404));
+    }
+
+    private static RestAssuredConfig answerWithin(Duration wait) {
+        return RestAssuredConfig.config()
+                .httpClient(HttpClientConfig.httpClientConfig().setParam("http.socket.timeout", (int) wait.toMillis()));
     }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import dev.rigfleet.agent.device.ListeningPorts;
 import dev.rigfleet.agent.instances.InstanceCommands;
+import dev.rigfleet.agent.rest.PingResource;
+import dev.rigfleet.agent.supervisor.AppUpdates;
 import dev.rigfleet.agent.supervisor.SupervisorKey;
 import dev.rigfleet.proto.agent.CommandRequest;
 import dev.rigfleet.proto.agent.CommandResponse;
@@ -29,8 +31,12 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * <ul>
  *   <li>under {@value #NATIVE_PREFIX}: the agent's own commands, answered here and never on port 48484 (an app on
  *       the device cannot call them);
+ *   <li>{@code GET /ping} and {@code GET /v1/healthy}: answered here, as the supervisor API answers them, without
+ *       the loopback HTTP call (a health check is the commonest command; {@code CommandDispatcherTest} runs both
+ *       paths and finds the same answers);
  *   <li>anything else: supervisor pass-through, run against the agent's own supervisor API on 127.0.0.1, with its
- *       key, exactly as an application on the device would call it.
+ *       key, exactly as an application on the device would call it: one implementation of every endpoint, with
+ *       the key filter, content negotiation and error mapping of the API.
  * </ul>
  */
 @ApplicationScoped
@@ -40,6 +46,7 @@ public class CommandDispatcher {
     public static final String NATIVE_PREFIX = "/rigfleet/";
 
     private static final String JSON_TYPE = "application/json;charset=UTF-8";
+    private static final String TEXT_TYPE = "text/plain;charset=UTF-8";
     /** Coder's agent lists no port below this (the echo, discard and other ancient services). */
     private static final int MIN_LISTED_PORT = 9;
 
@@ -47,6 +54,7 @@ public class CommandDispatcher {
 
     private final Vertx vertx;
     private final SupervisorKey key;
+    private final AppUpdates updates;
     private final int localPort;
     private final HttpClient http;
     private final ObjectMapper json = new ObjectMapper();
@@ -58,10 +66,12 @@ public class CommandDispatcher {
     public CommandDispatcher(
             Vertx vertx,
             SupervisorKey key,
+            AppUpdates updates,
             InstanceCommands instances,
             @ConfigProperty(name = "quarkus.http.port") int localPort) {
         this.vertx = vertx;
         this.key = key;
+        this.updates = updates;
         this.localPort = localPort;
         this.http = vertx.createHttpClient();
         natives.put("/rigfleet/v1/listening-ports", Map.of("GET", request -> listeningPorts()));
@@ -83,7 +93,28 @@ public class CommandDispatcher {
         String path = request.getPath();
         int query = path.indexOf('?');
         String route = query < 0 ? path : path.substring(0, query);
-        return route.startsWith(NATIVE_PREFIX) ? runNative(route, request) : passThrough(request);
+        if (route.startsWith(NATIVE_PREFIX)) {
+            return runNative(route, request);
+        }
+        CommandResponse inProcess = "GET".equals(method(request)) ? answeredHere(path) : null;
+        return inProcess != null ? Future.succeededFuture(inProcess) : passThrough(request);
+    }
+
+    /** The supervisor API's answer to the few calls it answers without reading anything but its own state. */
+    private CommandResponse answeredHere(String path) {
+        return switch (path) {
+            case "/ping" ->
+                CommandResponse.newBuilder()
+                        .setStatus(200)
+                        .setContentType(TEXT_TYPE)
+                        .setBody(ByteString.copyFromUtf8(PingResource.ANSWER))
+                        .build();
+            case "/v1/healthy" ->
+                CommandResponse.newBuilder()
+                        .setStatus(updates.healthy() ? 200 : 500)
+                        .build();
+            default -> null;
+        };
     }
 
     private Future<CommandResponse> runNative(String route, CommandRequest request) {
@@ -138,7 +169,8 @@ public class CommandDispatcher {
         });
     }
 
-    private Future<CommandResponse> passThrough(CommandRequest request) {
+    /** The call through the supervisor API on loopback; the contract test compares it with {@link #dispatch}. */
+    Future<CommandResponse> passThrough(CommandRequest request) {
         RequestOptions local = new RequestOptions()
                 .setMethod(HttpMethod.valueOf(method(request)))
                 .setHost("127.0.0.1")

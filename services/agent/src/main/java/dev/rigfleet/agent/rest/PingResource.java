@@ -9,9 +9,11 @@ import jakarta.ws.rs.core.MediaType;
 @Path("/ping")
 public class PingResource {
 
+    public static final String ANSWER = "OK";
+
     @GET
     @Produces(MediaType.TEXT_PLAIN)
     public String ping() {
-        return "OK";
+        return ANSWER;
     }
 }

@@ -124,4 +124,30 @@ class CommandDispatcherTest {
         assertTrue(json.readTree(answer.getBody().toByteArray()).has("supervisor_version"));
         assertEquals(List.of("GET /v1/device"), SEEN_ON_48484);
     }
+
+    @Test
+    void pingAndHealthyAreAnsweredInTheAgentExactlyAsPort48484AnswersThem() throws Exception {
+        for (String path : List.of("/ping", "/v1/healthy")) {
+            CommandRequest request = CommandRequest.newBuilder()
+                    .setCommandId("contract-" + path)
+                    .setMethod("GET")
+                    .setPath(path)
+                    .build();
+            CommandResponse here = commands.dispatch(request)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            CommandResponse there = commands.passThrough(request)
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
+            assertEquals(there.getStatus(), here.getStatus(), path);
+            assertEquals(there.getContentType(), here.getContentType(), path);
+            assertEquals(there.getBody().toStringUtf8(), here.getBody().toStringUtf8(), path);
+        }
+        // Only the pass-through calls reached the API; any other spelling still goes there.
+        assertEquals(List.of("GET /ping", "GET /v1/healthy"), SEEN_ON_48484);
+        assertEquals(200, run("GET", "/ping?probe=1").getStatus());
+        assertEquals(List.of("GET /ping", "GET /v1/healthy", "GET /ping"), SEEN_ON_48484);
+    }
 }

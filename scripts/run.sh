@@ -143,8 +143,15 @@ if [ "${RIGFLEET_INSTANCE_RUNTIME:-local}" = container ]; then
   RUNTIME=(-Drigfleet.agent.instance-runtime=container -Drigfleet.agent.instance-image="localhost/$IMAGE"
     -Drigfleet.agent.engine-socket="$RUN_DIR/podman/engine.sock")
 fi
+# Agents dial in through the entry point; RIGFLEET_AGENT_DIAL=coordinator has the demo agent dial the coordinator's
+# own port instead (no nginx on its link: docs/benchmarks.md measures both).
+case "${RIGFLEET_AGENT_DIAL:-entry}" in
+  entry) AGENT_SERVER="$API" ;;
+  coordinator) AGENT_SERVER="http://127.0.0.1:${PORTS[coordinator]}" ;;
+  *) fail "RIGFLEET_AGENT_DIAL is entry or coordinator, not $RIGFLEET_AGENT_DIAL" ;;
+esac
 RIGFLEET_AGENT_PROVISIONING_KEY="$(cat "$RUN_DIR/provisioning-key")" start agent "${RUNTIME[@]}" \
-  -Drigfleet.agent.servers="$API" \
+  -Drigfleet.agent.servers="$AGENT_SERVER" -Drigfleet.agent.provisioning-url="$API" \
   -Drigfleet.agent.session-user="$SESSION_USER" \
   -Drigfleet.agent.iofog-key-file="$RUN_DIR/agent/local-api" \
   -Drigfleet.agent.name=demo-device \

@@ -64,7 +64,8 @@ final class HeaderRequests {
         }
     }
 
-    private static String head(InputStream in) throws IOException {
+    /** Reads an answer's head, up to and with its empty line. */
+    static String head(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
             int next = in.read();
@@ -76,7 +77,7 @@ final class HeaderRequests {
         return head.toString(StandardCharsets.ISO_8859_1);
     }
 
-    private static int contentLength(String head) {
+    static int contentLength(String head) {
         for (String line : head.split("\r\n")) {
             if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
                 return Integer.parseInt(

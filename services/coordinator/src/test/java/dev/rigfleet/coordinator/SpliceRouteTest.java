@@ -121,7 +121,7 @@ class SpliceRouteTest {
         String request = "GET " + rawPath + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + upgradeLines + credentialLine + "\r\n";
         socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
         InputStream in = socket.getInputStream();
-        String head = head(in);
+        String head = HeaderRequests.head(in);
         int status = Integer.parseInt(head.split(" ", 3)[1]);
         if (status == 101) {
             // RFC 9110: a 101 names the protocol switched to.
@@ -129,33 +129,15 @@ class SpliceRouteTest {
             return new Upgrade(status, "", socket);
         }
         try (socket) {
-            return new Upgrade(status, new String(in.readNBytes(contentLength(head)), StandardCharsets.UTF_8), null);
+            return new Upgrade(
+                    status,
+                    new String(in.readNBytes(HeaderRequests.contentLength(head)), StandardCharsets.UTF_8),
+                    null);
         }
     }
 
     private static String asAgent(String credential) {
         return "Coder-Session-Token: " + credential + "\r\n";
-    }
-
-    private static String head(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-            int next = in.read();
-            if (next < 0) {
-                break;
-            }
-            head.write(next);
-        }
-        return head.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    private static int contentLength(String head) {
-        for (String line : head.split("\r\n")) {
-            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-                return Integer.parseInt(line.substring(line.indexOf(':') + 1).trim());
-            }
-        }
-        return 0;
     }
 
     private static void assertErrorBody(Upgrade answer, int status) {

@@ -17,7 +17,9 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -119,16 +121,29 @@ public class ProxyAudit {
 
     /** A graceful stop writes what is queued first; the database pool closes after this. */
     void drain(@Observes @Priority(1) ShutdownEvent stopping) {
+        int rows = queuedRows();
+        if (!awaitWritten(DRAIN)) {
+            Log.errorf("Stopping with %d proxied call(s) not audited after %s", rows, DRAIN);
+        }
+    }
+
+    /**
+     * Waits, at most {@code limit}, until the writer has nothing queued or in flight (each row written, or its failure
+     * logged); answers whether it came to that.
+     */
+    public boolean awaitWritten(Duration limit) {
         CompletableFuture<Void> pending;
-        int rows;
         synchronized (this) {
             pending = drained;
-            rows = queued.size();
         }
         try {
-            pending.get(DRAIN.toSeconds(), TimeUnit.SECONDS);
-        } catch (Exception e) {
-            Log.errorf("Stopping with %d proxied call(s) not audited: %s", rows, e.toString());
+            pending.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
         }
     }
 

@@ -9,6 +9,8 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,6 +30,7 @@ import dev.rigfleet.proto.agent.CommandResponse;
 import dev.rigfleet.proto.bus.DeviceCommand;
 import dev.rigfleet.proto.bus.DeviceTarget;
 import dev.rigfleet.proto.bus.TargetStateChanged;
+import dev.rigfleet.registry.service.ProxyAudit;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -46,8 +49,10 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
@@ -110,6 +115,9 @@ class SupervisorProxyTest {
 
     @Inject
     Bus bus;
+
+    @Inject
+    ProxyAudit auditRows;
 
     @ConfigProperty(name = "quarkus.hibernate-orm.database.default-schema")
     String schema;
@@ -517,6 +525,7 @@ class SupervisorProxyTest {
         String uuid = (String)
                 onlineDevice(owner, owner.createFleet(), Behaviour.ECHO).get("uuid");
         SqlConnection holder = database.getConnection().await().atMost(WAIT);
+        CompletableFuture<Boolean> written = null;
         try {
             // Inserts wait for this lock; reads do not.
             holder.query("BEGIN").execute().await().atMost(WAIT);
@@ -536,15 +545,19 @@ class SupervisorProxyTest {
             owner.call().get("/supervisor-commands").then().statusCode(200).body("commands", hasSize(0));
             // The first row's insert waits on the lock; the other two are queued behind it.
             assertEquals(2.0, meters.get("rigfleet.proxy.audit.queued").gauge().value());
+            // What a graceful stop waits for (ProxyAudit.drain): every queued row written.
+            written = CompletableFuture.supplyAsync(() -> auditRows.awaitWritten(WAIT));
+            assertFalse(written.isDone());
         } finally {
             holder.query("COMMIT").execute().await().atMost(WAIT);
             holder.close().await().atMost(WAIT);
         }
-        await().atMost(WAIT)
-                .untilAsserted(() -> owner.call()
-                        .get("/supervisor-commands")
-                        .then()
-                        .body("commands.request_id", contains("audit-order-3", "audit-order-2", "audit-order-1")));
+        assertTrue(written.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        // Written by the time the wait ends: read at once, not awaited.
+        owner.call()
+                .get("/supervisor-commands")
+                .then()
+                .body("commands.request_id", contains("audit-order-3", "audit-order-2", "audit-order-1"));
         assertEquals(0.0, meters.get("rigfleet.proxy.audit.queued").gauge().value());
     }
 

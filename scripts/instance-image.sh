@@ -29,15 +29,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Podman 4.3 here works only with runc, cgroupfs and bounded ulimits (the defaults fail); write that configuration
-# only when there is none, never over one that someone else wrote.
-conf=/etc/containers/containers.conf
-if [ ! -e "$conf" ]; then
-  say "Writing $conf (runc, cgroupfs, nofile/nproc ulimits)"
-  as_root mkdir -p /etc/containers
-  printf '%s\n' '[containers]' 'default_ulimits=["nofile=1024:1024","nproc=4096:4096"]' \
-    '[engine]' 'runtime="runc"' 'cgroup_manager="cgroupfs"' | as_root tee "$conf" >/dev/null
-fi
+ensure_podman_conf
 
 if as_root podman image exists "$image"; then
   printf '%s\n' "$image" >&3
@@ -45,15 +37,7 @@ if as_root podman image exists "$image"; then
 fi
 
 if [ ! -s "$tarball" ]; then
-  mirror="${RIGFLEET_DEBIAN_MIRROR:-}"
-  if [ -z "$mirror" ] && [ -r /etc/apt/sources.list.d/debian.sources ]; then
-    mirror="$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)"
-  fi
-  if [ -z "$mirror" ] && [ -r /etc/apt/sources.list ]; then
-    mirror="$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
-      /etc/apt/sources.list)"
-  fi
-  mirror="${mirror:-http://deb.debian.org/debian}"
+  mirror="$(debian_mirror)"
   mkdir -p "$cache"
   rootfs="$(mktemp -d "${TMPDIR:-/tmp}/rigfleet-rootfs.XXXXXX")"
   trap 'as_root rm -rf "$rootfs"; rm -f "$tarball.part"' EXIT

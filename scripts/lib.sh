@@ -32,3 +32,29 @@ wait_for() {
     sleep 0.5
   done
 }
+
+# The Debian mirror debootstrap fetches from: RIGFLEET_DEBIAN_MIRROR, else the first URIs line of
+# /etc/apt/sources.list.d/debian.sources, else the first `deb` line of /etc/apt/sources.list, else deb.debian.org.
+debian_mirror() {
+  local mirror="${RIGFLEET_DEBIAN_MIRROR:-}"
+  if [ -z "$mirror" ] && [ -r /etc/apt/sources.list.d/debian.sources ]; then
+    mirror="$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)"
+  fi
+  if [ -z "$mirror" ] && [ -r /etc/apt/sources.list ]; then
+    mirror="$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+      /etc/apt/sources.list)"
+  fi
+  printf '%s\n' "${mirror:-http://deb.debian.org/debian}"
+}
+
+# Podman 4.3 here works only with runc, cgroupfs and bounded ulimits (the defaults fail); writes that configuration
+# only when there is none, never over one that someone else wrote.
+ensure_podman_conf() {
+  local conf=/etc/containers/containers.conf
+  if [ ! -e "$conf" ]; then
+    say "Writing $conf (runc, cgroupfs, nofile/nproc ulimits)"
+    as_root mkdir -p /etc/containers
+    printf '%s\n' '[containers]' 'default_ulimits=["nofile=1024:1024","nproc=4096:4096"]' \
+      '[engine]' 'runtime="runc"' 'cgroup_manager="cgroupfs"' | as_root tee "$conf" >/dev/null
+  fi
+}

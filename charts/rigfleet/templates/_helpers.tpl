@@ -50,15 +50,61 @@ A component's image: its `image` block, key by key, over global.image. Takes a d
 {{- $own.pullPolicy | default .root.Values.global.image.pullPolicy -}}
 {{- end -}}
 
+{{/* The Secret the key Job writes every key into that no existingSecret supplies (templates/keys.yaml). */}}
+{{- define "rigfleet.generatedKeys" -}}
+{{- printf "%s-keys" .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+Where one secret value comes from: the operator's own Secret when its value names one, else the generated Secret.
+Takes a dict: root, existing (the value naming the operator's Secret, maybe empty), key (the key in that Secret),
+generatedKey (the key in the generated Secret). Renders a secretKeyRef's name and key.
+*/}}
+{{- define "rigfleet.secretKeyRef" -}}
+{{- if .existing -}}
+name: {{ .existing }}
+key: {{ .key }}
+{{- else -}}
+name: {{ include "rigfleet.generatedKeys" .root }}
+key: {{ .generatedKey }}
+{{- end -}}
+{{- end -}}
+
+{{/* The PostgreSQL server's host: the bundled one's Service, or postgresql.host. */}}
+{{- define "rigfleet.postgresqlHost" -}}
+{{- if .Values.postgresql.bundled.enabled -}}
+{{- include "rigfleet.fullname" (dict "root" . "component" "postgresql") -}}
+{{- else -}}
+{{- required "postgresql.host: the PostgreSQL server the services keep their data in (or postgresql.bundled.enabled)" .Values.postgresql.host -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The database password: postgresql.existingSecret's `password`, or the generated one (bundled PostgreSQL only). */}}
+{{- define "rigfleet.postgresqlPassword" -}}
+{{- $pg := .Values.postgresql -}}
+{{- if not (or $pg.existingSecret $pg.bundled.enabled) -}}
+{{- fail "postgresql.existingSecret: a Secret with the database password under `password` (generated only for the bundled PostgreSQL)" -}}
+{{- end -}}
+{{- include "rigfleet.secretKeyRef" (dict "root" . "existing" $pg.existingSecret "key" "password" "generatedKey" "postgresql-password") -}}
+{{- end -}}
+
+{{/* Redis's URL: the bundled one's Service, or redis.url. */}}
+{{- define "rigfleet.redisUrl" -}}
+{{- if .Values.redis.bundled.enabled -}}
+{{- printf "redis://%s:6379" (include "rigfleet.fullname" (dict "root" . "component" "redis")) -}}
+{{- else -}}
+{{- required "redis.url: where Redis is, e.g. redis://redis-master:6379 (or redis.bundled.enabled)" .Values.redis.url -}}
+{{- end -}}
+{{- end -}}
+
 {{/*
 The datasource of every service that keeps its data in PostgreSQL (each in its own schema, which the service's
-application.properties names): the reactive URL, the JDBC URL Flyway migrates with, the role and its password.
-Takes the chart's context; renders env entries.
+application.properties names, and migrates with Flyway at its start): the reactive URL, the JDBC URL Flyway migrates
+with, the role and its password. Takes the chart's context; renders env entries.
 */}}
 {{- define "rigfleet.datasourceEnv" -}}
 {{- $pg := .Values.postgresql -}}
-{{- $host := required "postgresql.host: the PostgreSQL server workspaces and the registry keep their data in" $pg.host -}}
-{{- $address := printf "%s:%v/%s" $host $pg.port $pg.database -}}
+{{- $address := printf "%s:%v/%s" (include "rigfleet.postgresqlHost" .) $pg.port $pg.database -}}
 - name: QUARKUS_DATASOURCE_REACTIVE_URL
   value: {{ printf "postgresql://%s" $address | quote }}
 - name: QUARKUS_DATASOURCE_JDBC_URL
@@ -68,8 +114,7 @@ Takes the chart's context; renders env entries.
 - name: QUARKUS_DATASOURCE_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ required "postgresql.existingSecret: a Secret with the database password under `password`" $pg.existingSecret }}
-      key: password
+      {{- include "rigfleet.postgresqlPassword" . | nindent 6 }}
 {{- end -}}
 
 {{/*
@@ -117,9 +162,17 @@ spec:
     {{- end }}
 {{- end -}}
 
+{{/* The address of the instances service, where workspaces' CI jobs start their instances. */}}
+{{- define "rigfleet.instancesUrl" -}}
+http://{{ include "rigfleet.fullname" (dict "root" . "component" "instances") }}:{{ .Values.instances.port }}
+{{- end -}}
+
 {{/*
-A component's Deployment and Service. Takes a dict: root (the chart's context), component (its name), postgresql
-(true when it keeps its data in PostgreSQL) and extraEnv (a list of env entries only this component needs).
+A rigfleet component: its workload (a Deployment, or with statefulSet a StatefulSet whose headless Service is
+<name>-headless), its Service, ServiceAccount, PodDisruptionBudget, optional HorizontalPodAutoscaler and
+NetworkPolicy. Takes a dict: root (the chart's context), component (its name), postgresql (true when it keeps its
+data in PostgreSQL), signs (true when it signs tokens with the JWT private key), statefulSet, anyPort (for the
+NetworkPolicy) and extraEnv (a list of env entries only this component needs).
 */}}
 {{- define "rigfleet.component" -}}
 {{- $root := .root -}}
@@ -127,14 +180,32 @@ A component's Deployment and Service. Takes a dict: root (the chart's context), 
 {{- $global := $root.Values.global -}}
 {{- $name := include "rigfleet.fullname" . -}}
 {{- $probes := mergeOverwrite (deepCopy $global.probes) ($values.probes | default dict) -}}
+{{- $autoscaling := $values.autoscaling | default dict -}}
+{{- $jwt := $root.Values.jwt.existingSecret | default (include "rigfleet.generatedKeys" $root) -}}
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "rigfleet.labels" . | nindent 4 }}
+# No rigfleet component calls the Kubernetes API (yet): no token is mounted, and no Role is bound.
+automountServiceAccountToken: false
+---
 apiVersion: apps/v1
-kind: Deployment
+kind: {{ if .statefulSet }}StatefulSet{{ else }}Deployment{{ end }}
 metadata:
   name: {{ $name }}
   labels:
     {{- include "rigfleet.labels" . | nindent 4 }}
 spec:
+  {{- if not $autoscaling.enabled }}
   replicas: {{ $values.replicas }}
+  {{- end }}
+  {{- if .statefulSet }}
+  serviceName: {{ $name }}-headless
+  # Replicas are peers: none waits for another to start or stop.
+  podManagementPolicy: Parallel
+  {{- end }}
   selector:
     matchLabels:
       {{- include "rigfleet.selectorLabels" . | nindent 6 }}
@@ -143,35 +214,44 @@ spec:
       labels:
         {{- include "rigfleet.labels" . | nindent 8 }}
     spec:
+      serviceAccountName: {{ $name }}
+      automountServiceAccountToken: false
       {{- with $global.imagePullSecrets }}
       imagePullSecrets:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+      securityContext:
+        {{- toYaml $global.podSecurityContext | nindent 8 }}
       containers:
         - name: {{ .component }}
           image: {{ include "rigfleet.image" . | quote }}
           imagePullPolicy: {{ include "rigfleet.imagePullPolicy" . }}
+          securityContext:
+            {{- toYaml $global.securityContext | nindent 12 }}
           ports:
             - name: http
               containerPort: {{ $values.port }}
           env:
             - name: QUARKUS_HTTP_PORT
               value: {{ $values.port | quote }}
-            - name: JAVA_OPTS_APPEND
+            - name: JDK_JAVA_OPTIONS
               value: {{ $global.javaOpts | quote }}
             - name: QUARKUS_REDIS_HOSTS
-              value: {{ required "redis.url: where Redis is, e.g. redis://redis-master:6379" $root.Values.redis.url | quote }}
+              value: {{ include "rigfleet.redisUrl" $root | quote }}
             - name: RIGFLEET_REDIS_KEY_PREFIX
               value: {{ $root.Values.redis.keyPrefix | quote }}
             - name: MP_JWT_VERIFY_ISSUER
               value: {{ $root.Values.jwt.issuer | quote }}
             - name: MP_JWT_VERIFY_PUBLICKEY_LOCATION
               value: file:/etc/rigfleet/jwt/public.pem
+            {{- if .signs }}
+            - name: SMALLRYE_JWT_SIGN_KEY_LOCATION
+              value: file:/etc/rigfleet/jwt/private.pem
+            {{- end }}
             - name: RIGFLEET_SERVICE_IDENTITY_KEY
               valueFrom:
                 secretKeyRef:
-                  name: {{ required "serviceIdentity.existingSecret: create a Secret with service-key (see values.yaml)" $root.Values.serviceIdentity.existingSecret }}
-                  key: service-key
+                  {{- include "rigfleet.secretKeyRef" (dict "root" $root "existing" $root.Values.serviceIdentity.existingSecret "key" "service-key" "generatedKey" "service-key") | nindent 18 }}
             - name: QUARKUS_HTTP_PROXY_TRUSTED_PROXIES
               value: {{ required "trustedProxies: the Ingress controller's pod range (see values.yaml)" (join "," $root.Values.trustedProxies) | quote }}
             - name: QUARKUS_REST_CLIENT_REVOCATIONS_URL
@@ -198,6 +278,12 @@ spec:
             - name: jwt
               mountPath: /etc/rigfleet/jwt
               readOnly: true
+            # The root filesystem is read-only; Vert.x and the JVM write their scratch files here.
+            - name: tmp
+              mountPath: /tmp
+            {{- with .extraVolumeMounts }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
           livenessProbe:
             httpGet:
               path: /q/health/live
@@ -213,11 +299,25 @@ spec:
             periodSeconds: {{ $probes.readiness.periodSeconds }}
             failureThreshold: {{ $probes.readiness.failureThreshold }}
           resources:
-            {{- toYaml ($values.resources | default $global.resources) | nindent 12 }}
+            {{- toYaml (mergeOverwrite (deepCopy $global.resources) $values.resources) | nindent 12 }}
       volumes:
+        # Only the keys this component uses: every one verifies with public.pem, the signers also sign with
+        # private.pem.
         - name: jwt
           secret:
-            secretName: {{ required "jwt.existingSecret: create a Secret with public.pem and private.pem (see values.yaml)" $root.Values.jwt.existingSecret }}
+            secretName: {{ $jwt }}
+            items:
+              - key: public.pem
+                path: public.pem
+              {{- if .signs }}
+              - key: private.pem
+                path: private.pem
+              {{- end }}
+        - name: tmp
+          emptyDir: {}
+        {{- with .extraVolumes }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
 ---
 apiVersion: v1
 kind: Service
@@ -232,4 +332,91 @@ spec:
     - name: http
       port: {{ $values.port }}
       targetPort: http
+{{- if .statefulSet }}
+---
+# Gives each replica a stable name (<pod>.<name>-headless), which the StatefulSet requires.
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ $name }}-headless
+  labels:
+    {{- include "rigfleet.labels" . | nindent 4 }}
+spec:
+  clusterIP: None
+  selector:
+    {{- include "rigfleet.selectorLabels" . | nindent 4 }}
+  ports:
+    - name: http
+      port: {{ $values.port }}
+      targetPort: http
+{{- end }}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "rigfleet.labels" . | nindent 4 }}
+spec:
+  {{- toYaml ($values.podDisruptionBudget | default $global.podDisruptionBudget) | nindent 2 }}
+  selector:
+    matchLabels:
+      {{- include "rigfleet.selectorLabels" . | nindent 6 }}
+{{- if $autoscaling.enabled }}
+{{- if .statefulSet }}
+{{- fail (printf "%s.autoscaling: the %s is not autoscaled (see values.yaml)" .component .component) }}
+{{- end }}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "rigfleet.labels" . | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ $name }}
+  minReplicas: {{ $autoscaling.minReplicas }}
+  maxReplicas: {{ $autoscaling.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ $autoscaling.targetCPUUtilizationPercentage }}
+{{- end }}
+{{- if $root.Values.networkPolicy.enabled }}
+---
+{{ include "rigfleet.networkPolicy" . }}
+{{- end }}
+{{- end -}}
+
+{{/*
+A bundled database's NetworkPolicy: only this release's pods, on its one port. Takes a dict: root, component, port
+(the port's name).
+*/}}
+{{- define "rigfleet.databasePolicy" -}}
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: {{ include "rigfleet.fullname" . }}
+  labels:
+    {{- include "rigfleet.labels" . | nindent 4 }}
+spec:
+  podSelector:
+    matchLabels:
+      {{- include "rigfleet.selectorLabels" . | nindent 6 }}
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels:
+              app.kubernetes.io/name: rigfleet
+              app.kubernetes.io/instance: {{ .root.Release.Name }}
+      ports:
+        - port: {{ .port }}
+          protocol: TCP
 {{- end -}}

@@ -2,34 +2,63 @@ package dev.rigfleet.e2e.chart;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
 import dev.rigfleet.e2e.RoutingTable;
+import dev.rigfleet.keygen.GeneratedKeys;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
+import io.fabric8.kubernetes.api.model.SecretVolumeSource;
+import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetSpec;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Subject;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,6 +75,16 @@ class ChartTest {
             Path.of(System.getProperty("rigfleet.root", "..")).toAbsolutePath().normalize();
     private static final Path CHART = ROOT.resolve("charts/rigfleet");
     private static final KubernetesSerialization YAML = new KubernetesSerialization();
+    /** Helm's annotation that makes an object a hook, and the name the rendered copy gives it (see {@link #RENDERED}). */
+    private static final String HOOK = "helm.sh/hook";
+
+    private static final String HOOK_AS_RENDERED = "test.rigfleet.dev/helm-hook";
+    /**
+     * The chart as rendered here. helm-java's template, unlike the helm CLI, returns the release's manifest only, in
+     * which Helm leaves out hooks; so this is a copy of the chart in which the key Job's objects carry their hook
+     * annotation under another name, and are rendered with everything else. Its value is checked under that name.
+     */
+    private static final Path RENDERED = hooksAsObjects();
     /** How an exact path (pathType Exact, nginx's {@code location =}) is spelled among the prefixes here. */
     private static final String EXACT = "= ";
     /**
@@ -82,6 +121,21 @@ class ChartTest {
             Map.entry("/firewall", "instances"),
             Map.entry("/vpn", "instances"),
             Map.entry("/api/v2/workspaceagents", "coordinator"));
+    /** rigfleet's services, each a component of the chart. */
+    private static final Set<String> COMPONENTS = Set.of("workspaces", "registry", "instances", "coordinator");
+    /** The components that sign tokens, and so see the JWT private key. */
+    private static final Set<String> SIGNERS = Set.of("workspaces", "coordinator");
+    /** The Secret the key Job writes, for the release "rf". */
+    private static final String GENERATED = "rf-keys";
+    /** The values that name a Secret of the operator's, and the keys values.yaml says each holds. */
+    private static final Map<String, Set<String>> OPERATOR_SECRETS = Map.of(
+            "jwt.existingSecret", Set.of("public.pem", "private.pem"),
+            "serviceIdentity.existingSecret", Set.of("service-key"),
+            "postgresql.existingSecret", Set.of("password"),
+            "registry.secretsKeySecret", Set.of("secrets-key"),
+            "instances.secretsKeySecret", Set.of("secrets-key"),
+            "workspaces.bootstrapAdminSecret", Set.of("username", "password"),
+            "coordinator.identityCertificatesSecret", Set.of());
     /** The components that keep their data in PostgreSQL, and so get the datasource. */
     private static final Set<String> POSTGRES_USERS = Set.of("workspaces", "registry", "instances");
     /** The datasource keys the chart sets, all or none. */
@@ -100,15 +154,21 @@ class ChartTest {
                 .sorted();
     }
 
+    @Test
+    void theChartLintsCleanly() {
+        LintResult lint = new Helm(CHART).lint().strict().call();
+
+        assertFalse(lint.isFailed(), String.join("\n", lint.getMessages()));
+    }
+
     @ParameterizedTest
     @MethodSource("valuesFiles")
-    void everyDeploymentIsWiredAndProbed(Path values) {
+    void everyComponentIsWiredAndProbed(Path values) {
         List<HasMetadata> objects = render(values);
-        List<Deployment> deployments = ofKind(objects, Deployment.class);
-        assertFalse(deployments.isEmpty());
-        for (Deployment deployment : deployments) {
-            Container container =
-                    deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+        List<Workload> components = components(objects);
+        assertFalse(components.isEmpty());
+        for (Workload component : components) {
+            Container container = component.container();
             Map<String, EnvVar> env = env(container);
             assertEquals(
                     "/q/health/ready",
@@ -129,73 +189,246 @@ class ChartTest {
                             .getKey());
             assertTrue(env.get("QUARKUS_HTTP_PROXY_TRUSTED_PROXIES").getValue().startsWith("10.42.0.0/16"));
             assertEquals(
-                    deployment.getSpec().getSelector().getMatchLabels().get("app.kubernetes.io/component"),
-                    deployment.getSpec().getTemplate().getMetadata().getLabels().get("app.kubernetes.io/component"));
+                    component.selector().getMatchLabels().get("app.kubernetes.io/component"),
+                    component.labels().get("app.kubernetes.io/component"));
+            assertNotNull(named(ofKind(objects, Service.class), "-" + component.component()), "its Service");
         }
-        assertEquals(deployments.size(), ofKind(objects, Service.class).size(), "one Service per Deployment");
+    }
+
+    /** Probes, resources and Pod Security's restricted level, for every pod the chart makes (the Job's too). */
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void everyPodIsProbedBoundedAndRestricted(Path values) {
+        for (Workload workload : workloads(render(values))) {
+            String name = workload.name();
+            PodSpec pod = workload.template().getSpec();
+            PodSecurityContext podSecurity = pod.getSecurityContext();
+            assertEquals(Boolean.TRUE, podSecurity.getRunAsNonRoot(), name);
+            assertNotEquals(0L, podSecurity.getRunAsUser(), name);
+            assertEquals("RuntimeDefault", podSecurity.getSeccompProfile().getType(), name);
+            assertNotEquals(Boolean.TRUE, pod.getHostNetwork(), name);
+            for (Container container : pod.getContainers()) {
+                SecurityContext security = container.getSecurityContext();
+                assertEquals(Boolean.FALSE, security.getAllowPrivilegeEscalation(), name);
+                assertEquals(Boolean.TRUE, security.getReadOnlyRootFilesystem(), name);
+                assertEquals(List.of("ALL"), security.getCapabilities().getDrop(), name);
+                assertTrue(
+                        security.getCapabilities().getAdd() == null
+                                || security.getCapabilities().getAdd().isEmpty(),
+                        name);
+                assertNotNull(container.getResources().getRequests().get("memory"), name);
+                assertNotNull(container.getResources().getLimits().get("memory"), name);
+                if (!workload.kind().equals("Job")) {
+                    assertNotNull(container.getLivenessProbe(), name);
+                    assertNotNull(container.getReadinessProbe(), name);
+                }
+            }
+        }
+    }
+
+    /** What a pod's ServiceAccount may do: nothing for the components (none calls the Kubernetes API yet). */
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void everyWorkloadHasItsOwnServiceAccountAndOnlyTheKeyJobHasRights(Path values) {
+        List<HasMetadata> objects = render(values);
+        Set<String> accounts = ofKind(objects, ServiceAccount.class).stream()
+                .map(account -> account.getMetadata().getName())
+                .collect(Collectors.toSet());
+        List<Workload> workloads = workloads(objects);
+        for (Workload workload : workloads) {
+            PodSpec pod = workload.template().getSpec();
+            assertEquals(workload.name(), pod.getServiceAccountName(), "its own account");
+            assertTrue(accounts.contains(pod.getServiceAccountName()), workload.name());
+            assertEquals(
+                    !workload.kind().equals("Job"),
+                    Boolean.FALSE.equals(pod.getAutomountServiceAccountToken()),
+                    workload.name() + ": a token only where the Kubernetes API is called");
+        }
+        assertEquals(workloads.size(), accounts.size(), "no account without its workload");
+
+        List<Role> roles = ofKind(objects, Role.class);
+        List<RoleBinding> bindings = ofKind(objects, RoleBinding.class);
+        assertTrue(ofKind(objects, ClusterRole.class).isEmpty());
+        assertTrue(ofKind(objects, ClusterRoleBinding.class).isEmpty());
+        if (keyJob(objects).isEmpty()) {
+            assertTrue(roles.isEmpty() && bindings.isEmpty(), "no rights without the key Job");
+            return;
+        }
+        assertEquals(1, roles.size());
+        assertEquals(
+                List.of(
+                        List.of("secrets", "rf-keys", "get,patch"),
+                        // Kubernetes cannot narrow create to a name.
+                        List.of("secrets", "*", "create")),
+                roles.get(0).getRules().stream()
+                        .map(rule -> {
+                            assertEquals(List.of(""), rule.getApiGroups());
+                            return List.of(
+                                    String.join(",", rule.getResources()),
+                                    rule.getResourceNames() == null
+                                                    || rule.getResourceNames().isEmpty()
+                                            ? "*"
+                                            : String.join(",", rule.getResourceNames()),
+                                    String.join(",", rule.getVerbs()));
+                        })
+                        .toList(),
+                "get and patch of the one Secret, and create");
+        RoleBinding binding = bindings.get(0);
+        assertEquals(1, bindings.size());
+        assertEquals(roles.get(0).getMetadata().getName(), binding.getRoleRef().getName());
+        assertEquals("Role", binding.getRoleRef().getKind());
+        assertEquals(
+                List.of(keyJob(objects).get().template().getSpec().getServiceAccountName()),
+                binding.getSubjects().stream().map(Subject::getName).toList());
+    }
+
+    /**
+     * Every Secret a pod reads (env and volumes) is the operator's, named in the values file, or the generated one,
+     * with a key the key Job writes, and the Job is there exactly when something reads the generated Secret.
+     */
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void everySecretReadIsSuppliedByTheOperatorOrGeneratedByTheKeyJob(Path values) throws IOException {
+        List<HasMetadata> objects = render(values);
+        Map<String, Set<String>> allowed = operatorSecrets(values);
+        allowed.merge(GENERATED, Set.copyOf(GeneratedKeys.NAMES), (a, b) -> b);
+        Set<String> readsGenerated = new HashSet<>();
+        for (Workload workload : workloads(objects)) {
+            for (SecretRead read : secretReads(workload.template().getSpec())) {
+                assertTrue(allowed.containsKey(read.secret()), workload.name() + " reads " + read);
+                assertTrue(
+                        read.key() == null || allowed.get(read.secret()).contains(read.key()),
+                        workload.name() + " reads " + read);
+                if (read.secret().equals(GENERATED)) {
+                    readsGenerated.add(read.key());
+                }
+            }
+        }
+        assertEquals(!readsGenerated.isEmpty(), keyJob(objects).isPresent(), "the key Job exactly when needed");
+        keyJob(objects).ifPresent(job -> {
+            Map<String, EnvVar> env = env(job.container());
+            assertEquals(GENERATED, env.get("RIGFLEET_KEYGEN_SECRET").getValue());
+            assertEquals(
+                    "metadata.namespace",
+                    env.get("RIGFLEET_KEYGEN_NAMESPACE")
+                            .getValueFrom()
+                            .getFieldRef()
+                            .getFieldPath());
+            Map<String, String> annotations = job.annotations();
+            assertEquals("pre-install,pre-upgrade", annotations.get(HOOK_AS_RENDERED));
+            assertFalse(annotations.containsKey(HOOK));
+        });
     }
 
     @Test
-    void onlyWorkspacesAndTheCoordinatorSign() {
-        List<Deployment> deployments = ofKind(render(CHART.resolve("ci/default-values.yaml")), Deployment.class);
-        assertEquals(4, deployments.size());
-        for (Deployment deployment : deployments) {
-            String component = componentOf(deployment);
+    void withEveryKeyGivenThereIsNoKeyJobAndTheComponentsReadTheGivenSecrets() {
+        List<HasMetadata> objects = render(CHART.resolve("ci/production-values.yaml"));
+        assertTrue(keyJob(objects).isEmpty());
+        Map<String, EnvVar> registry =
+                env(ofComponent(components(objects), "registry").container());
+        assertEquals(
+                "rigfleet-registry-secrets",
+                registry.get("RIGFLEET_REGISTRY_SECRETS_KEY")
+                        .getValueFrom()
+                        .getSecretKeyRef()
+                        .getName());
+        assertEquals(
+                "secrets-key",
+                registry.get("RIGFLEET_REGISTRY_SECRETS_KEY")
+                        .getValueFrom()
+                        .getSecretKeyRef()
+                        .getKey());
+        assertEquals(
+                "rigfleet-jwt",
+                jwtVolume(ofComponent(components(objects), "registry")).getSecretName());
+    }
+
+    @Test
+    void withoutGivenKeysTheComponentsReadTheGeneratedSecret() {
+        List<HasMetadata> objects = render(CHART.resolve("ci/minimal-values.yaml"));
+        assertTrue(keyJob(objects).isPresent());
+        Map<String, String> expected = Map.of(
+                "registry", "RIGFLEET_REGISTRY_SECRETS_KEY=" + GeneratedKeys.REGISTRY_SECRETS_KEY,
+                "instances", "RIGFLEET_INSTANCES_SECRETS_KEY=" + GeneratedKeys.INSTANCES_SECRETS_KEY);
+        for (Workload component : components(objects)) {
+            Map<String, EnvVar> env = env(component.container());
+            SecretKeySelector serviceKey =
+                    env.get("RIGFLEET_SERVICE_IDENTITY_KEY").getValueFrom().getSecretKeyRef();
             assertEquals(
-                    component.equals("workspaces") || component.equals("coordinator"),
-                    env(container(deployment)).containsKey("SMALLRYE_JWT_SIGN_KEY_LOCATION"),
-                    component);
+                    List.of(GENERATED, GeneratedKeys.SERVICE_KEY), List.of(serviceKey.getName(), serviceKey.getKey()));
+            assertEquals(GENERATED, jwtVolume(component).getSecretName());
+            String own = expected.get(component.component());
+            if (own != null) {
+                String[] nameAndKey = own.split("=");
+                SecretKeySelector key = env.get(nameAndKey[0]).getValueFrom().getSecretKeyRef();
+                assertEquals(List.of(GENERATED, nameAndKey[1]), List.of(key.getName(), key.getKey()));
+            }
+        }
+    }
+
+    /** Only the signers get the private key in their pods; everyone gets the public one. */
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void onlyWorkspacesAndTheCoordinatorSeeThePrivateKey(Path values) {
+        for (Workload component : components(render(values))) {
+            boolean signs = SIGNERS.contains(component.component());
+            assertEquals(
+                    signs,
+                    env(component.container()).containsKey("SMALLRYE_JWT_SIGN_KEY_LOCATION"),
+                    component.component());
+            List<String> keys = jwtVolume(component).getItems().stream()
+                    .map(KeyToPath::getKey)
+                    .toList();
+            assertEquals(
+                    signs ? List.of("public.pem", "private.pem") : List.of("public.pem"), keys, component.component());
         }
     }
 
     @ParameterizedTest
     @MethodSource("valuesFiles")
     void theDatabaseUsersGetTheSameDatasourceAndNoOneElseDoes(Path values) {
-        List<Deployment> deployments = ofKind(render(values), Deployment.class);
-        Set<String> withDatasource = deployments.stream()
-                .filter(d -> env(container(d)).containsKey("QUARKUS_DATASOURCE_REACTIVE_URL"))
-                .map(ChartTest::componentOf)
+        List<Workload> components = components(render(values));
+        Set<String> withDatasource = components.stream()
+                .filter(c -> env(c.container()).containsKey("QUARKUS_DATASOURCE_REACTIVE_URL"))
+                .map(Workload::component)
                 .collect(Collectors.toSet());
-        Set<String> deployed = deployments.stream().map(ChartTest::componentOf).collect(Collectors.toSet());
+        Set<String> deployed = components.stream().map(Workload::component).collect(Collectors.toSet());
         assertEquals(POSTGRES_USERS.stream().filter(deployed::contains).collect(Collectors.toSet()), withDatasource);
-        for (Deployment deployment : deployments) {
-            Map<String, EnvVar> env = env(container(deployment));
-            String component = componentOf(deployment);
+        Set<String> urls = new HashSet<>();
+        Set<List<String>> passwords = new HashSet<>();
+        for (Workload workload : components) {
+            Map<String, EnvVar> env = env(workload.container());
+            String component = workload.component();
             if (!POSTGRES_USERS.contains(component)) {
                 for (String key : DATASOURCE_ENV) {
                     assertFalse(env.containsKey(key), component + " gets " + key);
                 }
                 continue;
             }
+            String reactive = env.get("QUARKUS_DATASOURCE_REACTIVE_URL").getValue();
             assertEquals(
-                    "postgresql://postgres.db.svc:5432/rigfleet",
-                    env.get("QUARKUS_DATASOURCE_REACTIVE_URL").getValue(),
-                    component);
-            assertEquals(
-                    "jdbc:postgresql://postgres.db.svc:5432/rigfleet",
-                    env.get("QUARKUS_DATASOURCE_JDBC_URL").getValue(),
-                    component);
+                    "jdbc:" + reactive, env.get("QUARKUS_DATASOURCE_JDBC_URL").getValue(), component);
+            urls.add(reactive);
             assertEquals("rigfleet", env.get("QUARKUS_DATASOURCE_USERNAME").getValue(), component);
             EnvVar password = env.get("QUARKUS_DATASOURCE_PASSWORD");
             assertNull(password.getValue(), "the password only from the Secret");
-            assertEquals(
-                    "rigfleet-db", password.getValueFrom().getSecretKeyRef().getName(), component);
-            assertEquals("password", password.getValueFrom().getSecretKeyRef().getKey(), component);
+            SecretKeySelector ref = password.getValueFrom().getSecretKeyRef();
+            passwords.add(List.of(ref.getName(), ref.getKey()));
         }
+        assertEquals(1, urls.size(), "one database: " + urls);
+        assertEquals(1, passwords.size(), "one password: " + passwords);
     }
 
     @Test
     void theDatasourceFollowsThePostgresqlValues() {
-        List<Deployment> deployments = ofKind(
-                render(
-                        CHART.resolve("ci/default-values.yaml"),
-                        Map.ofEntries(
-                                Map.entry("postgresql.host", "pg.example.org"),
-                                Map.entry("postgresql.port", "6432"),
-                                Map.entry("postgresql.username", "rf"))),
-                Deployment.class);
+        List<Workload> components = components(render(
+                CHART.resolve("ci/minimal-values.yaml"),
+                Map.ofEntries(
+                        Map.entry("postgresql.host", "pg.example.org"),
+                        Map.entry("postgresql.port", "6432"),
+                        Map.entry("postgresql.username", "rf"))));
         for (String component : POSTGRES_USERS) {
-            Map<String, EnvVar> env = env(container(named(deployments, "-" + component)));
+            Map<String, EnvVar> env = env(ofComponent(components, component).container());
             assertEquals(
                     "postgresql://pg.example.org:6432/rigfleet",
                     env.get("QUARKUS_DATASOURCE_REACTIVE_URL").getValue());
@@ -203,15 +436,63 @@ class ChartTest {
                     "jdbc:postgresql://pg.example.org:6432/rigfleet",
                     env.get("QUARKUS_DATASOURCE_JDBC_URL").getValue());
             assertEquals("rf", env.get("QUARKUS_DATASOURCE_USERNAME").getValue());
+            SecretKeySelector password =
+                    env.get("QUARKUS_DATASOURCE_PASSWORD").getValueFrom().getSecretKeyRef();
+            assertEquals(List.of("rigfleet-db", "password"), List.of(password.getName(), password.getKey()));
         }
     }
 
     @Test
-    void imagesDefaultToTheGlobalRegistryAndTheChartsAppVersion() {
-        for (Deployment deployment : ofKind(render(CHART.resolve("ci/default-values.yaml")), Deployment.class)) {
-            Container container = container(deployment);
+    void theBundledDatabasesServeTheComponentsWithTheGeneratedPassword() {
+        List<HasMetadata> objects = render(CHART.resolve("ci/bundled-values.yaml"));
+        Workload postgresql = ofComponent(workloads(objects), "postgresql");
+        Workload redis = ofComponent(workloads(objects), "redis");
+        assertEquals("StatefulSet", postgresql.kind());
+        assertEquals("StatefulSet", redis.kind());
+        Map<String, EnvVar> database = env(postgresql.container());
+        SecretKeySelector password =
+                database.get("POSTGRES_PASSWORD").getValueFrom().getSecretKeyRef();
+        assertEquals(
+                List.of(GENERATED, GeneratedKeys.POSTGRESQL_PASSWORD), List.of(password.getName(), password.getKey()));
+        assertEquals("rigfleet", database.get("POSTGRES_USER").getValue());
+        assertEquals("rigfleet", database.get("POSTGRES_DB").getValue());
+        for (Workload component : components(objects)) {
+            Map<String, EnvVar> env = env(component.container());
+            assertEquals("redis://rf-redis:6379", env.get("QUARKUS_REDIS_HOSTS").getValue(), component.component());
+            if (POSTGRES_USERS.contains(component.component())) {
+                assertEquals(
+                        "postgresql://rf-postgresql:5432/rigfleet",
+                        env.get("QUARKUS_DATASOURCE_REACTIVE_URL").getValue());
+                assertEquals(
+                        password,
+                        env.get("QUARKUS_DATASOURCE_PASSWORD").getValueFrom().getSecretKeyRef(),
+                        "the password the database was made with");
+            }
+        }
+        for (String database2 : List.of("postgresql", "redis")) {
+            NetworkPolicy policy = named(ofKind(objects, NetworkPolicy.class), "-" + database2);
+            List<NetworkPolicyIngressRule> rules = policy.getSpec().getIngress();
+            assertEquals(1, rules.size(), database2 + ": the release's pods only");
             assertEquals(
-                    "registry.example.com/rigfleet/rigfleet-" + componentOf(deployment) + ":0.1.0-SNAPSHOT",
+                    RELEASE_PODS, onlyMatchLabels(rules.get(0).getFrom().get(0).getPodSelector()));
+            assertEquals(1, rules.get(0).getPorts().size());
+        }
+    }
+
+    @Test
+    void anExternalDatabaseNeedsItsPasswordSecret() {
+        assertRefusedNaming(
+                "postgresql.existingSecret",
+                CHART.resolve("ci/minimal-values.yaml"),
+                Map.of("postgresql.existingSecret", ""));
+    }
+
+    @Test
+    void imagesDefaultToTheGlobalRegistryAndTheChartsAppVersion() {
+        for (Workload workload : rigfleetWorkloads(render(CHART.resolve("ci/minimal-values.yaml")))) {
+            Container container = workload.container();
+            assertEquals(
+                    "registry.example.com/rigfleet/rigfleet-" + workload.component() + ":0.1.0-SNAPSHOT",
                     container.getImage());
             assertEquals("IfNotPresent", container.getImagePullPolicy());
         }
@@ -219,27 +500,123 @@ class ChartTest {
 
     @Test
     void aComponentsImageOverridesTheGlobalImageKeyByKey() {
-        List<Deployment> deployments = ofKind(render(CHART.resolve("ci/scaled-values.yaml")), Deployment.class);
-        Container coordinator = container(named(deployments, "-coordinator"));
+        List<Workload> components = components(render(CHART.resolve("ci/production-values.yaml")));
+        Container coordinator = ofComponent(components, "coordinator").container();
         assertEquals("mirror.example.org/rigfleet/coordinator:1.2.1-hotfix", coordinator.getImage());
         assertEquals("Always", coordinator.getImagePullPolicy());
-        Container registry = container(named(deployments, "-registry"));
+        Container registry = ofComponent(components, "registry").container();
         assertEquals("registry.example.org/rigs/rigfleet-registry:1.2.1", registry.getImage(), "only the tag");
         assertEquals("IfNotPresent", registry.getImagePullPolicy());
-        Container workspaces = container(named(deployments, "-workspaces"));
+        Container workspaces = ofComponent(components, "workspaces").container();
         assertEquals("registry.example.org/rigs/rigfleet-workspaces:1.2.0", workspaces.getImage(), "no override");
+    }
+
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void everyServiceSelectsPodsThatExist(Path values) {
+        List<HasMetadata> objects = render(values);
+        List<Workload> workloads = workloads(objects);
+        for (Service service : ofKind(objects, Service.class)) {
+            Map<String, String> selector = service.getSpec().getSelector();
+            assertFalse(
+                    selector == null || selector.isEmpty(),
+                    service.getMetadata().getName());
+            List<Workload> selected = workloads.stream()
+                    .filter(w -> w.labels().entrySet().containsAll(selector.entrySet()))
+                    .toList();
+            assertEquals(1, selected.size(), service.getMetadata().getName() + " selects " + selected);
+            Set<String> ports = selected.get(0).container().getPorts().stream()
+                    .map(ContainerPort::getName)
+                    .collect(Collectors.toSet());
+            for (ServicePort port : service.getSpec().getPorts()) {
+                assertTrue(
+                        ports.contains(port.getTargetPort().getStrVal()),
+                        service.getMetadata().getName());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("valuesFiles")
+    void everyComponentHasADisruptionBudgetForItsPods(Path values) {
+        List<HasMetadata> objects = render(values);
+        List<PodDisruptionBudget> budgets = ofKind(objects, PodDisruptionBudget.class);
+        List<Workload> components = components(objects);
+        assertEquals(components.size(), budgets.size());
+        for (Workload component : components) {
+            List<PodDisruptionBudget> selecting = budgets.stream()
+                    .filter(b -> component
+                            .selector()
+                            .getMatchLabels()
+                            .equals(onlyMatchLabels(b.getSpec().getSelector())))
+                    .toList();
+            assertEquals(1, selecting.size(), component.name());
+            PodDisruptionBudgetSpec spec = selecting.get(0).getSpec();
+            assertTrue(spec.getMinAvailable() == null ^ spec.getMaxUnavailable() == null, component.name());
+        }
+    }
+
+    @Test
+    void theCoordinatorIsAStatefulSetWithAHeadlessServiceAndNeverAutoscaled() {
+        for (Path values :
+                List.of(CHART.resolve("ci/minimal-values.yaml"), CHART.resolve("ci/production-values.yaml"))) {
+            List<HasMetadata> objects = render(values);
+            Workload coordinator = ofComponent(components(objects), "coordinator");
+            assertEquals("StatefulSet", coordinator.kind());
+            StatefulSet statefulSet = named(ofKind(objects, StatefulSet.class), "-coordinator");
+            Service headless = named(ofKind(objects, Service.class), "-coordinator-headless");
+            assertEquals(headless.getMetadata().getName(), statefulSet.getSpec().getServiceName());
+            assertEquals("None", headless.getSpec().getClusterIP());
+            assertTrue(ofKind(objects, HorizontalPodAutoscaler.class).stream()
+                    .noneMatch(h -> h.getSpec().getScaleTargetRef().getName().endsWith("-coordinator")));
+        }
+        assertRefusedNaming(
+                "coordinator.autoscaling",
+                CHART.resolve("ci/minimal-values.yaml"),
+                Map.of("coordinator.autoscaling.enabled", "true"));
+    }
+
+    @Test
+    void autoscaledComponentsLeaveTheirReplicasToTheirAutoscaler() {
+        List<HasMetadata> objects = render(CHART.resolve("ci/production-values.yaml"));
+        Map<String, HorizontalPodAutoscaler> autoscalers = ofKind(objects, HorizontalPodAutoscaler.class).stream()
+                .collect(Collectors.toMap(h -> h.getSpec().getScaleTargetRef().getName(), h -> h));
+        assertEquals(Set.of("rf-workspaces", "rf-registry"), autoscalers.keySet());
+        for (Workload component : components(objects)) {
+            HorizontalPodAutoscaler autoscaler = autoscalers.get(component.name());
+            if (autoscaler == null) {
+                assertNotNull(component.replicas(), component.name());
+                continue;
+            }
+            assertNull(component.replicas(), component.name() + ": the autoscaler's to set");
+            assertEquals("Deployment", autoscaler.getSpec().getScaleTargetRef().getKind());
+            assertTrue(autoscaler.getSpec().getMinReplicas()
+                    <= autoscaler.getSpec().getMaxReplicas());
+        }
+        assertEquals(8, autoscalers.get("rf-workspaces").getSpec().getMaxReplicas());
+        assertEquals(
+                60,
+                autoscalers
+                        .get("rf-workspaces")
+                        .getSpec()
+                        .getMetrics()
+                        .get(0)
+                        .getResource()
+                        .getTarget()
+                        .getAverageUtilization());
+        assertTrue(ofKind(render(CHART.resolve("ci/minimal-values.yaml")), HorizontalPodAutoscaler.class)
+                .isEmpty());
     }
 
     @ParameterizedTest
     @MethodSource("valuesFiles")
     void everyComponentAcceptsOnlyTheReleasesPodsAndTheIngressController(Path values) {
         List<HasMetadata> objects = render(values);
-        List<Deployment> deployments = ofKind(objects, Deployment.class);
+        List<Workload> components = components(objects);
         List<NetworkPolicy> policies = ofKind(objects, NetworkPolicy.class);
-        assertEquals(deployments.size(), policies.size(), "one NetworkPolicy per Deployment");
-        for (Deployment deployment : deployments) {
-            String component = componentOf(deployment);
-            Map<String, String> pods = deployment.getSpec().getSelector().getMatchLabels();
+        for (Workload workload : components) {
+            String component = workload.component();
+            Map<String, String> pods = workload.selector().getMatchLabels();
             List<NetworkPolicy> selecting = policies.stream()
                     .filter(p -> pods.equals(p.getSpec().getPodSelector().getMatchLabels()))
                     .toList();
@@ -271,12 +648,23 @@ class ChartTest {
             }
             assertOnlyHttp(fromController.getPorts(), component);
         }
+        for (Workload workload : workloads(objects)) {
+            if (workload.kind().equals("Job")) {
+                continue;
+            }
+            assertTrue(
+                    policies.stream()
+                            .anyMatch(p -> workload.selector()
+                                    .getMatchLabels()
+                                    .equals(p.getSpec().getPodSelector().getMatchLabels())),
+                    workload.name() + " has its NetworkPolicy");
+        }
     }
 
     @Test
     void theIngressControllerIsByDefaultAnyPodOfTheNamespaceIngressNginx() {
-        NetworkPolicy policy = ofKind(render(CHART.resolve("ci/default-values.yaml")), NetworkPolicy.class)
-                .get(0);
+        NetworkPolicy policy =
+                named(ofKind(render(CHART.resolve("ci/minimal-values.yaml")), NetworkPolicy.class), "-registry");
         List<NetworkPolicyPeer> controller =
                 policy.getSpec().getIngress().get(1).getFrom();
         assertEquals(1, controller.size());
@@ -288,7 +676,7 @@ class ChartTest {
 
     @Test
     void theIngressControllerCanBeNamedByNamespaceAndPodLabels() {
-        for (NetworkPolicy policy : ofKind(render(CHART.resolve("ci/scaled-values.yaml")), NetworkPolicy.class)) {
+        for (NetworkPolicy policy : ofKind(render(CHART.resolve("ci/production-values.yaml")), NetworkPolicy.class)) {
             List<NetworkPolicyPeer> controller =
                     policy.getSpec().getIngress().get(1).getFrom();
             assertEquals(1, controller.size(), "the values' list replaces the default");
@@ -304,16 +692,16 @@ class ChartTest {
     @Test
     void networkPoliciesCanBeTurnedOff() {
         List<HasMetadata> objects =
-                render(CHART.resolve("ci/default-values.yaml"), Map.of("networkPolicy.enabled", "false"));
+                render(CHART.resolve("ci/minimal-values.yaml"), Map.of("networkPolicy.enabled", "false"));
         assertTrue(ofKind(objects, NetworkPolicy.class).isEmpty());
-        assertEquals(4, ofKind(objects, Deployment.class).size());
+        assertEquals(4, components(objects).size());
     }
 
     @Test
     void withNoIngressControllerOnlyTheReleasesPodsGetIn() {
         List<NetworkPolicy> policies = ofKind(
                 render(
-                        CHART.resolve("ci/default-values.yaml"),
+                        CHART.resolve("ci/minimal-values.yaml"),
                         Map.of("ingress.enabled", "false", "networkPolicy.ingressControllerFrom", "null")),
                 NetworkPolicy.class);
         assertEquals(4, policies.size());
@@ -327,25 +715,17 @@ class ChartTest {
 
     @Test
     void coordinatorsListenForTunnelsOnTheirPodAddress() {
-        Deployment coordinator =
-                named(ofKind(render(CHART.resolve("ci/default-values.yaml")), Deployment.class), "-coordinator");
-        EnvVar tunnelHost = env(coordinator
-                        .getSpec()
-                        .getTemplate()
-                        .getSpec()
-                        .getContainers()
-                        .get(0))
-                .get("RIGFLEET_COORDINATOR_TUNNEL_HOST");
+        Workload coordinator = ofComponent(components(render(CHART.resolve("ci/minimal-values.yaml"))), "coordinator");
+        EnvVar tunnelHost = env(coordinator.container()).get("RIGFLEET_COORDINATOR_TUNNEL_HOST");
         assertEquals("status.podIP", tunnelHost.getValueFrom().getFieldRef().getFieldPath());
     }
 
     @Test
     void eachCoordinatorTellsItsOwnAddressForItsTunnels() {
-        Container coordinator = container(named(
-                ofKind(
-                        render(CHART.resolve("ci/default-values.yaml"), Map.of("coordinator.port", "9184")),
-                        Deployment.class),
-                "-coordinator"));
+        Container coordinator = ofComponent(
+                        components(render(CHART.resolve("ci/minimal-values.yaml"), Map.of("coordinator.port", "9184"))),
+                        "coordinator")
+                .container();
         Map<String, EnvVar> env = env(coordinator);
         assertEquals(
                 "status.podIP", env.get("POD_IP").getValueFrom().getFieldRef().getFieldPath());
@@ -360,9 +740,34 @@ class ChartTest {
     }
 
     @Test
+    void theCoordinatorMountsTheCloudCertificatesOnlyWhenGiven() {
+        Workload coordinator = ofComponent(
+                components(render(
+                        CHART.resolve("ci/minimal-values.yaml"),
+                        Map.of("coordinator.identityCertificatesSecret", "clouds"))),
+                "coordinator");
+        Volume certificates = coordinator.template().getSpec().getVolumes().stream()
+                .filter(v ->
+                        v.getSecret() != null && "clouds".equals(v.getSecret().getSecretName()))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(
+                "/etc/rigfleet/identity",
+                coordinator.container().getVolumeMounts().stream()
+                        .filter(m -> m.getName().equals(certificates.getName()))
+                        .findFirst()
+                        .orElseThrow()
+                        .getMountPath());
+        Workload without = ofComponent(components(render(CHART.resolve("ci/minimal-values.yaml"))), "coordinator");
+        assertTrue(without.container().getVolumeMounts().stream()
+                .noneMatch(m -> m.getMountPath().equals("/etc/rigfleet/identity")));
+    }
+
+    @Test
     void instancesOpenTunnelsThroughTheCoordinatorServiceAndReportTheFwdAddressOnlyWhenSet() {
-        Path values = CHART.resolve("ci/default-values.yaml");
-        Map<String, EnvVar> env = env(container(named(ofKind(render(values), Deployment.class), "-instances")));
+        Path values = CHART.resolve("ci/minimal-values.yaml");
+        Map<String, EnvVar> env =
+                env(ofComponent(components(render(values)), "instances").container());
         assertEquals(
                 "http://rf-coordinator:8084",
                 env.get("QUARKUS_REST_CLIENT_COORDINATOR_URL").getValue());
@@ -370,7 +775,7 @@ class ChartTest {
 
         List<HasMetadata> objects =
                 render(values, Map.of("instances.fwdAddress", "203.0.113.7", "coordinator.port", "9184"));
-        env = env(container(named(ofKind(objects, Deployment.class), "-instances")));
+        env = env(ofComponent(components(objects), "instances").container());
         assertEquals("203.0.113.7", env.get("RIGFLEET_INSTANCES_FWD_ADDRESS").getValue());
         assertEquals(
                 "http://rf-coordinator:9184",
@@ -385,12 +790,21 @@ class ChartTest {
     }
 
     @Test
+    void workspacesStartsCiInstancesThroughTheInstancesService() {
+        Map<String, EnvVar> env = env(ofComponent(
+                        components(render(CHART.resolve("ci/minimal-values.yaml"), Map.of("instances.port", "9182"))),
+                        "workspaces")
+                .container());
+        assertEquals(
+                "http://rf-instances:9182",
+                env.get("QUARKUS_REST_CLIENT_INSTANCES_URL").getValue());
+    }
+
+    @Test
     void perComponentOverridesWinOverGlobalDefaults() {
-        List<Deployment> deployments = ofKind(render(CHART.resolve("ci/scaled-values.yaml")), Deployment.class);
-        Deployment registry = named(deployments, "-registry");
-        Container container =
-                registry.getSpec().getTemplate().getSpec().getContainers().get(0);
-        assertEquals(2, registry.getSpec().getReplicas());
+        List<Workload> components = components(render(CHART.resolve("ci/production-values.yaml")));
+        Workload registry = ofComponent(components, "registry");
+        Container container = registry.container();
         assertEquals(
                 "rigfleet-registry-secrets",
                 env(container)
@@ -402,13 +816,10 @@ class ChartTest {
                 "384Mi", container.getResources().getRequests().get("memory").toString());
         assertEquals(2, container.getReadinessProbe().getPeriodSeconds());
         assertEquals(3, container.getReadinessProbe().getFailureThreshold(), "the global value where not overridden");
-        assertTrue(deployments.stream().noneMatch(d -> d.getMetadata().getName().endsWith("-instances")));
-        Map<String, EnvVar> workspaces = env(named(deployments, "-workspaces")
-                .getSpec()
-                .getTemplate()
-                .getSpec()
-                .getContainers()
-                .get(0));
+        assertEquals(2, ofComponent(components, "coordinator").replicas());
+        assertTrue(components.stream().noneMatch(c -> c.component().equals("instances")));
+        Map<String, EnvVar> workspaces =
+                env(ofComponent(components, "workspaces").container());
         assertEquals(
                 "rigfleet-admin",
                 workspaces
@@ -420,7 +831,7 @@ class ChartTest {
 
     @Test
     void ingressRoutesExactlyTheAllowListedPrefixes() {
-        Ingress ingress = ofKind(render(CHART.resolve("ci/default-values.yaml")), Ingress.class)
+        Ingress ingress = ofKind(render(CHART.resolve("ci/minimal-values.yaml")), Ingress.class)
                 .get(0);
         List<HTTPIngressPath> paths =
                 ingress.getSpec().getRules().get(0).getHttp().getPaths();
@@ -450,7 +861,7 @@ class ChartTest {
 
     @Test
     void ingressRoutesExactlyAsTheLocalEntryProxy() throws IOException {
-        Ingress ingress = ofKind(render(CHART.resolve("ci/default-values.yaml")), Ingress.class)
+        Ingress ingress = ofKind(render(CHART.resolve("ci/minimal-values.yaml")), Ingress.class)
                 .get(0);
 
         assertEquals(
@@ -461,7 +872,7 @@ class ChartTest {
     /** The routing table's samples land, by the Ingress's Prefix rules, where EntryProxyIT sees nginx send them. */
     @Test
     void theRoutingTableLandsWhereItSaysThroughTheIngressRules() {
-        Ingress ingress = ofKind(render(CHART.resolve("ci/default-values.yaml")), Ingress.class)
+        Ingress ingress = ofKind(render(CHART.resolve("ci/minimal-values.yaml")), Ingress.class)
                 .get(0);
         Map<String, String> routes =
                 routes(ingress.getSpec().getRules().get(0).getHttp().getPaths());
@@ -488,24 +899,20 @@ class ChartTest {
         required.put("postgresql.host", "pg");
         required.put("postgresql.existingSecret", "db");
         required.put("redis.url", "redis://redis:6379");
-        required.put("jwt.existingSecret", "jwt");
-        required.put("serviceIdentity.existingSecret", "services");
         required.put("trustedProxies", "{10.0.0.0/8}");
-        for (String missing :
-                List.of("jwt.existingSecret", "serviceIdentity.existingSecret", "trustedProxies", "redis.url")) {
+        for (String missing : required.keySet()) {
             Map<String, String> sets = new LinkedHashMap<>(required);
             sets.remove(missing);
             assertRefusedNaming(missing, null, sets);
         }
-        Path defaults = CHART.resolve("ci/default-values.yaml");
+        Path defaults = CHART.resolve("ci/minimal-values.yaml");
         assertRefusedNaming(
                 "networkPolicy.ingressControllerFrom", defaults, Map.of("networkPolicy.ingressControllerFrom", "null"));
-        assertRefusedNaming("postgresql.host", defaults, Map.of("workspaces.enabled", "false", "postgresql.host", ""));
     }
 
     /** Rendering with the values file (if any) and the {@code --set}s fails, naming {@code value}. */
     private static void assertRefusedNaming(String value, Path values, Map<String, String> sets) {
-        var template = new Helm(CHART).template();
+        var template = new Helm(RENDERED).template();
         if (values != null) {
             template = template.withValuesFile(values);
         }
@@ -519,9 +926,32 @@ class ChartTest {
         return render(values, Map.of());
     }
 
+    private static Path hooksAsObjects() {
+        try {
+            Path copy = Files.createTempDirectory("rigfleet-chart");
+            try (Stream<Path> files = Files.walk(CHART)) {
+                for (Path file : files.toList()) {
+                    Path target = copy.resolve(CHART.relativize(file).toString());
+                    if (Files.isDirectory(file)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(file, target);
+                    }
+                }
+            }
+            Path keys = copy.resolve("templates/keys.yaml");
+            String template = Files.readString(keys);
+            assertTrue(template.contains('"' + HOOK + '"'), "keys.yaml names the hook annotation");
+            Files.writeString(keys, template.replace('"' + HOOK + '"', '"' + HOOK_AS_RENDERED + '"'));
+            return copy;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Renders the release "rf" with a values file and then {@code --set} each entry of {@code sets}. */
     private static List<HasMetadata> render(Path values, Map<String, String> sets) {
-        var template = new Helm(CHART).template().withName("rf").withValuesFile(values);
+        var template = new Helm(RENDERED).template().withName("rf").withValuesFile(values);
         sets.forEach(template::set);
         String manifest = template.call();
         return Arrays.stream(manifest.split("(?m)^---\\s*$"))
@@ -582,15 +1012,146 @@ class ChartTest {
         return objects.stream()
                 .filter(d -> d.getMetadata().getName().endsWith(suffix))
                 .findFirst()
-                .orElseThrow();
+                .orElseThrow(() -> new AssertionError("nothing named *" + suffix));
     }
 
-    private static String componentOf(Deployment deployment) {
-        return component(deployment.getMetadata().getName());
+    /** A Deployment's, StatefulSet's or Job's pods, as the checks read them. */
+    private record Workload(
+            String kind,
+            String name,
+            Map<String, String> annotations,
+            LabelSelector selector,
+            PodTemplateSpec template,
+            Integer replicas) {
+
+        String component() {
+            return labels().get("app.kubernetes.io/component");
+        }
+
+        Map<String, String> labels() {
+            return template.getMetadata().getLabels();
+        }
+
+        Container container() {
+            return template.getSpec().getContainers().get(0);
+        }
     }
 
-    private static Container container(Deployment deployment) {
-        return deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    private static List<Workload> workloads(List<HasMetadata> objects) {
+        List<Workload> workloads = new ArrayList<>();
+        for (HasMetadata object : objects) {
+            String name = object.getMetadata().getName();
+            Map<String, String> annotations = object.getMetadata().getAnnotations() == null
+                    ? Map.of()
+                    : object.getMetadata().getAnnotations();
+            if (object instanceof Deployment d) {
+                workloads.add(new Workload(
+                        "Deployment",
+                        name,
+                        annotations,
+                        d.getSpec().getSelector(),
+                        d.getSpec().getTemplate(),
+                        d.getSpec().getReplicas()));
+            } else if (object instanceof StatefulSet s) {
+                workloads.add(new Workload(
+                        "StatefulSet",
+                        name,
+                        annotations,
+                        s.getSpec().getSelector(),
+                        s.getSpec().getTemplate(),
+                        s.getSpec().getReplicas()));
+            } else if (object instanceof Job j) {
+                workloads.add(new Workload(
+                        "Job",
+                        name,
+                        annotations,
+                        j.getSpec().getSelector(),
+                        j.getSpec().getTemplate(),
+                        null));
+            }
+        }
+        return workloads;
+    }
+
+    /** The four services of rigfleet (not the bundled databases, not the key Job). */
+    private static List<Workload> components(List<HasMetadata> objects) {
+        return workloads(objects).stream()
+                .filter(w -> COMPONENTS.contains(w.component()))
+                .toList();
+    }
+
+    /** Everything that runs a rigfleet image: the components and the key Job. */
+    private static List<Workload> rigfleetWorkloads(List<HasMetadata> objects) {
+        return workloads(objects).stream()
+                .filter(w -> COMPONENTS.contains(w.component()) || w.component().equals("keygen"))
+                .toList();
+    }
+
+    private static Optional<Workload> keyJob(List<HasMetadata> objects) {
+        return workloads(objects).stream().filter(w -> w.kind().equals("Job")).findFirst();
+    }
+
+    private static Workload ofComponent(List<Workload> workloads, String component) {
+        return workloads.stream()
+                .filter(w -> w.component().equals(component))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + component));
+    }
+
+    private static SecretVolumeSource jwtVolume(Workload workload) {
+        return workload.template().getSpec().getVolumes().stream()
+                .filter(v -> v.getName().equals("jwt"))
+                .findFirst()
+                .orElseThrow()
+                .getSecret();
+    }
+
+    /** A Secret a pod reads, and the key (null: the whole Secret, as a volume without items). */
+    private record SecretRead(String secret, String key) {}
+
+    private static List<SecretRead> secretReads(PodSpec pod) {
+        List<SecretRead> reads = new ArrayList<>();
+        for (Container container : pod.getContainers()) {
+            for (EnvVar variable : container.getEnv() == null ? List.<EnvVar>of() : container.getEnv()) {
+                if (variable.getValueFrom() != null && variable.getValueFrom().getSecretKeyRef() != null) {
+                    SecretKeySelector ref = variable.getValueFrom().getSecretKeyRef();
+                    reads.add(new SecretRead(ref.getName(), ref.getKey()));
+                }
+            }
+        }
+        for (Volume volume : pod.getVolumes() == null ? List.<Volume>of() : pod.getVolumes()) {
+            SecretVolumeSource secret = volume.getSecret();
+            if (secret == null) {
+                continue;
+            }
+            if (secret.getItems() == null || secret.getItems().isEmpty()) {
+                reads.add(new SecretRead(secret.getSecretName(), null));
+            } else {
+                secret.getItems().forEach(item -> reads.add(new SecretRead(secret.getSecretName(), item.getKey())));
+            }
+        }
+        return reads;
+    }
+
+    /** The Secrets a values file names as the operator's own, each with the keys values.yaml says it holds. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Set<String>> operatorSecrets(Path values) throws IOException {
+        Map<String, Object> tree = YAML.unmarshal(Files.readString(values), Map.class);
+        Map<String, Set<String>> secrets = new HashMap<>();
+        OPERATOR_SECRETS.forEach((path, keys) -> {
+            Object value = tree;
+            for (String step : path.split("\\.")) {
+                value = value instanceof Map<?, ?> map ? map.get(step) : null;
+            }
+            if (value instanceof String name && !name.isEmpty()) {
+                secrets.merge(name, keys, (a, b) -> {
+                    Set<String> both = new HashSet<>(a);
+                    both.addAll(b);
+                    return both;
+                });
+            }
+        });
+        return secrets;
     }
 
     /** A selector's labels, after checking it has no expressions that would widen or narrow it. */

@@ -8,7 +8,7 @@ export RIGFLEET_PORT MVN
 
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build run stop test bench bench-goals bench-summary bench-smoke fmt
+.PHONY: help deps build images run stop test bench bench-goals bench-summary bench-smoke fmt
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -19,13 +19,16 @@ deps: ## Install and start what rigfleet needs (PostgreSQL, Redis, nginx, openss
 build: ## Package every service (tests skipped; `make test` runs them)
 	$(MVN) package -DskipTests -Dspotless.check.skip=true
 
+images: deps ## Build an OCI image of every service, the agent and the key Job with Jib: target/images/*.tar
+	@scripts/images.sh
+
 run: deps build ## Start the platform behind one entry point on 127.0.0.1:$(RIGFLEET_PORT)
 	@scripts/run.sh
 
 stop: ## Stop everything `make run` started
 	@scripts/stop.sh
 
-test: deps ## Run every test, unit and e2e, against real PostgreSQL and Redis, and each benchmark briefly
+test: deps images ## Run every test, unit and e2e, against real PostgreSQL and Redis, and each benchmark briefly
 	$(MVN) verify
 	@$(MAKE) --no-print-directory bench-smoke BENCH_BUILT=1
 

@@ -172,7 +172,9 @@ A rigfleet component: its workload (a Deployment, or with statefulSet a Stateful
 <name>-headless), its Service, ServiceAccount, PodDisruptionBudget, optional HorizontalPodAutoscaler and
 NetworkPolicy. Takes a dict: root (the chart's context), component (its name), postgresql (true when it keeps its
 data in PostgreSQL), signs (true when it signs tokens with the JWT private key), statefulSet, anyPort (for the
-NetworkPolicy) and extraEnv (a list of env entries only this component needs).
+NetworkPolicy), extraEnv (a list of env entries only this component needs) and elects (true when its replicas
+elect the one that runs their periodic jobs: on a Lease named after the workload, which its Role may read, create
+and renew, and nothing else).
 */}}
 {{- define "rigfleet.component" -}}
 {{- $root := .root -}}
@@ -188,8 +190,44 @@ metadata:
   name: {{ $name }}
   labels:
     {{- include "rigfleet.labels" . | nindent 4 }}
-# No rigfleet component calls the Kubernetes API (yet): no token is mounted, and no Role is bound.
+{{- if .elects }}
+# Its replicas elect a leader on the Lease {{ $name }} (docs/operations.md#leader-election).
+automountServiceAccountToken: true
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "rigfleet.labels" . | nindent 4 }}
+rules:
+  - apiGroups: [coordination.k8s.io]
+    resources: [leases]
+    resourceNames: [{{ $name }}]
+    verbs: [get, update]
+  # create cannot be narrowed to a name: Kubernetes does not know the name before the object exists.
+  - apiGroups: [coordination.k8s.io]
+    resources: [leases]
+    verbs: [create]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {{ $name }}
+  labels:
+    {{- include "rigfleet.labels" . | nindent 4 }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: {{ $name }}
+subjects:
+  - kind: ServiceAccount
+    name: {{ $name }}
+    namespace: {{ $root.Release.Namespace }}
+{{- else }}
+# It does not call the Kubernetes API: no token is mounted, and no Role is bound.
 automountServiceAccountToken: false
+{{- end }}
 ---
 apiVersion: apps/v1
 kind: {{ if .statefulSet }}StatefulSet{{ else }}Deployment{{ end }}
@@ -215,7 +253,7 @@ spec:
         {{- include "rigfleet.labels" . | nindent 8 }}
     spec:
       serviceAccountName: {{ $name }}
-      automountServiceAccountToken: false
+      automountServiceAccountToken: {{ .elects | default false }}
       {{- with $global.imagePullSecrets }}
       imagePullSecrets:
         {{- toYaml . | nindent 8 }}
@@ -266,6 +304,16 @@ spec:
               value: {{ $root.Values.rateLimit.limit | quote }}
             {{- if .postgresql }}
             {{- include "rigfleet.datasourceEnv" $root | nindent 12 }}
+            {{- end }}
+            {{- if .elects }}
+            - name: RIGFLEET_LEADERSHIP_BACKEND
+              value: lease
+            - name: RIGFLEET_LEADERSHIP_NAME
+              value: {{ $name }}
+            - name: RIGFLEET_LEADERSHIP_NAMESPACE
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.namespace
             {{- end }}
             {{- with .extraEnv }}
             {{- toYaml . | nindent 12 }}

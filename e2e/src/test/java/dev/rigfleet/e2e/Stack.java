@@ -119,6 +119,9 @@ final class Stack {
         workspacesConfig.put("rigfleet.eurl.allow-insecure", "true");
         workspacesConfig.put("rigfleet.eurl.allowed-hosts", "127.0.0.1");
         workspacesConfig.put("rigfleet.eurl.poll-interval", "500ms");
+        // A replica killed by a test hands its periodic jobs to the next one within seconds, not the 15 s default.
+        workspacesConfig.put("rigfleet.leadership.term", "3s");
+        workspacesConfig.put("rigfleet.leadership.renew-interval", "1s");
         workspaces = ServiceProcess.start("workspaces", "workspaces", workspacesConfig);
 
         Map<String, String> registryConfig = new HashMap<>(withDatabase);
@@ -137,6 +140,8 @@ final class Stack {
         instancesConfig.put("rigfleet.instances.init-timeout", INIT_TIMEOUT.toSeconds() + "s");
         instancesConfig.put("rigfleet.instances.keepalive-timeout", KEEPALIVE_TIMEOUT.toSeconds() + "s");
         instancesConfig.put("rigfleet.instances.sweep-interval", "1s");
+        instancesConfig.put("rigfleet.leadership.term", "3s");
+        instancesConfig.put("rigfleet.leadership.renew-interval", "1s");
         instancesConfig.put("rigfleet.instances.vpn.address", VPN_ADDRESS);
 
         coordinatorConfig = new HashMap<>(shared);

@@ -226,60 +226,92 @@ class ChartTest {
         }
     }
 
-    /** What a pod's ServiceAccount may do: nothing for the components (none calls the Kubernetes API yet). */
+    /**
+     * What a pod's ServiceAccount may do: exactly what its code calls. workspaces and instances elect a leader on a
+     * Lease (dev.rigfleet.common.leader.LeaseElection: get, create, update); the key Job reads, creates and completes
+     * its Secret (dev.rigfleet.keygen.KeySecret); the others call nothing.
+     */
     @ParameterizedTest
     @MethodSource("valuesFiles")
-    void everyWorkloadHasItsOwnServiceAccountAndOnlyTheKeyJobHasRights(Path values) {
+    void everyWorkloadHasItsOwnServiceAccountWithExactlyTheRightsItsCodeUses(Path values) {
         List<HasMetadata> objects = render(values);
         Set<String> accounts = ofKind(objects, ServiceAccount.class).stream()
                 .map(account -> account.getMetadata().getName())
                 .collect(Collectors.toSet());
         List<Workload> workloads = workloads(objects);
+        Map<String, List<List<String>>> expected = new HashMap<>();
         for (Workload workload : workloads) {
             PodSpec pod = workload.template().getSpec();
             assertEquals(workload.name(), pod.getServiceAccountName(), "its own account");
             assertTrue(accounts.contains(pod.getServiceAccountName()), workload.name());
+            List<List<String>> rules = switch (workload.component()) {
+                case "workspaces", "instances" ->
+                    List.of(
+                            List.of("coordination.k8s.io", "leases", workload.name(), "get,update"),
+                            // Kubernetes cannot narrow create to a name.
+                            List.of("coordination.k8s.io", "leases", "*", "create"));
+                case "keygen" ->
+                    List.of(List.of("", "secrets", GENERATED, "get,patch"), List.of("", "secrets", "*", "create"));
+                default -> List.of();
+            };
             assertEquals(
-                    !workload.kind().equals("Job"),
-                    Boolean.FALSE.equals(pod.getAutomountServiceAccountToken()),
+                    !rules.isEmpty(),
+                    Boolean.TRUE.equals(pod.getAutomountServiceAccountToken()),
                     workload.name() + ": a token only where the Kubernetes API is called");
+            if (!rules.isEmpty()) {
+                expected.put(workload.name(), rules);
+            }
         }
         assertEquals(workloads.size(), accounts.size(), "no account without its workload");
-
-        List<Role> roles = ofKind(objects, Role.class);
-        List<RoleBinding> bindings = ofKind(objects, RoleBinding.class);
         assertTrue(ofKind(objects, ClusterRole.class).isEmpty());
         assertTrue(ofKind(objects, ClusterRoleBinding.class).isEmpty());
-        if (keyJob(objects).isEmpty()) {
-            assertTrue(roles.isEmpty() && bindings.isEmpty(), "no rights without the key Job");
-            return;
+
+        Map<String, List<List<String>>> granted = new HashMap<>();
+        Map<String, Role> roles = ofKind(objects, Role.class).stream()
+                .collect(Collectors.toMap(role -> role.getMetadata().getName(), role -> role));
+        for (RoleBinding binding : ofKind(objects, RoleBinding.class)) {
+            assertEquals("Role", binding.getRoleRef().getKind());
+            Role role = roles.get(binding.getRoleRef().getName());
+            assertNotNull(role, binding.getMetadata().getName());
+            for (Subject subject : binding.getSubjects()) {
+                assertEquals("ServiceAccount", subject.getKind());
+                granted.merge(
+                        subject.getName(),
+                        rules(role),
+                        (a, b) -> Stream.concat(a.stream(), b.stream()).toList());
+            }
         }
-        assertEquals(1, roles.size());
-        assertEquals(
-                List.of(
-                        List.of("secrets", "rf-keys", "get,patch"),
-                        // Kubernetes cannot narrow create to a name.
-                        List.of("secrets", "*", "create")),
-                roles.get(0).getRules().stream()
-                        .map(rule -> {
-                            assertEquals(List.of(""), rule.getApiGroups());
-                            return List.of(
-                                    String.join(",", rule.getResources()),
-                                    rule.getResourceNames() == null
-                                                    || rule.getResourceNames().isEmpty()
-                                            ? "*"
-                                            : String.join(",", rule.getResourceNames()),
-                                    String.join(",", rule.getVerbs()));
-                        })
-                        .toList(),
-                "get and patch of the one Secret, and create");
-        RoleBinding binding = bindings.get(0);
-        assertEquals(1, bindings.size());
-        assertEquals(roles.get(0).getMetadata().getName(), binding.getRoleRef().getName());
-        assertEquals("Role", binding.getRoleRef().getKind());
-        assertEquals(
-                List.of(keyJob(objects).get().template().getSpec().getServiceAccountName()),
-                binding.getSubjects().stream().map(Subject::getName).toList());
+        assertEquals(expected, granted);
+        assertEquals(expected.size(), roles.size(), "no Role bound to no one");
+        for (Workload elector : components(objects).stream()
+                .filter(c -> expected.containsKey(c.name()))
+                .toList()) {
+            Map<String, EnvVar> env = env(elector.container());
+            assertEquals("lease", env.get("RIGFLEET_LEADERSHIP_BACKEND").getValue());
+            assertEquals(elector.name(), env.get("RIGFLEET_LEADERSHIP_NAME").getValue(), "the Lease its Role names");
+            assertEquals(
+                    "metadata.namespace",
+                    env.get("RIGFLEET_LEADERSHIP_NAMESPACE")
+                            .getValueFrom()
+                            .getFieldRef()
+                            .getFieldPath());
+        }
+    }
+
+    private static List<List<String>> rules(Role role) {
+        return role.getRules().stream()
+                .flatMap(rule -> rule.getApiGroups().stream()
+                        .flatMap(group -> rule.getResources().stream()
+                                .map(resource -> List.of(
+                                        group,
+                                        resource,
+                                        rule.getResourceNames() == null
+                                                        || rule.getResourceNames()
+                                                                .isEmpty()
+                                                ? "*"
+                                                : String.join(",", rule.getResourceNames()),
+                                        String.join(",", rule.getVerbs())))))
+                .toList();
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.rigfleet.instances.service;
 
 import dev.rigfleet.common.bus.Bus;
 import dev.rigfleet.common.bus.Topics;
+import dev.rigfleet.common.leader.Leadership;
 import dev.rigfleet.instances.client.Workspaces;
 import dev.rigfleet.instances.config.InstancesConfig;
 import dev.rigfleet.instances.model.Instance.Status;
@@ -20,11 +21,11 @@ import java.util.UUID;
 import java.util.function.Function;
 
 /**
- * The instances' upkeep on every replica: renews the leases of live instances' deployments (an instance whose
+ * The instances' upkeep, on the replica that {@link Leadership leads}: renews the leases of live instances' deployments (an instance whose
  * holding ended, by a lockout or a lapsed lease, ends too), fails instances still INIT after the time-out, ends
  * those past their {@code expire_d} or whose keep-alive stopped, forces TERMINATED those whose device never confirmed
- * the end; makes instances of promoted reservations; and, when a device's agent connects again, ends the instances
- * it no longer runs.
+ * the end. On every replica: makes instances of promoted reservations, and, when a device's agent connects again,
+ * ends the instances it no longer runs.
  */
 @Singleton
 public class InstanceSweeper {
@@ -34,14 +35,21 @@ public class InstanceSweeper {
     private final Workspaces workspaces;
     private final InstancesConfig config;
     private final Bus bus;
+    private final Leadership leadership;
 
     public InstanceSweeper(
-            Instances lifecycle, InstanceRepository instances, Workspaces workspaces, InstancesConfig config, Bus bus) {
+            Instances lifecycle,
+            InstanceRepository instances,
+            Workspaces workspaces,
+            InstancesConfig config,
+            Bus bus,
+            Leadership leadership) {
         this.lifecycle = lifecycle;
         this.instances = instances;
         this.workspaces = workspaces;
         this.config = config;
         this.bus = bus;
+        this.leadership = leadership;
     }
 
     void subscribe(@Observes StartupEvent started) {
@@ -73,6 +81,9 @@ public class InstanceSweeper {
             delayed = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public Uni<Void> sweep() {
+        if (!leadership.leads()) {
+            return Uni.createFrom().voidItem();
+        }
         Instant now = Instant.now();
         return each(instances.live(), this::renew)
                 .chain(() -> each(

@@ -2,6 +2,7 @@ package dev.rigfleet.workspaces.service;
 
 import dev.rigfleet.common.auth.TokenHashes;
 import dev.rigfleet.common.error.ApiException;
+import dev.rigfleet.common.leader.Leadership;
 import dev.rigfleet.workspaces.config.EurlConfig;
 import dev.rigfleet.workspaces.model.EurlDelivery;
 import dev.rigfleet.workspaces.repository.EurlDeliveryRepository;
@@ -43,6 +44,7 @@ public class EurlDeliveries {
     private final HttpClient http;
     private final MeterRegistry meters;
     private final String issuer;
+    private final Leadership leadership;
 
     public EurlDeliveries(
             EurlDeliveryRepository deliveries,
@@ -50,9 +52,11 @@ public class EurlDeliveries {
             EurlConfig config,
             Vertx vertx,
             MeterRegistry meters,
-            @ConfigProperty(name = "mp.jwt.verify.issuer") String issuer) {
+            @ConfigProperty(name = "mp.jwt.verify.issuer") String issuer,
+            Leadership leadership) {
         this.deliveries = deliveries;
         this.eventUrls = eventUrls;
+        this.leadership = leadership;
         this.config = config;
         this.meters = meters;
         this.issuer = issuer;
@@ -62,8 +66,13 @@ public class EurlDeliveries {
                 .setMaxRedirects(0));
     }
 
-    /** Makes every attempt that is due; the scheduler calls it, and so does whoever just stored a delivery. */
+    /** The retries: every attempt that is due, made by the replica that {@link Leadership leads}. */
     @Scheduled(every = "${rigfleet.eurl.poll-interval:2s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> retryDue() {
+        return leadership.leads() ? deliverDue() : Uni.createFrom().voidItem();
+    }
+
+    /** Makes every attempt that is due; the retries call it, and so does whoever just stored a delivery. */
     public Uni<Void> deliverDue() {
         Duration claim = config.timeout().multipliedBy(3);
         return deliveries

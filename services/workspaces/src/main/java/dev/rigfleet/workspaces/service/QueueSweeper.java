@@ -2,6 +2,7 @@ package dev.rigfleet.workspaces.service;
 
 import dev.rigfleet.common.bus.Bus;
 import dev.rigfleet.common.bus.Topics;
+import dev.rigfleet.common.leader.Leadership;
 import dev.rigfleet.workspaces.model.Holding;
 import dev.rigfleet.workspaces.repository.DeploymentRepository;
 import dev.rigfleet.workspaces.repository.HoldingRepository;
@@ -19,8 +20,8 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The queues' upkeep, on every replica (each step locks what it works on and skips what another replica holds):
- * frees deployments whose lease ran out, ends reservations past their time-out, hands free online deployments to
+ * The queues' upkeep, run by the replica that {@link Leadership leads} (each step also locks what it works on, so
+ * that a run overlapping a change of leader is harmless): frees deployments whose lease ran out, ends reservations past their time-out, hands free online deployments to
  * waiting reservations (a device that comes back online triggers a run at once), and sends promotions still owed.
  */
 @ApplicationScoped
@@ -37,6 +38,7 @@ public class QueueSweeper {
     private final DeploymentPresence presence;
     private final PromotionOutbox outbox;
     private final Bus bus;
+    private final Leadership leadership;
     private final AtomicBoolean running = new AtomicBoolean();
 
     public QueueSweeper(
@@ -48,7 +50,8 @@ public class QueueSweeper {
             HoldingRepository holdings,
             DeploymentPresence presence,
             PromotionOutbox outbox,
-            Bus bus) {
+            Bus bus,
+            Leadership leadership) {
         this.pool = pool;
         this.allocator = allocator;
         this.reservationService = reservationService;
@@ -58,6 +61,7 @@ public class QueueSweeper {
         this.presence = presence;
         this.outbox = outbox;
         this.bus = bus;
+        this.leadership = leadership;
     }
 
     void subscribe(@Observes StartupEvent started) {
@@ -70,7 +74,7 @@ public class QueueSweeper {
 
     @Scheduled(every = "${rigfleet.workspaces.sweep-interval:5s}", delayed = "1s")
     public Uni<Void> sweep() {
-        if (!running.compareAndSet(false, true)) {
+        if (!leadership.leads() || !running.compareAndSet(false, true)) {
             return Uni.createFrom().voidItem();
         }
         return freeLapsedLeases()

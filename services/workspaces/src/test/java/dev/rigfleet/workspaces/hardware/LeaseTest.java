@@ -28,7 +28,14 @@ class LeaseTest {
     public static class ShortLeases implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("rigfleet.workspaces.lease", "PT2S");
+            return Map.of(
+                    "rigfleet.workspaces.lease",
+                    "PT2S",
+                    // A quick election, for the test of a sweep left to another replica.
+                    "rigfleet.leadership.term",
+                    "2s",
+                    "rigfleet.leadership.renew-interval",
+                    "300ms");
         }
     }
 

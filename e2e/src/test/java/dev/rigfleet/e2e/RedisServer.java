@@ -30,7 +30,7 @@ final class RedisServer implements AutoCloseable {
                             "--appendonly",
                             "no"))
                     .redirectErrorStream(true)
-                    .redirectOutput(Stack.LOGS.resolve("redis.log").toFile())
+                    .redirectOutput(Stack.LOGS.resolve("redis-" + port + ".log").toFile())
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException("redis-server is needed for e2e (make deps installs it)", e);

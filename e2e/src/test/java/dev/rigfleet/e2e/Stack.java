@@ -41,9 +41,9 @@ final class Stack {
 
     static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(4);
 
-    private static final String POSTGRES = System.getProperty("rigfleet.test.postgres", "127.0.0.1:5432");
-    private static final String PG_USER = System.getProperty("rigfleet.test.postgres.user", "rigfleet");
-    private static final String PG_PASSWORD = System.getProperty("rigfleet.test.postgres.password", "rigfleet");
+    static final String POSTGRES = System.getProperty("rigfleet.test.postgres", "127.0.0.1:5432");
+    static final String PG_USER = System.getProperty("rigfleet.test.postgres.user", "rigfleet");
+    static final String PG_PASSWORD = System.getProperty("rigfleet.test.postgres.password", "rigfleet");
     private static Stack started;
 
     final RedisServer redis = new RedisServer();
@@ -198,7 +198,7 @@ final class Stack {
         admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
     }
 
-    private static void admin(String sql) {
+    static void admin(String sql) {
         try (Connection connection = DriverManager.getConnection(
                         "jdbc:postgresql://" + POSTGRES + "/postgres", PG_USER, PG_PASSWORD);
                 var statement = connection.createStatement()) {

@@ -160,6 +160,12 @@ spec:
         - port: http
           protocol: TCP
     {{- end }}
+    {{- if .fromAnywhere }}
+    # Users, through the instances' fwd Services to the tunnels' ports (chosen at run time), whose firewalls decide.
+    - from:
+        - ipBlock:
+            cidr: 0.0.0.0/0
+    {{- end }}
 {{- end -}}
 
 {{/* The address of the instances service, where workspaces' CI jobs start their instances. */}}
@@ -172,9 +178,10 @@ A rigfleet component: its workload (a Deployment, or with statefulSet a Stateful
 <name>-headless), its Service, ServiceAccount, PodDisruptionBudget, optional HorizontalPodAutoscaler and
 NetworkPolicy. Takes a dict: root (the chart's context), component (its name), postgresql (true when it keeps its
 data in PostgreSQL), signs (true when it signs tokens with the JWT private key), statefulSet, anyPort (for the
-NetworkPolicy), extraEnv (a list of env entries only this component needs) and elects (true when its replicas
-elect the one that runs their periodic jobs: on a Lease named after the workload, which its Role may read, create
-and renew, and nothing else).
+NetworkPolicy; fromAnywhere adds a rule that lets any source in), extraEnv (a list of env entries only this
+component needs), elects (true when its replicas elect the one that runs their periodic jobs: on a Lease named after
+the workload, which its Role may read, create and renew) and extraRules (more rules for that Role: what else its
+Kubernetes client does).
 */}}
 {{- define "rigfleet.component" -}}
 {{- $root := .root -}}
@@ -209,6 +216,9 @@ rules:
   - apiGroups: [coordination.k8s.io]
     resources: [leases]
     verbs: [create]
+  {{- with .extraRules }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding

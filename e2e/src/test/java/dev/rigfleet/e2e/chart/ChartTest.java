@@ -245,11 +245,15 @@ class ChartTest {
             assertEquals(workload.name(), pod.getServiceAccountName(), "its own account");
             assertTrue(accounts.contains(pod.getServiceAccountName()), workload.name());
             List<List<String>> rules = switch (workload.component()) {
-                case "workspaces", "instances" ->
-                    List.of(
-                            List.of("coordination.k8s.io", "leases", workload.name(), "get,update"),
-                            // Kubernetes cannot narrow create to a name.
-                            List.of("coordination.k8s.io", "leases", "*", "create"));
+                case "workspaces" -> leases(workload.name());
+                // And its instances' fwd Services and their parents (dev.rigfleet.instances.cluster.InstanceObjects).
+                case "instances" ->
+                    Stream.concat(
+                                    leases(workload.name()).stream(),
+                                    Stream.of(
+                                            List.of("", "services", "*", "get,list,watch,create,delete"),
+                                            List.of("", "configmaps", "*", "get,list,create,delete")))
+                            .toList();
                 case "keygen" ->
                     List.of(List.of("", "secrets", GENERATED, "get,patch"), List.of("", "secrets", "*", "create"));
                 default -> List.of();
@@ -296,6 +300,14 @@ class ChartTest {
                             .getFieldRef()
                             .getFieldPath());
         }
+    }
+
+    /** What dev.rigfleet.common.leader.LeaseElection does with its Lease. */
+    private static List<List<String>> leases(String lease) {
+        return List.of(
+                List.of("coordination.k8s.io", "leases", lease, "get,update"),
+                // Kubernetes cannot narrow create to a name.
+                List.of("coordination.k8s.io", "leases", "*", "create"));
     }
 
     private static List<List<String>> rules(Role role) {
@@ -645,6 +657,7 @@ class ChartTest {
     void everyComponentAcceptsOnlyTheReleasesPodsAndTheIngressController(Path values) {
         List<HasMetadata> objects = render(values);
         List<Workload> components = components(objects);
+        boolean instances = components.stream().anyMatch(c -> c.component().equals("instances"));
         List<NetworkPolicy> policies = ofKind(objects, NetworkPolicy.class);
         for (Workload workload : components) {
             String component = workload.component();
@@ -656,7 +669,16 @@ class ChartTest {
             NetworkPolicy policy = selecting.get(0);
             assertEquals(List.of("Ingress"), policy.getSpec().getPolicyTypes(), component);
             List<NetworkPolicyIngressRule> rules = policy.getSpec().getIngress();
-            assertEquals(2, rules.size(), component);
+            // With instances, users reach the coordinators' tunnel ports through the instances' fwd Services.
+            boolean users = instances && component.equals("coordinator");
+            assertEquals(users ? 3 : 2, rules.size(), component);
+            if (users) {
+                NetworkPolicyIngressRule fromUsers = rules.get(2);
+                assertEquals(1, fromUsers.getFrom().size());
+                assertEquals(
+                        "0.0.0.0/0", fromUsers.getFrom().get(0).getIpBlock().getCidr());
+                assertTrue(fromUsers.getPorts() == null || fromUsers.getPorts().isEmpty(), "the tunnels' ports");
+            }
 
             NetworkPolicyIngressRule fromRelease = rules.get(0);
             assertEquals(1, fromRelease.getFrom().size());
@@ -739,7 +761,9 @@ class ChartTest {
         assertEquals(4, policies.size());
         for (NetworkPolicy policy : policies) {
             List<NetworkPolicyIngressRule> rules = policy.getSpec().getIngress();
-            assertEquals(1, rules.size(), policy.getMetadata().getName());
+            // The coordinator's rule for users (the instances' fwd) is not the controller's.
+            boolean coordinator = policy.getMetadata().getName().endsWith("-coordinator");
+            assertEquals(coordinator ? 2 : 1, rules.size(), policy.getMetadata().getName());
             assertEquals(
                     RELEASE_PODS, onlyMatchLabels(rules.get(0).getFrom().get(0).getPodSelector()));
         }
@@ -796,14 +820,45 @@ class ChartTest {
     }
 
     @Test
-    void instancesOpenTunnelsThroughTheCoordinatorServiceAndReportTheFwdAddressOnlyWhenSet() {
+    void instancesOpenTunnelsThroughTheCoordinatorServiceAndMakeFwdServicesOfTheConfiguredType() {
         Path values = CHART.resolve("ci/minimal-values.yaml");
         Map<String, EnvVar> env =
                 env(ofComponent(components(render(values)), "instances").container());
         assertEquals(
                 "http://rf-coordinator:8084",
                 env.get("QUARKUS_REST_CLIENT_COORDINATOR_URL").getValue());
-        assertFalse(env.containsKey("RIGFLEET_INSTANCES_FWD_ADDRESS"), "unset: the tunnel's own host");
+        assertEquals("true", env.get("RIGFLEET_INSTANCES_KUBERNETES_ENABLED").getValue());
+        assertEquals(
+                "NodePort",
+                env.get("RIGFLEET_INSTANCES_KUBERNETES_FWD_SERVICE_TYPE").getValue());
+        assertEquals(
+                "rf", env.get("RIGFLEET_INSTANCES_KUBERNETES_OBJECT_PREFIX").getValue(), "the installation");
+        assertEquals(
+                "metadata.namespace",
+                env.get("RIGFLEET_INSTANCES_KUBERNETES_NAMESPACE")
+                        .getValueFrom()
+                        .getFieldRef()
+                        .getFieldPath());
+        assertEquals("198.51.100.20", env.get("RIGFLEET_INSTANCES_FWD_ADDRESS").getValue());
+        Map<String, EnvVar> coordinator =
+                env(ofComponent(components(render(values)), "coordinator").container());
+        assertEquals(
+                "metadata.name",
+                coordinator
+                        .get("RIGFLEET_COORDINATOR_POD_NAME")
+                        .getValueFrom()
+                        .getFieldRef()
+                        .getFieldPath(),
+                "the pod the fwd Services select, named with each tunnel");
+
+        Map<String, EnvVar> balanced =
+                env(ofComponent(components(render(CHART.resolve("ci/bundled-values.yaml"))), "instances")
+                        .container());
+        assertEquals(
+                "LoadBalancer",
+                balanced.get("RIGFLEET_INSTANCES_KUBERNETES_FWD_SERVICE_TYPE").getValue());
+        assertFalse(balanced.containsKey("RIGFLEET_INSTANCES_FWD_ADDRESS"), "a load balancer has its own");
+        assertRefusedNaming("instances.fwdAddress", values, Map.of("instances.fwdAddress", ""));
 
         List<HasMetadata> objects =
                 render(values, Map.of("instances.fwdAddress", "203.0.113.7", "coordinator.port", "9184"));

@@ -28,6 +28,9 @@ public class CoordinatorStub implements QuarkusTestResourceLifecycleManager {
     /** A tunnel as opened: the device, its port, the chains it was given (the first at the open). */
     public record OpenTunnel(String device, int devicePort, int port, List<JsonArray> chains) {}
 
+    /** The coordinator pod every tunnel here is held by, as a replica in a cluster names itself. */
+    public static final String POD = "rf-coordinator-1";
+
     public static final Map<String, OpenTunnel> OPEN = new ConcurrentHashMap<>();
     public static final List<String> CLOSED = new CopyOnWriteArrayList<>();
 
@@ -103,7 +106,8 @@ public class CoordinatorStub implements QuarkusTestResourceLifecycleManager {
                 .put("host", "127.0.0.1")
                 .put("port", tunnel.port())
                 .put("rules", tunnel.chains().get(tunnel.chains().size() - 1))
-                .put("url", base + "/internal/tunnels/" + id);
+                .put("url", base + "/internal/tunnels/" + id)
+                .put("pod", POD);
     }
 
     private static void answer(HttpExchange exchange, int status, JsonObject body) throws IOException {

@@ -72,4 +72,10 @@ public interface CoordinatorConfig {
      * that opened it); by default the base URI the opening request came in on. The Helm chart sets the pod's own.
      */
     Optional<URI> internalUrl();
+
+    /**
+     * This replica's pod in a cluster (the chart sets it from the pod's name): told with each tunnel, so that the
+     * instances service can point the tunnel's Service at exactly this pod.
+     */
+    Optional<String> podName();
 }

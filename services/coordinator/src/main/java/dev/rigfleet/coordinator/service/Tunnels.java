@@ -46,7 +46,9 @@ public class Tunnels {
             int port,
             List<Firewall.Rule> rules,
             /** This tunnel's internal resource on the replica that holds it: where to change or close it. */
-            String url) {}
+            String url,
+            /** The pod of that replica in a cluster; null elsewhere. */
+            String pod) {}
 
     private static final class Listening {
         private final NetServer server;
@@ -98,7 +100,8 @@ public class Tunnels {
                             config.tunnelHost(),
                             bound.actualPort(),
                             firewall.rules(),
-                            replica.replaceAll("/+$", "") + "/internal/tunnels/" + id);
+                            replica.replaceAll("/+$", "") + "/internal/tunnels/" + id,
+                            config.podName().orElse(null));
                     listening.tunnel = tunnel;
                     tunnels.put(tunnel.id(), listening);
                     Log.infof(
@@ -121,7 +124,14 @@ public class Tunnels {
         listening.firewall = firewall;
         Tunnel old = listening.tunnel;
         listening.tunnel = new Tunnel(
-                old.id(), old.deviceUuid(), old.devicePort(), old.host(), old.port(), firewall.rules(), old.url());
+                old.id(),
+                old.deviceUuid(),
+                old.devicePort(),
+                old.host(),
+                old.port(),
+                firewall.rules(),
+                old.url(),
+                old.pod());
         for (NetSocket socket : listening.relayed) {
             if (firewall.decide(source(socket)) != Firewall.Action.ACCEPT) {
                 Log.infof("Tunnel %s: the new chain closes the connection from %s", id, source(socket));

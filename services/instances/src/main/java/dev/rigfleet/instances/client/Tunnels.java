@@ -32,8 +32,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class Tunnels {
 
+    /** {@code pod}: the coordinator pod that holds the tunnel, in a cluster (null elsewhere). */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Tunnel(String id, String host, int port, List<FirewallRule> rules, String url) {}
+    public record Tunnel(String id, String host, int port, List<FirewallRule> rules, String url, String pod) {}
 
     @Produces(MediaType.APPLICATION_JSON)
     @Consumes(MediaType.APPLICATION_JSON)

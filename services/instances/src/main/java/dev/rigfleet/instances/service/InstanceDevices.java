@@ -3,7 +3,7 @@ package dev.rigfleet.instances.service;
 import dev.rigfleet.instances.client.Agents;
 import dev.rigfleet.instances.client.Tunnels;
 import dev.rigfleet.instances.client.Workspaces;
-import dev.rigfleet.instances.config.InstancesConfig;
+import dev.rigfleet.instances.cluster.InstanceObjects;
 import dev.rigfleet.instances.model.FirewallRule;
 import dev.rigfleet.instances.model.Instance;
 import dev.rigfleet.instances.repository.InstanceRepository;
@@ -11,12 +11,14 @@ import io.quarkus.logging.Log;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * The device's side of an instance: the agent makes it (an SSH server for the instance's keys) and the coordinator
- * opens its {@code fwd} tunnel, whose firewall starts open to everyone; then it is READY. Ending it closes the tunnel
- * and has the agent stop it.
+ * opens its {@code fwd} tunnel, whose firewall starts open to everyone, which in a cluster gets its Service
+ * ({@link InstanceObjects}); then it is READY. Ending it closes the tunnel, deletes its objects and has the agent stop
+ * it.
  */
 @ApplicationScoped
 public class InstanceDevices {
@@ -28,19 +30,19 @@ public class InstanceDevices {
     private final Agents agents;
     private final Tunnels tunnels;
     private final InstanceRepository instances;
-    private final InstancesConfig config;
+    private final InstanceObjects objects;
 
     public InstanceDevices(
             Workspaces workspaces,
             Agents agents,
             Tunnels tunnels,
             InstanceRepository instances,
-            InstancesConfig config) {
+            InstanceObjects objects) {
         this.workspaces = workspaces;
         this.agents = agents;
         this.tunnels = tunnels;
         this.instances = instances;
-        this.config = config;
+        this.objects = objects;
     }
 
     /**
@@ -54,14 +56,21 @@ public class InstanceDevices {
                         .chain(running -> tunnels.open(host, instance.id().toString(), running.port(), OPEN)
                                 .onFailure()
                                 .call(() -> agents.stop(host, instance.id().toString()))
-                                .chain(tunnel -> instances
+                                .chain(tunnel -> objects.expose(instance.id(), tunnel)
+                                        .onFailure()
+                                        .call(() -> objects.remove(instance.id())
+                                                .chain(() -> tunnels.close(tunnel.url()))
+                                                .chain(() -> agents.stop(
+                                                        host, instance.id().toString())))
+                                        .map(fwd -> Map.entry(tunnel, fwd)))
+                                .chain(exposed -> instances
                                         .ready(
                                                 instance.id(),
                                                 host,
-                                                config.fwdAddress().orElse(tunnel.host()),
-                                                tunnel.port(),
+                                                exposed.getValue().host(),
+                                                exposed.getValue().port(),
                                                 running.hostkeys(),
-                                                tunnel.url(),
+                                                exposed.getKey().url(),
                                                 OPEN)
                                         .call(ready -> {
                                             if (ready != null) {
@@ -75,7 +84,9 @@ public class InstanceDevices {
                                                 return Uni.createFrom().voidItem();
                                             }
                                             // It failed or ended while the device made it: undo what was made.
-                                            return tunnels.close(tunnel.url())
+                                            return objects.remove(instance.id())
+                                                    .chain(() -> tunnels.close(
+                                                            exposed.getKey().url()))
                                                     .chain(() -> agents.stop(
                                                             host, instance.id().toString()));
                                         }))));
@@ -85,11 +96,12 @@ public class InstanceDevices {
     public Uni<Void> cleanUp(Instance instance) {
         Uni<Void> tunnel =
                 instance.tunnelUrl() == null ? Uni.createFrom().voidItem() : tunnels.close(instance.tunnelUrl());
-        return tunnel.chain(() -> instance.hostDevice() == null
-                ? workspaces
-                        .hostOf(instance.id())
-                        .chain(host -> agents.stop(host, instance.id().toString()))
-                : agents.stop(instance.hostDevice(), instance.id().toString()));
+        return tunnel.chain(() -> objects.remove(instance.id()))
+                .chain(() -> instance.hostDevice() == null
+                        ? workspaces
+                                .hostOf(instance.id())
+                                .chain(host -> agents.stop(host, instance.id().toString()))
+                        : agents.stop(instance.hostDevice(), instance.id().toString()));
     }
 
     /** The ids of the instances the device's agent runs now. */

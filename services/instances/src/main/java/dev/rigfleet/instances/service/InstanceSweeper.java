@@ -4,6 +4,7 @@ import dev.rigfleet.common.bus.Bus;
 import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.leader.Leadership;
 import dev.rigfleet.instances.client.Workspaces;
+import dev.rigfleet.instances.cluster.InstanceObjects;
 import dev.rigfleet.instances.config.InstancesConfig;
 import dev.rigfleet.instances.model.Instance.Status;
 import dev.rigfleet.instances.repository.InstanceRepository;
@@ -24,7 +25,7 @@ import java.util.function.Function;
  * The instances' upkeep, on the replica that {@link Leadership leads}: renews the leases of live instances' deployments (an instance whose
  * holding ended, by a lockout or a lapsed lease, ends too), fails instances still INIT after the time-out, ends
  * those past their {@code expire_d} or whose keep-alive stopped, forces TERMINATED those whose device never confirmed
- * the end. On every replica: makes instances of promoted reservations, and, when a device's agent connects again,
+ * the end, and deletes the cluster objects of instances that are gone ({@link InstanceObjects}). On every replica: makes instances of promoted reservations, and, when a device's agent connects again,
  * ends the instances it no longer runs.
  */
 @Singleton
@@ -36,6 +37,7 @@ public class InstanceSweeper {
     private final InstancesConfig config;
     private final Bus bus;
     private final Leadership leadership;
+    private final InstanceObjects objects;
 
     public InstanceSweeper(
             Instances lifecycle,
@@ -43,13 +45,15 @@ public class InstanceSweeper {
             Workspaces workspaces,
             InstancesConfig config,
             Bus bus,
-            Leadership leadership) {
+            Leadership leadership,
+            InstanceObjects objects) {
         this.lifecycle = lifecycle;
         this.instances = instances;
         this.workspaces = workspaces;
         this.config = config;
         this.bus = bus;
         this.leadership = leadership;
+        this.objects = objects;
     }
 
     void subscribe(@Observes StartupEvent started) {
@@ -101,6 +105,7 @@ public class InstanceSweeper {
                         id -> lifecycle.end(id, List.of(Status.INIT, Status.READY), "keep-alive not renewed")))
                 .chain(() -> each(
                         instances.terminatingSince(now.minus(config.terminateTimeout())), lifecycle::forceTerminated))
+                .chain(() -> instances.live().chain(objects::sweepOrphans))
                 .onFailure()
                 .invoke(e ->
                         Log.warnf("Instance upkeep failed this time (%s); the next run tries again", e.getMessage()))

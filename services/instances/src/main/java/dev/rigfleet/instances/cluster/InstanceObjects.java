@@ -1,0 +1,211 @@
+package dev.rigfleet.instances.cluster;
+
+import dev.rigfleet.instances.client.Tunnels.Tunnel;
+import dev.rigfleet.instances.config.InstancesConfig;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ConfigMapList;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.KubernetesClientTimeoutException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.ServiceResource;
+import io.quarkus.logging.Log;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import java.net.HttpURLConnection;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * An instance's objects in the cluster: a parent ConfigMap {@code <prefix>-instance-<id>} that owns the rest (so
+ * that deleting it lets Kubernetes collect whatever it owns), and the Service {@code <prefix>-fwd-<id>} that carries
+ * the instance's {@code fwd} to the coordinator pod holding its tunnel (the tunnel listens on that pod's own port).
+ * Every object carries the installation's and the instance's labels, by which they are deleted at the end and
+ * swept when their instance is gone. Outside a cluster nothing is made and {@code fwd} is the tunnel's address.
+ */
+@ApplicationScoped
+public class InstanceObjects {
+
+    static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+    static final String MANAGER = "rigfleet-instances";
+    static final String INSTALLATION = "rigfleet.dev/installation";
+    static final String INSTANCE = "rigfleet.dev/instance";
+    /** The label the StatefulSet controller gives each of its pods: the one the fwd Service selects. */
+    static final String POD_NAME = "statefulset.kubernetes.io/pod-name";
+
+    private final ClusterConfig cluster;
+    private final InstancesConfig config;
+    private final Instance<KubernetesClient> clients;
+    private final Vertx vertx;
+
+    InstanceObjects(ClusterConfig cluster, InstancesConfig config, Instance<KubernetesClient> clients, Vertx vertx) {
+        this.cluster = cluster;
+        this.config = config;
+        this.clients = clients;
+        this.vertx = vertx;
+    }
+
+    /** Makes the instance reachable through its tunnel; answers where. */
+    public Uni<Fwd> expose(UUID instance, Tunnel tunnel) {
+        if (!cluster.enabled()) {
+            return Uni.createFrom().item(new Fwd(config.fwdAddress().orElse(tunnel.host()), tunnel.port()));
+        }
+        return vertx.executeBlocking(() -> exposeInCluster(instance, tunnel));
+    }
+
+    /** Deletes the instance's objects; none there is fine. */
+    public Uni<Void> remove(UUID instance) {
+        if (!cluster.enabled()) {
+            return Uni.createFrom().voidItem();
+        }
+        return vertx.executeBlocking(() -> {
+            delete(labels(instance));
+            return null;
+        });
+    }
+
+    /** Deletes the objects of instances not among {@code live}: left by a replica that died before it cleaned up. */
+    public Uni<Void> sweepOrphans(Collection<UUID> live) {
+        if (!cluster.enabled()) {
+            return Uni.createFrom().voidItem();
+        }
+        Set<String> keep = live.stream().map(UUID::toString).collect(Collectors.toSet());
+        return vertx.executeBlocking(() -> {
+            Set<String> orphans = Stream.concat(
+                            configMaps().withLabels(installation()).list().getItems().stream(),
+                            services().withLabels(installation()).list().getItems().stream())
+                    .map(object -> object.getMetadata().getLabels().get(INSTANCE))
+                    .filter(id -> id != null && !keep.contains(id))
+                    .collect(Collectors.toSet());
+            for (String orphan : orphans) {
+                Log.infof("Deleting the cluster objects of instance %s, which is no longer live", orphan);
+                delete(labels(UUID.fromString(orphan)));
+            }
+            return null;
+        });
+    }
+
+    private Fwd exposeInCluster(UUID instance, Tunnel tunnel) {
+        if (tunnel.pod() == null) {
+            throw new IllegalStateException(
+                    "the coordinator did not name the pod that holds the tunnel (set rigfleet.coordinator.pod-name)");
+        }
+        ConfigMap parent = createOrGet(configMaps()
+                .resource(new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName(name("instance", instance))
+                        .withLabels(labels(instance))
+                        .endMetadata()
+                        .addToData("instance", instance.toString())
+                        .build()));
+        boolean loadBalancer = cluster.fwdServiceType() == ClusterConfig.FwdServiceType.LoadBalancer;
+        String name = name("fwd", instance);
+        createOrGet(services()
+                .resource(new ServiceBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .withLabels(labels(instance))
+                        .withOwnerReferences(ownedBy(parent))
+                        .endMetadata()
+                        .withNewSpec()
+                        .withType(cluster.fwdServiceType().name())
+                        .withSelector(Map.of(POD_NAME, tunnel.pod()))
+                        .addNewPort()
+                        .withName("ssh")
+                        .withProtocol("TCP")
+                        // Behind a load balancer users connect to 22; a node port is Kubernetes' to choose.
+                        .withPort(loadBalancer ? 22 : tunnel.port())
+                        .withTargetPort(new IntOrString(tunnel.port()))
+                        .endPort()
+                        .endSpec()
+                        .build()));
+        try {
+            Service ready = services()
+                    .withName(name)
+                    .waitUntilCondition(
+                            service -> Fwd.of(service, config.fwdAddress()).isPresent(),
+                            cluster.addressTimeout().toMillis(),
+                            TimeUnit.MILLISECONDS);
+            return Fwd.of(ready, config.fwdAddress()).orElseThrow();
+        } catch (KubernetesClientTimeoutException e) {
+            throw new IllegalStateException("its Service " + name + " got no "
+                    + (loadBalancer ? "load balancer address" : "node port") + " within "
+                    + cluster.addressTimeout().toSeconds() + " s");
+        }
+    }
+
+    /** Made once per instance; one there already is from an earlier attempt for the same instance. */
+    private static <T extends HasMetadata> T createOrGet(Resource<T> resource) {
+        try {
+            return resource.create();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+                throw e;
+            }
+            return resource.get();
+        }
+    }
+
+    /** One by one, so that the Role needs list and delete, not deletecollection. */
+    private void delete(Map<String, String> labels) {
+        for (Service service : services().withLabels(labels).list().getItems()) {
+            services().withName(service.getMetadata().getName()).delete();
+        }
+        for (ConfigMap parent : configMaps().withLabels(labels).list().getItems()) {
+            configMaps().withName(parent.getMetadata().getName()).delete();
+        }
+    }
+
+    private NonNamespaceOperation<Service, ServiceList, ServiceResource<Service>> services() {
+        return clients.get().services().inNamespace(namespace());
+    }
+
+    private NonNamespaceOperation<ConfigMap, ConfigMapList, Resource<ConfigMap>> configMaps() {
+        return clients.get().configMaps().inNamespace(namespace());
+    }
+
+    private String namespace() {
+        return cluster.namespace().orElseGet(() -> clients.get().getNamespace());
+    }
+
+    private String name(String kind, UUID instance) {
+        return cluster.objectPrefix() + "-" + kind + "-" + instance;
+    }
+
+    private Map<String, String> installation() {
+        return Map.of(MANAGED_BY, MANAGER, INSTALLATION, cluster.objectPrefix());
+    }
+
+    private Map<String, String> labels(UUID instance) {
+        Map<String, String> labels = new HashMap<>(installation());
+        labels.put(INSTANCE, instance.toString());
+        return labels;
+    }
+
+    private static List<OwnerReference> ownedBy(HasMetadata parent) {
+        return List.of(new OwnerReferenceBuilder()
+                .withApiVersion(parent.getApiVersion())
+                .withKind(parent.getKind())
+                .withName(parent.getMetadata().getName())
+                .withUid(parent.getMetadata().getUid())
+                .build());
+    }
+}

@@ -245,7 +245,20 @@ class ChartTest {
             assertEquals(workload.name(), pod.getServiceAccountName(), "its own account");
             assertTrue(accounts.contains(pod.getServiceAccountName()), workload.name());
             List<List<String>> rules = switch (workload.component()) {
-                case "workspaces" -> leases(workload.name());
+                // And, with declared deployments, its informer and the resources' status.
+                case "workspaces" ->
+                    values.endsWith("production-values.yaml")
+                            ? Stream.concat(
+                                            leases(workload.name()).stream(),
+                                            Stream.of(
+                                                    List.of("rigfleet.dev", "workspacedeployments", "*", "list,watch"),
+                                                    List.of(
+                                                            "rigfleet.dev",
+                                                            "workspacedeployments/status",
+                                                            "*",
+                                                            "patch")))
+                                    .toList()
+                            : leases(workload.name());
                 // And its instances' fwd Services and their parents (dev.rigfleet.instances.cluster.InstanceObjects).
                 case "instances" ->
                     Stream.concat(

@@ -155,6 +155,40 @@ public class DeploymentRepository {
                 .replaceWithVoid();
     }
 
+    /** A deployment in service that a WorkspaceDeployment resource declares, by its {@code <namespace>/<name>}. */
+    public record Declared(UUID id, String resource) {}
+
+    /** The one in service that the resource declares; null when none. */
+    public Uni<UUID> declaredBy(String resource) {
+        return pool.preparedQuery("SELECT id FROM deployments WHERE declared_by = $1 AND retired_at IS NULL")
+                .execute(Tuple.of(resource))
+                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getUUID("id"));
+    }
+
+    /** Every deployment in service that a resource declares. */
+    public Uni<List<Declared>> declared() {
+        return pool.query(
+                        "SELECT id, declared_by FROM deployments WHERE declared_by IS NOT NULL AND retired_at IS NULL")
+                .execute()
+                .map(rows -> StreamSupport.stream(rows.spliterator(), false)
+                        .map(row -> new Declared(row.getUUID("id"), row.getString("declared_by")))
+                        .toList());
+    }
+
+    public Uni<Void> setDeclaredBy(UUID id, String resource) {
+        return pool.preparedQuery("UPDATE deployments SET declared_by = $2 WHERE id = $1")
+                .execute(Tuple.of(id, resource))
+                .replaceWithVoid();
+    }
+
+    /** The deployment in service whose host this device is; null when none. */
+    public Uni<Deployment> inServiceOnHost(String deviceUuid) {
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM deployments d WHERE d.host_device = $1"
+                        + " AND d.retired_at IS NULL")
+                .execute(Tuple.of(deviceUuid))
+                .map(DeploymentRepository::first);
+    }
+
     /** Whether a deployment in service has this device as its host. */
     public Uni<Boolean> hostInService(String deviceUuid) {
         return pool.preparedQuery("SELECT 1 FROM deployments WHERE host_device = $1 AND retired_at IS NULL")

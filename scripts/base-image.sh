@@ -21,16 +21,7 @@ if [ -s "$tarball" ]; then
   exit 0
 fi
 
-missing=()
-command -v debootstrap >/dev/null || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
-command -v podman >/dev/null || missing+=(podman)
-command -v runc >/dev/null || [ -x /usr/sbin/runc ] || missing+=(runc)
-if [ "${#missing[@]}" -gt 0 ]; then
-  say "Installing ${missing[*]} from Debian's packages"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-ensure_podman_conf
+ensure_image_tools
 
 mirror="$(debian_mirror)"
 mkdir -p "$cache"

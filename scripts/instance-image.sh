@@ -19,17 +19,7 @@ image="rigfleet-instance:$hash"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/rigfleet"
 tarball="$cache/instance-image-$hash.tar"
 
-missing=()
-command -v debootstrap >/dev/null || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
-command -v podman >/dev/null || missing+=(podman)
-command -v runc >/dev/null || [ -x /usr/sbin/runc ] || missing+=(runc)
-if [ "${#missing[@]}" -gt 0 ]; then
-  say "Installing ${missing[*]} from Debian's packages"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-
-ensure_podman_conf
+ensure_image_tools
 
 if as_root podman image exists "$image"; then
   printf '%s\n' "$image" >&3

@@ -47,6 +47,21 @@ debian_mirror() {
   printf '%s\n' "${mirror:-http://deb.debian.org/debian}"
 }
 
+# What the images are built with (debootstrap, podman, runc), from Debian's packages when missing, and podman's
+# configuration.
+ensure_image_tools() {
+  local missing=()
+  command -v debootstrap >/dev/null || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
+  command -v podman >/dev/null || missing+=(podman)
+  command -v runc >/dev/null || [ -x /usr/sbin/runc ] || missing+=(runc)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "Installing ${missing[*]} from Debian's packages"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  ensure_podman_conf
+}
+
 # Podman 4.3 here works only with runc, cgroupfs and bounded ulimits (the defaults fail); writes that configuration
 # only when there is none, never over one that someone else wrote.
 ensure_podman_conf() {

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +52,34 @@ class LeaseElectionTest {
 
         assertEquals(
                 second.identity,
+                client.leases()
+                        .inNamespace("rigfleet")
+                        .withName(config.name())
+                        .get()
+                        .getSpec()
+                        .getHolderIdentity());
+        assertEquals(List.of(), candidates.overlaps);
+    }
+
+    @Test
+    void aReplicaThatStopsReleasesTheLeaseForTheOther() {
+        Candidates.Config config = new Candidates.Config(
+                LeadershipConfig.Backend.LEASE,
+                "handover-" + System.nanoTime(),
+                Duration.ofSeconds(30),
+                Candidates.RENEW_INTERVAL,
+                Optional.of("rigfleet"));
+        candidates.add(new LeaseElection(server.createClient(), config));
+        candidates.add(new LeaseElection(server.createClient(), config));
+        candidates.startAll();
+        Candidate first = candidates.leader(Duration.ofSeconds(10));
+
+        first.election.stop();
+
+        // Well within the 30 s term it would otherwise have held.
+        Candidate next = candidates.leaderAmong(candidates.others(first), Duration.ofSeconds(10));
+        assertEquals(
+                next.identity,
                 client.leases()
                         .inNamespace("rigfleet")
                         .withName(config.name())

@@ -28,6 +28,16 @@ final class Candidates {
         static Config of(LeadershipConfig.Backend backend) {
             return new Config(backend, "test-" + UUID.randomUUID(), TERM, RENEW_INTERVAL, Optional.of("rigfleet"));
         }
+
+        /** A term far longer than the test: a hand-over that comes in time came by release, not by expiry. */
+        static Config longTerm(LeadershipConfig.Backend backend) {
+            return new Config(
+                    backend,
+                    "handover-" + UUID.randomUUID(),
+                    Duration.ofSeconds(30),
+                    RENEW_INTERVAL,
+                    Optional.of("rigfleet"));
+        }
     }
 
     /** One replica's side of the election. */

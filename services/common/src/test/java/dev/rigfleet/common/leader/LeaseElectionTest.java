@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -63,12 +62,7 @@ class LeaseElectionTest {
 
     @Test
     void aReplicaThatStopsReleasesTheLeaseForTheOther() {
-        Candidates.Config config = new Candidates.Config(
-                LeadershipConfig.Backend.LEASE,
-                "handover-" + System.nanoTime(),
-                Duration.ofSeconds(30),
-                Candidates.RENEW_INTERVAL,
-                Optional.of("rigfleet"));
+        Candidates.Config config = Candidates.Config.longTerm(LeadershipConfig.Backend.LEASE);
         candidates.add(new LeaseElection(server.createClient(), config));
         candidates.add(new LeaseElection(server.createClient(), config));
         candidates.startAll();

@@ -18,7 +18,6 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -70,12 +69,7 @@ class RedisElectionTest {
 
     @Test
     void aReplicaThatStopsHandsOverWithoutWaitingForItsTerm() {
-        Candidates.Config config = new Candidates.Config(
-                LeadershipConfig.Backend.REDIS,
-                "handover-" + System.nanoTime(),
-                Duration.ofSeconds(30),
-                Candidates.RENEW_INTERVAL,
-                Optional.empty());
+        Candidates.Config config = Candidates.Config.longTerm(LeadershipConfig.Backend.REDIS);
         candidates.add(new RedisElection(connect(), vertx, namespace, config));
         candidates.add(new RedisElection(connect(), vertx, namespace, config));
         candidates.startAll();

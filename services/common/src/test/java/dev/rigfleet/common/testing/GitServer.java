@@ -1,5 +1,7 @@
 package dev.rigfleet.common.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -11,13 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A git hosting service in tests: the real {@code git daemon} on 127.0.0.1 serving bare repositories read-only over
@@ -237,18 +239,27 @@ public final class GitServer implements AutoCloseable {
     }
 
     private static void awaitListening(Process server, int port, String name, Path log) throws Exception {
-        Instant deadline = Instant.now().plus(STARTUP);
-        while (true) {
-            try (Socket probe = new Socket()) {
-                probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException notYet) {
-                if (!server.isAlive() || Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException(name + " is not listening on port " + port + ": "
-                            + Files.readString(log).strip());
+        try {
+            await().atMost(STARTUP).pollInterval(Duration.ofMillis(50)).until(() -> {
+                if (!server.isAlive()) {
+                    throw new IllegalStateException(name + " exited");
                 }
-                Thread.sleep(50);
-            }
+                return listening(port);
+            });
+        } catch (ConditionTimeoutException | IllegalStateException notListening) {
+            throw new IllegalStateException(
+                    name + " is not listening on port " + port + ": "
+                            + Files.readString(log).strip(),
+                    notListening);
+        }
+    }
+
+    private static boolean listening(int port) {
+        try (Socket probe = new Socket()) {
+            probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException notYet) {
+            return false;
         }
     }
 

@@ -227,7 +227,7 @@ class RepositoryReaderTest {
             while (true) {
                 out.write('a');
                 out.flush();
-                Thread.sleep(200);
+                Thread.sleep(200); // the trickle being tested, not a wait for a condition
             }
         })) {
             assertTimesOut(trickling.port());

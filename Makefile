@@ -19,7 +19,7 @@ deps: ## Install and start what rigfleet needs (PostgreSQL, Redis, nginx, openss
 build: ## Package every service (tests skipped; `make test` runs them)
 	$(MVN) package -DskipTests -Dspotless.check.skip=true
 
-images: deps ## Build an OCI image of every service, the agent and the key Job with Jib: target/images/*.tar
+images: deps ## Build an OCI image of every service, the agent and the key Job with Jib, and the VPN server's: target/images/*.tar
 	@scripts/images.sh
 
 run: deps build ## Start the platform behind one entry point on 127.0.0.1:$(RIGFLEET_PORT)

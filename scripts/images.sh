@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make images: an OCI image of every service, the agent and the chart's key Job, built by Jib (Quarkus's
-# container-image-jib) on the base that scripts/base-image.sh makes (no registry is reached), and written as
-# target/images/rigfleet-<module>.tar (OCI archives; `podman load -i` or `skopeo copy oci-archive:` reads them).
+# container-image-jib) on the base that scripts/base-image.sh makes (no registry is reached), and the instances' VPN
+# server's (scripts/vpn-image.sh), written as target/images/rigfleet-<module>.tar (OCI archives; `podman load -i` or `skopeo copy oci-archive:` reads them).
 # Jib hands each image to podman's store (quarkus.jib.docker-executable-name=podman), from which it is saved.
 #
 # Usage: scripts/images.sh [maven arguments...]     e.g. -Dquarkus.container-image.tag=1.2.0
@@ -30,3 +30,4 @@ for module in "${MODULES[@]}"; do
   mv "$out/rigfleet-$module.tar.part" "$out/rigfleet-$module.tar"
   say "$out/rigfleet-$module.tar ($image, $(du -m "$out/rigfleet-$module.tar" | cut -f1) MB)"
 done
+"$ROOT/scripts/vpn-image.sh" "$tag"

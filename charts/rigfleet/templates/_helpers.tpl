@@ -33,12 +33,18 @@ http://{{ include "rigfleet.fullname" (dict "root" . "component" "coordinator") 
 {{- end -}}
 
 {{/*
-A component's image: its `image` block, key by key, over global.image. Takes a dict: root, component.
-<registry>/<repository>:<tag>, where repository defaults to rigfleet-<component> and tag to the chart's appVersion.
+A component's image: its `image` block, key by key, over global.image. Takes a dict: root, component, and image (the
+block, when it is not the component's own `image`, as for the VPN servers'). <registry>/<repository>:<tag>, where
+repository defaults to rigfleet-<component> and tag to the chart's appVersion.
 */}}
 {{- define "rigfleet.image" -}}
 {{- $global := .root.Values.global.image -}}
-{{- $own := (index .root.Values .component).image | default dict -}}
+{{- $own := dict -}}
+{{- if hasKey . "image" -}}
+{{- $own = .image | default dict -}}
+{{- else -}}
+{{- $own = (index .root.Values .component).image | default dict -}}
+{{- end -}}
 {{- $registry := $own.registry | default $global.registry -}}
 {{- $repository := $own.repository | default (printf "rigfleet-%s" .component) -}}
 {{- $tag := $own.tag | default $global.tag | default .root.Chart.AppVersion -}}

@@ -5,14 +5,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rigfleet.common.net.Ipv4Block;
+import dev.rigfleet.instances.vpn.Network;
+import dev.rigfleet.instances.vpn.OpenVpnFiles;
+import dev.rigfleet.instances.vpn.VpnPki;
+import dev.rigfleet.instances.vpn.VpnServers;
+import dev.rigfleet.instances.vpn.VpnWorkloads;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -132,6 +141,130 @@ class ImagesIT {
                     });
         } finally {
             podman(Duration.ofSeconds(60), "rm", "--force", container);
+        }
+    }
+
+    /**
+     * The VPN server's image, run as the pod that dev.rigfleet.instances.vpn.VpnWorkloads makes would run it: its
+     * command, the files of its Secret read-only at their mount, an in-memory /run/vpn, root with NET_ADMIN only and
+     * no privilege escalation, a read-only root, the tun device. Its Secret's CRL already revokes one client (the
+     * pod that replaces a server after a revocation starts so): that client is refused, another gets in. Both
+     * clients run inside the container (it has no network but loopback).
+     */
+    @Test
+    void theVpnServersImageServesItsSecretsFilesAsThePodRunsThemAndRefusesARevokedClient() throws Exception {
+        String image = load("vpn");
+        Result user =
+                podman(Duration.ofSeconds(60), "run", "--rm", "--network", "none", "--entrypoint", "id", image, "-u");
+        assertEquals("0", user.output().strip(), "openvpn makes the pod's tun device: root, with NET_ADMIN only");
+
+        String instance = UUID.randomUUID().toString();
+        Duration validity = Duration.ofDays(1);
+        VpnPki pki = VpnPki.create(instance, validity);
+        String staticKey = OpenVpnFiles.staticKey();
+        VpnPki.Issued admitted = pki.client("admitted", validity);
+        VpnPki.Issued revoked = pki.client("revoked", validity);
+        Network network = new Network(Ipv4Block.parse("10.219.7.0/24").orElseThrow());
+        Map<String, String> secret = VpnWorkloads.secretData(
+                network,
+                new VpnServers.ServerFiles(
+                        pki.caCertificate(),
+                        pki.server(OpenVpnFiles.serverName(instance), validity),
+                        staticKey,
+                        pki.crl(
+                                List.of(new VpnPki.Revoked(revoked.serial(), Instant.now())),
+                                2,
+                                Instant.now().plus(validity))));
+        Path config = Files.createTempDirectory("rigfleet-vpn-secret");
+        Path clients = Files.createTempDirectory("rigfleet-vpn-clients");
+        for (Map.Entry<String, String> file : secret.entrySet()) {
+            Files.writeString(config.resolve(file.getKey()), file.getValue());
+        }
+        for (VpnPki.Issued client : List.of(admitted, revoked)) {
+            String name = client == admitted ? "admitted" : "revoked";
+            Files.writeString(
+                    clients.resolve(name + ".ovpn"),
+                    OpenVpnFiles.client(
+                            instance, "127.0.0.1", VpnWorkloads.PORT, pki.caCertificate(), client, staticKey));
+        }
+        Result started = podman(
+                Duration.ofSeconds(60),
+                "run",
+                "--detach",
+                "--network",
+                "none",
+                "--user",
+                "0",
+                "--cap-drop",
+                "all",
+                "--cap-add",
+                "NET_ADMIN",
+                "--security-opt",
+                "no-new-privileges",
+                "--read-only",
+                "--tmpfs",
+                VpnWorkloads.FILES,
+                "--device",
+                "/dev/net/tun",
+                "--volume",
+                config + ":" + VpnWorkloads.CONFIG + ":ro",
+                "--volume",
+                clients + ":/clients:ro",
+                "--entrypoint",
+                VpnWorkloads.COMMAND.get(0),
+                image,
+                VpnWorkloads.COMMAND.get(1),
+                VpnWorkloads.COMMAND.get(2));
+        assertEquals(0, started.exit(), started.output());
+        String container = started.output().strip();
+        try {
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(300))
+                    .until(() -> podman(Duration.ofSeconds(20), "logs", container)
+                            .output()
+                            .contains("Initialization Sequence Completed"));
+            for (String client : List.of("admitted", "revoked")) {
+                Result connecting = podman(
+                        Duration.ofSeconds(20),
+                        "exec",
+                        "--detach",
+                        container,
+                        "openvpn",
+                        "--config",
+                        "/clients/" + client + ".ovpn",
+                        "--log",
+                        VpnWorkloads.FILES + "/" + client + ".log");
+                assertEquals(0, connecting.exit(), connecting.output());
+            }
+
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(300))
+                    .until(() -> podman(
+                                    Duration.ofSeconds(20),
+                                    "exec",
+                                    container,
+                                    "cat",
+                                    VpnWorkloads.FILES + "/admitted.log")
+                            .output()
+                            .contains("Initialization Sequence Completed"));
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(300))
+                    .until(() -> podman(Duration.ofSeconds(20), "logs", container)
+                            .output()
+                            .contains("certificate revoked"));
+            assertFalse(podman(Duration.ofSeconds(20), "exec", container, "cat", VpnWorkloads.FILES + "/revoked.log")
+                    .output()
+                    .contains("Initialization Sequence Completed"));
+        } finally {
+            podman(Duration.ofSeconds(60), "rm", "--force", container);
+            for (Path dir : List.of(config, clients)) {
+                try (var files = Files.list(dir)) {
+                    for (Path file : files.toList()) {
+                        Files.delete(file);
+                    }
+                }
+                Files.delete(dir);
+            }
         }
     }
 

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KeyToPath;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -259,13 +260,16 @@ class ChartTest {
                                                             "patch")))
                                     .toList()
                             : leases(workload.name());
-                // And its instances' fwd Services and their parents (dev.rigfleet.instances.cluster.InstanceObjects).
+                // And its instances' fwd Services and their parents (dev.rigfleet.instances.cluster.InstanceObjects),
+                // and with VPN servers, theirs (dev.rigfleet.instances.vpn.VpnWorkloads) in their namespace.
                 case "instances" ->
-                    Stream.concat(
-                                    leases(workload.name()).stream(),
-                                    Stream.of(
+                    Stream.of(
+                                    leases(workload.name()),
+                                    List.of(
                                             List.of("", "services", "*", "get,list,watch,create,delete"),
-                                            List.of("", "configmaps", "*", "get,list,create,delete")))
+                                            List.of("", "configmaps", "*", "get,list,create,delete")),
+                                    values.endsWith("bundled-values.yaml") ? VPN_SERVERS : List.<List<String>>of())
+                            .flatMap(List::stream)
                             .toList();
                 case "keygen" ->
                     List.of(List.of("", "secrets", GENERATED, "get,patch"), List.of("", "secrets", "*", "create"));
@@ -284,12 +288,15 @@ class ChartTest {
         assertTrue(ofKind(objects, ClusterRoleBinding.class).isEmpty());
 
         Map<String, List<List<String>>> granted = new HashMap<>();
-        Map<String, Role> roles = ofKind(objects, Role.class).stream()
-                .collect(Collectors.toMap(role -> role.getMetadata().getName(), role -> role));
+        Map<String, Role> roles =
+                ofKind(objects, Role.class).stream().collect(Collectors.toMap(ChartTest::namespacedName, role -> role));
+        Set<String> bound = new HashSet<>();
         for (RoleBinding binding : ofKind(objects, RoleBinding.class)) {
             assertEquals("Role", binding.getRoleRef().getKind());
-            Role role = roles.get(binding.getRoleRef().getName());
+            String roleName = namespaceOf(binding) + "/" + binding.getRoleRef().getName();
+            Role role = roles.get(roleName);
             assertNotNull(role, binding.getMetadata().getName());
+            bound.add(roleName);
             for (Subject subject : binding.getSubjects()) {
                 assertEquals("ServiceAccount", subject.getKind());
                 granted.merge(
@@ -299,7 +306,7 @@ class ChartTest {
             }
         }
         assertEquals(expected, granted);
-        assertEquals(expected.size(), roles.size(), "no Role bound to no one");
+        assertEquals(roles.keySet(), bound, "no Role bound to no one");
         for (Workload elector : components(objects).stream()
                 .filter(c -> expected.containsKey(c.name()))
                 .toList()) {
@@ -313,6 +320,104 @@ class ChartTest {
                             .getFieldRef()
                             .getFieldPath());
         }
+    }
+
+    /** What dev.rigfleet.instances.vpn.VpnWorkloads and InstanceObjects do in the VPN servers' namespace. */
+    private static final List<List<String>> VPN_SERVERS = List.of(
+            List.of("apps", "deployments", "*", "get,list,watch,create,patch,delete"),
+            List.of("", "secrets", "*", "get,list,create,patch,delete"),
+            List.of("", "services", "*", "get,list,watch,create,delete"),
+            List.of("", "configmaps", "*", "get,list,create,delete"));
+
+    /**
+     * VPN servers (bundled-values.yaml turns them on) run in a namespace of their own at Pod Security level
+     * privileged, where the instances service has its Role, and a NetworkPolicy lets users in to their port only.
+     */
+    @Test
+    void vpnServersGetANamespaceOfTheirOwnWithTheInstancesRoleAndAPolicy() {
+        String manifest = new Helm(RENDERED)
+                .template()
+                .withName("rf")
+                .withNamespace("rigfleet")
+                .withValuesFile(CHART.resolve("ci/bundled-values.yaml"))
+                .call();
+        List<HasMetadata> objects = parse(manifest);
+        Namespace namespace = ofKind(objects, Namespace.class).stream()
+                .filter(n -> n.getMetadata().getName().equals("rf-vpn"))
+                .findFirst()
+                .orElseThrow();
+        assertEquals("privileged", namespace.getMetadata().getLabels().get("pod-security.kubernetes.io/enforce"));
+        Role role = ofKind(objects, Role.class).stream()
+                .filter(r -> "rf-vpn".equals(r.getMetadata().getNamespace()))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(VPN_SERVERS, rules(role));
+        RoleBinding binding = ofKind(objects, RoleBinding.class).stream()
+                .filter(b -> "rf-vpn".equals(b.getMetadata().getNamespace()))
+                .findFirst()
+                .orElseThrow();
+        assertEquals("rf-instances", binding.getSubjects().get(0).getName());
+        assertEquals("rigfleet", binding.getSubjects().get(0).getNamespace(), "the release's namespace");
+
+        Map<String, EnvVar> env = env(components(objects).stream()
+                .filter(c -> c.component().equals("instances"))
+                .findFirst()
+                .orElseThrow()
+                .container());
+        assertEquals(
+                "rf-vpn", env.get("RIGFLEET_INSTANCES_KUBERNETES_VPN_NAMESPACE").getValue());
+        String appVersion = Pattern.compile("(?m)^appVersion: \"?([^\"\n]+)")
+                .matcher(readChartYaml())
+                .results()
+                .findFirst()
+                .orElseThrow()
+                .group(1);
+        assertTrue(
+                env.get("RIGFLEET_INSTANCES_KUBERNETES_VPN_IMAGE").getValue().endsWith("/rigfleet-vpn:" + appVersion),
+                env.get("RIGFLEET_INSTANCES_KUBERNETES_VPN_IMAGE").getValue());
+
+        NetworkPolicy policy = ofKind(objects, NetworkPolicy.class).stream()
+                .filter(p -> "rf-vpn".equals(p.getMetadata().getNamespace()))
+                .findFirst()
+                .orElseThrow();
+        assertEquals(List.of("Ingress", "Egress"), policy.getSpec().getPolicyTypes());
+        assertTrue(policy.getSpec().getEgress().isEmpty(), "the servers reach nothing");
+        assertEquals(
+                1194,
+                policy.getSpec().getIngress().get(0).getPorts().get(0).getPort().getIntVal());
+        assertEquals("vpn", policy.getSpec().getPodSelector().getMatchLabels().get("app.kubernetes.io/component"));
+    }
+
+    @Test
+    void vpnServersNeedANamespaceOtherThanTheReleases() {
+        Path bundled = CHART.resolve("ci/bundled-values.yaml");
+        assertRefusedNaming("instances.vpn.namespace", bundled, Map.of("instances.vpn.namespace", ""));
+        var inItsOwnNamespace = new Helm(RENDERED)
+                .template()
+                .withName("rf")
+                .withNamespace("rigfleet")
+                .withValuesFile(bundled)
+                .set("instances.vpn.namespace", "rigfleet");
+        IllegalStateException refused = assertThrows(IllegalStateException.class, inItsOwnNamespace::call);
+        assertTrue(refused.getMessage().contains("not the release's"), refused.getMessage());
+    }
+
+    private static String readChartYaml() {
+        try {
+            return Files.readString(CHART.resolve("Chart.yaml"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String namespaceOf(HasMetadata object) {
+        return object.getMetadata().getNamespace() == null
+                ? ""
+                : object.getMetadata().getNamespace();
+    }
+
+    private static String namespacedName(HasMetadata object) {
+        return namespaceOf(object) + "/" + object.getMetadata().getName();
     }
 
     /** What dev.rigfleet.common.leader.LeaseElection does with its Lease. */
@@ -1053,7 +1158,10 @@ class ChartTest {
     private static List<HasMetadata> render(Path values, Map<String, String> sets) {
         var template = new Helm(RENDERED).template().withName("rf").withValuesFile(values);
         sets.forEach(template::set);
-        String manifest = template.call();
+        return parse(template.call());
+    }
+
+    private static List<HasMetadata> parse(String manifest) {
         return Arrays.stream(manifest.split("(?m)^---\\s*$"))
                 .filter(document -> document.contains("kind:"))
                 .map(document -> (HasMetadata) YAML.unmarshal(document))

@@ -34,4 +34,26 @@ public interface ClusterConfig {
     /** How long an instance waits for its Service's node port or load balancer address before INIT_FAIL. */
     @WithDefault("60s")
     Duration addressTimeout();
+
+    /** Instances' VPN servers, each a workload of its own ({@code vpn.VpnWorkloads}). */
+    Vpn vpn();
+
+    interface Vpn {
+
+        /**
+         * The VPN server's image (Debian with openvpn: {@code make images} builds {@code rigfleet/rigfleet-vpn}).
+         * Unset: this installation runs no VPN servers, and {@code vpn: true} is refused with that reason.
+         */
+        Optional<String> image();
+
+        /**
+         * Where the VPN servers run: a namespace whose Pod Security level is {@code privileged}, for their
+         * {@code NET_ADMIN} and {@code /dev/net/tun}. Unset: the namespace of the other objects.
+         */
+        Optional<String> namespace();
+
+        /** How long an instance waits for its VPN server's pod to serve before INIT_FAIL (an image pull among it). */
+        @WithDefault("120s")
+        Duration startTimeout();
+    }
 }

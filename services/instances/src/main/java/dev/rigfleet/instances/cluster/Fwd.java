@@ -6,7 +6,10 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import java.util.List;
 import java.util.Optional;
 
-/** Where users reach an instance's SSH server: {@code fwd.ipv4} and {@code fwd.port}. */
+/**
+ * Where users reach a Service of an instance: its SSH server ({@code fwd.ipv4} and {@code fwd.port}), or its VPN
+ * server (the {@code remote} of its clients).
+ */
 public record Fwd(String host, int port) {
 
     /**

@@ -28,7 +28,9 @@ public class VpnRepository {
             String caCertificate,
             String sealedCaKey,
             String sealedStaticKey,
-            long crlNumber) {}
+            long crlNumber,
+            /** Where clients connect, once the server runs; null before (and on rows from before it was stored). */
+            VpnServers.Remote remote) {}
 
     /** A client's credentials as stored: never its private key, which is handed out once. */
     public record Client(UUID id, UUID instanceId, String commonName, BigInteger serial, Instant revokedAt) {}
@@ -39,7 +41,7 @@ public class VpnRepository {
 
     private static final String UNIQUE_VIOLATION = "23505";
     private static final String COLUMNS = "instance_id, status, network, replica, port, ca_certificate, sealed_ca_key,"
-            + " sealed_static_key, crl_number";
+            + " sealed_static_key, crl_number, remote_host, remote_port";
 
     private final Pool pool;
 
@@ -49,7 +51,8 @@ public class VpnRepository {
 
     /** Stores a new VPN; false when its network or port is another live VPN's (then try others). */
     public Uni<Boolean> insert(Vpn vpn) {
-        return pool.preparedQuery("INSERT INTO vpns (" + COLUMNS + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        return pool.preparedQuery("INSERT INTO vpns (instance_id, status, network, replica, port, ca_certificate,"
+                        + " sealed_ca_key, sealed_static_key, crl_number) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                 .execute(Tuple.from(new Object[] {
                     vpn.instanceId(),
                     vpn.status(),
@@ -88,11 +91,12 @@ public class VpnRepository {
                 .map(rows -> stream(rows).map(row -> row.getInteger("port")).toList());
     }
 
-    /** The live VPNs this replica runs. */
-    public Uni<List<Vpn>> hostedBy(String replica) {
-        return pool.preparedQuery("SELECT " + COLUMNS + " FROM vpns WHERE status <> 'ended' AND replica = $1")
-                .execute(Tuple.of(replica))
-                .map(rows -> stream(rows).map(VpnRepository::vpn).toList());
+    /** A preparing VPN's server serves, at {@code remote}. */
+    public Uni<Void> ready(UUID instanceId, VpnServers.Remote remote) {
+        return pool.preparedQuery("UPDATE vpns SET status = $2, remote_host = $3, remote_port = $4"
+                        + " WHERE instance_id = $1 AND status = $5")
+                .execute(Tuple.of(instanceId, READY, remote.host(), remote.port(), PREPARING))
+                .replaceWithVoid();
     }
 
     /** Moves the VPN from {@code from} to {@code to}; false when it was not in {@code from}. */
@@ -143,7 +147,10 @@ public class VpnRepository {
                 row.getString("ca_certificate"),
                 row.getString("sealed_ca_key"),
                 row.getString("sealed_static_key"),
-                row.getLong("crl_number"));
+                row.getLong("crl_number"),
+                row.getString("remote_host") == null
+                        ? null
+                        : new VpnServers.Remote(row.getString("remote_host"), row.getInteger("remote_port")));
     }
 
     private static Client client(Row row) {

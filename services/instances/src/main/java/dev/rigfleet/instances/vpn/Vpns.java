@@ -5,13 +5,13 @@ import dev.rigfleet.common.bus.Topics;
 import dev.rigfleet.common.crypto.Sealer;
 import dev.rigfleet.common.error.ApiException;
 import dev.rigfleet.common.net.Ipv4Block;
+import dev.rigfleet.instances.cluster.ClusterConfig;
 import dev.rigfleet.instances.config.InstancesConfig;
 import dev.rigfleet.instances.model.Instance;
 import dev.rigfleet.instances.vpn.VpnRepository.Client;
 import dev.rigfleet.instances.vpn.VpnRepository.Vpn;
 import dev.rigfleet.proto.bus.VpnChanged;
 import io.quarkus.logging.Log;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
@@ -19,8 +19,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -30,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Instances' VPNs: made while the instance is INIT (its authority, server certificate, the instance's own client
@@ -47,32 +44,37 @@ public class Vpns {
 
     private final VpnRepository vpns;
     private final VpnConfig config;
-    private final VpnHosting hosting;
+    private final VpnServers servers;
     private final Vertx vertx;
     private final Sealer sealer;
     private final Bus bus;
-    private final String replica;
     private final String publicAddress;
-    private final Map<UUID, LocalVpnServer> servers = new ConcurrentHashMap<>();
-    /** The CRL number each server here runs with. */
-    private final Map<UUID, Long> appliedCrl = new ConcurrentHashMap<>();
 
     public Vpns(
-            VpnRepository vpns, VpnConfig config, VpnHosting hosting, InstancesConfig instances, Vertx vertx, Bus bus) {
+            VpnRepository vpns,
+            VpnConfig config,
+            ClusterConfig cluster,
+            LocalVpnServers local,
+            VpnWorkloads workloads,
+            InstancesConfig instances,
+            Vertx vertx,
+            Bus bus) {
         this.vpns = vpns;
         this.config = config;
-        this.hosting = hosting;
+        this.servers = cluster.enabled() ? workloads : local;
         this.vertx = vertx;
         this.bus = bus;
         this.sealer = new Sealer(instances.secretsKey(), "rigfleet.instances.secrets-key");
-        this.replica = replicaName();
         this.publicAddress = config.address().or(instances::fwdAddress).orElse("127.0.0.1");
     }
 
     void subscribe(@Observes StartupEvent started) {
+        if (servers instanceof LocalVpnServers local) {
+            local.check();
+        }
         bus.onEvent(Topics.VPN_CHANGED, changed -> {
             UUID instanceId = UUID.fromString(changed.getInstanceId());
-            if (servers.containsKey(instanceId)) {
+            if (servers.runsHere(instanceId)) {
                 reconcile(instanceId)
                         .subscribe()
                         .with(
@@ -88,7 +90,7 @@ public class Vpns {
 
     /** Why {@code vpn: true} cannot be served here, or empty. */
     public Optional<String> unavailable() {
-        return hosting.unavailable();
+        return servers.unavailable();
     }
 
     /**
@@ -101,28 +103,27 @@ public class Vpns {
                     VpnPki pki = VpnPki.create(id, VALIDITY);
                     return new Made(pki, pki.server(OpenVpnFiles.serverName(id), VALIDITY), OpenVpnFiles.staticKey());
                 })
-                .chain(made -> claim(instance.id(), made, 1)
-                        .chain(vpn -> vertx.executeBlocking(() -> start(vpn, made)))
-                        .call(() -> vpns.transition(instance.id(), VpnRepository.PREPARING, VpnRepository.READY)))
+                .chain(made -> claim(instance.id(), made, 1).chain(vpn -> start(vpn, made)))
                 .invoke(ready -> Log.infof("Instance %s: its VPN is ready", id));
     }
 
     private record Made(VpnPki pki, VpnPki.Issued server, String staticKey) {}
 
-    /** A free network and port, stored with the authority; tried again on another when two replicas raced. */
+    /** A free network and place, stored with the authority; tried again on another when two replicas raced. */
     private Uni<Vpn> claim(UUID instanceId, Made made, int attempt) {
         return vpns.liveNetworks()
-                .chain(networks -> vpns.livePorts(replica).chain(ports -> {
+                .chain(networks -> servers.place(instanceId, attempt).chain(place -> {
                     Vpn vpn = new Vpn(
                             instanceId,
                             VpnRepository.PREPARING,
                             freeNetwork(networks, attempt).toString(),
-                            replica,
-                            freePort(ports, attempt),
+                            place.replica(),
+                            place.port(),
                             made.pki().caCertificate(),
                             sealer.seal(made.pki().caKey()),
                             sealer.seal(made.staticKey()),
-                            1);
+                            1,
+                            null);
                     return vpns.insert(vpn).chain(stored -> {
                         if (stored) {
                             return Uni.createFrom().item(vpn);
@@ -135,31 +136,35 @@ public class Vpns {
                 }));
     }
 
-    /** Starts the server and answers the instance's own client configuration. */
-    private String start(Vpn vpn, Made made) throws Exception {
-        VpnPki.Issued own = made.pki().client(OpenVpnFiles.INSTANCE_CLIENT, VALIDITY);
-        vpns.insertClient(new Client(
-                        UUID.randomUUID(), vpn.instanceId(), OpenVpnFiles.INSTANCE_CLIENT, own.serial(), null))
-                .await()
-                .atMost(Duration.ofSeconds(10));
-        LocalVpnServer server = LocalVpnServer.start(
-                config.dir().resolve(vpn.instanceId().toString()),
-                vpn.instanceId().toString(),
-                network(vpn),
-                vpn.port(),
-                made.pki().caCertificate(),
-                made.server(),
-                made.staticKey(),
-                made.pki().crl(List.of(), vpn.crlNumber(), Instant.now().plus(VALIDITY)));
-        servers.put(vpn.instanceId(), server);
-        appliedCrl.put(vpn.instanceId(), vpn.crlNumber());
-        return OpenVpnFiles.client(
-                vpn.instanceId().toString(),
-                publicAddress,
-                vpn.port(),
-                made.pki().caCertificate(),
-                own,
-                made.staticKey());
+    /** Starts the server, stores where clients reach it, and answers the instance's own client configuration. */
+    private Uni<String> start(Vpn vpn, Made made) {
+        return vertx.executeBlocking(() -> made.pki().client(OpenVpnFiles.INSTANCE_CLIENT, VALIDITY))
+                .call(own -> vpns.insertClient(new Client(
+                        UUID.randomUUID(), vpn.instanceId(), OpenVpnFiles.INSTANCE_CLIENT, own.serial(), null)))
+                .chain(own -> vertx.executeBlocking(() -> servers.start(
+                                vpn,
+                                new VpnServers.ServerFiles(
+                                        made.pki().caCertificate(),
+                                        made.server(),
+                                        made.staticKey(),
+                                        made.pki()
+                                                .crl(
+                                                        List.of(),
+                                                        vpn.crlNumber(),
+                                                        Instant.now().plus(VALIDITY)))))
+                        .call(remote -> vpns.ready(vpn.instanceId(), remote))
+                        .map(remote -> OpenVpnFiles.client(
+                                vpn.instanceId().toString(),
+                                remote.host(),
+                                remote.port(),
+                                made.pki().caCertificate(),
+                                own,
+                                made.staticKey())));
+    }
+
+    /** Where clients connect: as stored when the server started (rows from before that was stored: this replica's address). */
+    private VpnServers.Remote remote(Vpn vpn) {
+        return vpn.remote() != null ? vpn.remote() : new VpnServers.Remote(publicAddress, vpn.port());
     }
 
     /** {@code GET /vpn/:id}: {@code {"status": "nil"}} without a VPN, else its status, clients and addresses. */
@@ -215,8 +220,8 @@ public class Vpns {
                                     "ovpn",
                                     OpenVpnFiles.client(
                                             instance.id().toString(),
-                                            publicAddress,
-                                            vpn.port(),
+                                            remote(vpn).host(),
+                                            remote(vpn).port(),
                                             vpn.caCertificate(),
                                             issued,
                                             sealer.open(vpn.sealedStaticKey())))));
@@ -245,7 +250,7 @@ public class Vpns {
             return vpns.revoke(instanceId, null)
                     .chain(() -> vpns.transition(instanceId, vpn.status(), VpnRepository.ENDED))
                     .chain(() -> vertx.executeBlocking(() -> {
-                        stop(instanceId);
+                        servers.stop(instanceId);
                         return null;
                     }))
                     .invoke(() -> Log.infof("Instance %s: its VPN is stopped and every client revoked", instanceId))
@@ -272,29 +277,26 @@ public class Vpns {
     }
 
     /**
-     * The server here takes the stored CRL and drops the revoked clients' sessions. A revocation on another replica
-     * reaches the server's replica by {@code vpn.changed}, or at its next {@link #sweep}.
+     * The server takes the stored CRL and drops the revoked clients' sessions, when this replica can reach it (a
+     * workload in the cluster, or a process of its own). A revocation made on another replica reaches a process's
+     * replica by {@code vpn.changed}, or at its next {@link #sweep}.
      */
     private Uni<Void> enforce(UUID instanceId, List<Client> revoked) {
-        LocalVpnServer server = servers.get(instanceId);
-        if (server == null) {
-            return Uni.createFrom().voidItem();
-        }
         return vpns.find(instanceId)
                 .chain(vpn -> vpns.clients(instanceId)
                         .chain(clients -> vertx.executeBlocking(() -> {
                             VpnPki pki = VpnPki.load(vpn.caCertificate(), sealer.open(vpn.sealedCaKey()));
-                            server.replaceCrl(pki.crl(
-                                    clients.stream()
-                                            .filter(client -> client.revokedAt() != null)
-                                            .map(client -> new VpnPki.Revoked(client.serial(), client.revokedAt()))
-                                            .toList(),
-                                    vpn.crlNumber(),
-                                    Instant.now().plus(VALIDITY)));
-                            appliedCrl.put(instanceId, vpn.crlNumber());
-                            for (Client client : revoked) {
-                                server.drop(client.commonName());
-                            }
+                            servers.enforce(
+                                    vpn,
+                                    pki.crl(
+                                            clients.stream()
+                                                    .filter(client -> client.revokedAt() != null)
+                                                    .map(client ->
+                                                            new VpnPki.Revoked(client.serial(), client.revokedAt()))
+                                                    .toList(),
+                                            vpn.crlNumber(),
+                                            Instant.now().plus(VALIDITY)),
+                                    revoked.stream().map(Client::commonName).toList());
                             return null;
                         })))
                 .replaceWithVoid();
@@ -309,8 +311,9 @@ public class Vpns {
             delayed = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> sweep() {
-        return Multi.createFrom()
-                .iterable(List.copyOf(servers.keySet()))
+        return vertx.executeBlocking(servers::running)
+                .onItem()
+                .transformToMulti(running -> Multi.createFrom().iterable(running))
                 .onItem()
                 .transformToUniAndConcatenate(this::reconcile)
                 .onFailure()
@@ -322,37 +325,25 @@ public class Vpns {
                 .replaceWithVoid();
     }
 
-    /** This replica's server of the instance as stored: stopped when the VPN ended, else on the stored CRL. */
+    /** The instance's server as stored: stopped when the VPN ended, else on the stored CRL. */
     private Uni<Void> reconcile(UUID instanceId) {
         return vpns.find(instanceId).chain(vpn -> {
             if (vpn == null || VpnRepository.ENDED.equals(vpn.status())) {
                 return vertx.executeBlocking(() -> {
-                    stop(instanceId);
+                    servers.stop(instanceId);
                     return null;
                 });
             }
-            if (vpn.crlNumber() == appliedCrl.getOrDefault(instanceId, 0L)) {
-                return Uni.createFrom().voidItem();
-            }
-            return vpns.clients(instanceId)
-                    .chain(clients -> enforce(
-                            instanceId,
-                            clients.stream()
-                                    .filter(client -> client.revokedAt() != null)
-                                    .toList()));
+            return vertx.executeBlocking(() -> servers.appliedCrl(instanceId))
+                    .chain(applied -> vpn.crlNumber() == applied.orElse(0L)
+                            ? Uni.createFrom().voidItem()
+                            : vpns.clients(instanceId)
+                                    .chain(clients -> enforce(
+                                            instanceId,
+                                            clients.stream()
+                                                    .filter(client -> client.revokedAt() != null)
+                                                    .toList())));
         });
-    }
-
-    private void stop(UUID instanceId) {
-        LocalVpnServer server = servers.remove(instanceId);
-        appliedCrl.remove(instanceId);
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    void stopAll(@Observes ShutdownEvent stopping) {
-        List.copyOf(servers.keySet()).forEach(this::stop);
     }
 
     private Network freeNetwork(List<String> taken, int attempt) {
@@ -372,29 +363,7 @@ public class Vpns {
         throw ApiException.unavailable("every VPN network of " + config.networks() + " is in use");
     }
 
-    private int freePort(List<Integer> taken, int attempt) {
-        String[] range = config.ports().split("-");
-        int first = Integer.parseInt(range[0].trim());
-        int last = Integer.parseInt(range[range.length - 1].trim());
-        int skipped = 0;
-        for (int port = first; port <= last; port++) {
-            if (!taken.contains(port) && ++skipped >= attempt) {
-                return port;
-            }
-        }
-        throw ApiException.unavailable("every VPN port of " + config.ports() + " on this replica is in use");
-    }
-
-    private static Network network(Vpn vpn) {
+    static Network network(Vpn vpn) {
         return new Network(Ipv4Block.parse(vpn.network()).orElseThrow());
-    }
-
-    private static String replicaName() {
-        try {
-            return InetAddress.getLocalHost().getHostName() + "/"
-                    + ProcessHandle.current().pid();
-        } catch (UnknownHostException e) {
-            return "replica/" + ProcessHandle.current().pid();
-        }
     }
 }

@@ -3,6 +3,7 @@ package dev.rigfleet.instances.rest;
 import static dev.rigfleet.instances.rest.InstanceResourceTest.awaitStatus;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,7 @@ import dev.rigfleet.common.redis.Presence;
 import dev.rigfleet.common.testing.PostgresTestResource;
 import dev.rigfleet.common.testing.RigfleetTestResource;
 import dev.rigfleet.instances.AgentDouble;
+import dev.rigfleet.instances.ClusterControllers;
 import dev.rigfleet.instances.CoordinatorStub;
 import dev.rigfleet.instances.WorkspacesStub;
 import dev.rigfleet.instances.rest.InstanceResourceTest.User;
@@ -20,9 +22,6 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -33,7 +32,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,41 +74,19 @@ class InClusterInstanceTest {
     @Inject
     Presence presence;
 
-    private final AtomicInteger nodePorts = new AtomicInteger(30000);
-    private Watch nodePortAllocator;
+    private ClusterControllers controllers;
 
     @BeforeEach
     void aConnectedDeviceAndAnApiServerThatGivesNodePorts() {
         WorkspacesStub.answerAllocations(ask -> WorkspacesStub.allocated(UUID.randomUUID()));
         AgentDouble.reset();
         AgentDouble.connect(bus, presence);
-        KubernetesClient client = kubernetes;
-        nodePortAllocator = client.services().inNamespace(NAMESPACE).watch(new Watcher<>() {
-            @Override
-            public void eventReceived(Action action, Service service) {
-                if (action == Action.ADDED
-                        && service.getSpec().getPorts().get(0).getNodePort() == null) {
-                    client.services()
-                            .inNamespace(NAMESPACE)
-                            .withName(service.getMetadata().getName())
-                            .edit(s -> new ServiceBuilder(s)
-                                    .editSpec()
-                                    .editFirstPort()
-                                    .withNodePort(nodePorts.incrementAndGet())
-                                    .endPort()
-                                    .endSpec()
-                                    .build());
-                }
-            }
-
-            @Override
-            public void onClose(WatcherException cause) {}
-        });
+        controllers = new ClusterControllers(kubernetes, NAMESPACE);
     }
 
     @AfterEach
-    void stopAllocating() {
-        nodePortAllocator.close();
+    void stopTheControllers() {
+        controllers.close();
     }
 
     @Test
@@ -157,6 +133,17 @@ class InClusterInstanceTest {
                 .then()
                 .body("fwd.ipv4", equalTo(FWD_ADDRESS))
                 .body("fwd.port", equalTo(fwd.getSpec().getPorts().get(0).getNodePort()));
+    }
+
+    @Test
+    void aVpnIsRefusedWithTheReasonWhenTheInstallationRunsNoVpnServers() {
+        given().auth()
+                .oauth2(User.someone().token())
+                .body("{\"vpn\": true}")
+                .post("/new/kobuki")
+                .then()
+                .statusCode(503)
+                .body("error_message", containsString("rigfleet.instances.kubernetes.vpn.image is unset"));
     }
 
     @Test

@@ -8,7 +8,7 @@ export RIGFLEET_PORT MVN
 
 .DEFAULT_GOAL := help
 
-.PHONY: help deps build images run stop test bench bench-goals bench-summary bench-smoke fmt
+.PHONY: help deps build images cli run stop test bench bench-goals bench-summary bench-smoke fmt
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -21,6 +21,9 @@ build: ## Package every service (tests skipped; `make test` runs them)
 
 images: deps ## Build an OCI image of every service, the agent and the key Job with Jib, and the VPN server's: target/images/*.tar
 	@scripts/images.sh
+
+cli: ## Build the command line, cli/target/rigfleet.jar, which bin/rigfleet runs (docs/cli.md)
+	$(MVN) -pl cli package -DskipTests -Dspotless.check.skip=true
 
 run: deps build ## Start the platform behind one entry point on 127.0.0.1:$(RIGFLEET_PORT)
 	@scripts/run.sh

@@ -16,9 +16,17 @@ import java.util.UUID;
  * config says otherwise), enrolled in a fleet of a new owner's through registry A, dialling coordinator B, so that
  * whatever the instances service opens on coordinator A crosses the bus.
  */
-record AgentDeployment(String type, String deployment, ServiceProcess agent, Map<String, String> agentConfig) {
+/** {@code uuid} is the device's, the deployment's host. */
+record AgentDeployment(
+        String type, String deployment, String uuid, ServiceProcess agent, Map<String, String> agentConfig) {
 
     static AgentDeployment start(Stack stack, EntryProxy entry, String name, Duration within) throws Exception {
+        return start(stack, entry, name, within, Map.of());
+    }
+
+    /** With more of the agent's configuration (its session user, say). */
+    static AgentDeployment start(Stack stack, EntryProxy entry, String name, Duration within, Map<String, String> more)
+            throws Exception {
         String owner = Accounts.newUserToken(stack);
         String type = "e2e_" + name + "_"
                 + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
@@ -38,6 +46,7 @@ record AgentDeployment(String type, String deployment, ServiceProcess agent, Map
                 "rigfleet.agent.state-dir", stateDir.toString(),
                 "rigfleet.agent.iofog-port", "0",
                 "rigfleet.agent.iofog-key-file", stateDir.resolve("local-api").toString()));
+        agentConfig.putAll(more);
         ServiceProcess agent = ServiceProcess.start("agent", name + "-agent", agentConfig);
         String uuid = Fleets.awaitOnlyDeviceOnline(stack, owner, fleet.appId(), within);
         String deployment = given().auth()
@@ -49,7 +58,7 @@ record AgentDeployment(String type, String deployment, ServiceProcess agent, Map
                 .statusCode(200)
                 .extract()
                 .path("id");
-        AgentDeployment made = new AgentDeployment(type, deployment, agent, agentConfig);
+        AgentDeployment made = new AgentDeployment(type, deployment, uuid, agent, agentConfig);
         made.awaitOnline(entry, within);
         return made;
     }

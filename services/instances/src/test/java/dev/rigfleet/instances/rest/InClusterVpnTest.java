@@ -1,6 +1,7 @@
 package dev.rigfleet.instances.rest;
 
 import static dev.rigfleet.instances.rest.InstanceResourceTest.awaitStatus;
+import static dev.rigfleet.instances.rest.VpnResourceTest.vpnInstance;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -39,6 +40,7 @@ import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -51,7 +53,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Instances' VPN servers as workloads of the cluster, against Fabric8's mock server in CRUD mode (no API server
  * runs here): it stores what the service makes, and {@link ClusterControllers} adds what controllers would (node
- * ports, a ready pod). The image running these objects for real is e2e {@code VpnImageIT}'s.
+ * ports, a ready pod). e2e's {@code ImagesIT} runs the image on the files
+ * of the Secret as the pod would.
  */
 @QuarkusTest
 @TestProfile(InClusterVpnTest.WithVpnServers.class)
@@ -62,31 +65,21 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(CoordinatorStub.class)
 class InClusterVpnTest {
 
-    static final String NAMESPACE = "rigfleet";
+    static final String NAMESPACE = InClusterInstanceTest.NAMESPACE;
     static final String VPN_NAMESPACE = "rigfleet-vpn";
-    static final String FWD_ADDRESS = "203.0.113.9";
+    static final String FWD_ADDRESS = InClusterInstanceTest.FWD_ADDRESS;
     static final String IMAGE = "registry.example.org/rigfleet/rigfleet-vpn:1.0";
 
+    /** The installation of {@link InClusterInstanceTest}, with VPN servers. */
     public static class WithVpnServers implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "rigfleet.instances.kubernetes.enabled",
-                    "true",
-                    "rigfleet.instances.kubernetes.namespace",
-                    NAMESPACE,
-                    "rigfleet.instances.kubernetes.object-prefix",
-                    "rf",
-                    "rigfleet.instances.kubernetes.address-timeout",
-                    "10s",
-                    "rigfleet.instances.kubernetes.vpn.image",
-                    IMAGE,
-                    "rigfleet.instances.kubernetes.vpn.namespace",
-                    VPN_NAMESPACE,
-                    "rigfleet.instances.kubernetes.vpn.start-timeout",
-                    "2s",
-                    "rigfleet.instances.fwd-address",
-                    FWD_ADDRESS);
+            Map<String, String> config = new HashMap<>(new InClusterInstanceTest.InCluster().getConfigOverrides());
+            config.put("rigfleet.instances.kubernetes.vpn.image", IMAGE);
+            config.put("rigfleet.instances.kubernetes.vpn.namespace", VPN_NAMESPACE);
+            // Within the instances' INIT bound of the tests (4 s).
+            config.put("rigfleet.instances.kubernetes.vpn.start-timeout", "2s");
+            return config;
         }
     }
 
@@ -322,16 +315,5 @@ class InClusterVpnTest {
         assertTrue(cert.find(), ovpn);
         return (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(cert.group(1).getBytes(StandardCharsets.US_ASCII)));
-    }
-
-    private static String vpnInstance(User user) {
-        return given().auth()
-                .oauth2(user.token())
-                .body("{\"vpn\": true}")
-                .post("/new/kobuki")
-                .then()
-                .statusCode(200)
-                .extract()
-                .path("id");
     }
 }

@@ -322,7 +322,8 @@ class VpnResourceTest {
         }
     }
 
-    private static String vpnInstance(User user) {
+    /** A new instance with a VPN, made by {@code user}; its id. */
+    static String vpnInstance(User user) {
         return given().auth()
                 .oauth2(user.token())
                 .body("{\"vpn\": true}")

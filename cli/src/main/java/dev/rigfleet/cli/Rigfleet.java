@@ -54,6 +54,8 @@ public final class Rigfleet {
 
     static int run(String... args) {
         CommandLine line = new CommandLine(new Rigfleet());
+        // `rigfleet ssh <id> uname -a`: after the instance, everything is the remote command's, options included.
+        line.getSubcommands().get("ssh").setStopAtPositional(true);
         line.setExecutionExceptionHandler((e, command, parsed) -> {
             PrintWriter err = command.getErr();
             if (e instanceof Api.Refused refused) {

@@ -134,9 +134,9 @@ class CliIT {
                         + instances.get(0).path("fwd").path("port").asText());
 
         // The system's ssh, the platform's key, the instance's host keys checked strictly.
-        Run ssh = cli("", pipeline, "ssh", id, "echo", "ok");
+        Run ssh = cli("", pipeline, "ssh", id, "echo", "-n", "ok");
         assertEquals(0, ssh.exit(), ssh.output());
-        assertEquals("ok\n", ssh.output());
+        assertEquals("ok", ssh.output(), "the remote command's options are its own");
 
         Run chain = cli("", pipeline, "firewall", id);
         assertEquals(0, chain.exit(), chain.output());

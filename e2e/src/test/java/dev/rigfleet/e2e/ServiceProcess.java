@@ -93,6 +93,10 @@ final class ServiceProcess implements AutoCloseable {
         return "http://127.0.0.1:" + port;
     }
 
+    int port() {
+        return port;
+    }
+
     /** Ready means: Redis reachable, database reachable, revocation list loaded. */
     void awaitReady() {
         await().atMost(Duration.ofSeconds(90))

@@ -174,13 +174,18 @@ final class Stack {
         return ServiceProcess.start("workspaces", name, workspacesConfig);
     }
 
-    /** Starts again a coordinator replica a test stopped, so that the tests after it find both. */
+    /**
+     * Starts again a coordinator replica a test stopped, so that the tests after it find both: on its old port, since
+     * the instances service and the entry proxies were given its address when they started.
+     */
     synchronized void restartStoppedCoordinators() {
         if (!coordinatorA.isAlive()) {
-            coordinatorA = ServiceProcess.start("coordinator", "coordinator-a-restarted", coordinatorConfig);
+            coordinatorA = ServiceProcess.start(
+                    "coordinator", "coordinator-a-restarted", coordinatorA.port(), coordinatorConfig);
         }
         if (!coordinatorB.isAlive()) {
-            coordinatorB = ServiceProcess.start("coordinator", "coordinator-b-restarted", coordinatorConfig);
+            coordinatorB = ServiceProcess.start(
+                    "coordinator", "coordinator-b-restarted", coordinatorB.port(), coordinatorConfig);
         }
     }
 

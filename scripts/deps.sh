@@ -4,7 +4,8 @@
 # util-linux's script (terminal sessions), podman with runc and busybox-static (the agent's container runtime is
 # tested against Podman's Docker Engine API, with an image made from busybox), OpenSSH's client, sftp-server and
 # server (instance logins; the server's own service stays off: nothing here listens on port 22) and Debian's
-# python3-paramiko (the SSH library rerobots/py logs in with), Node.js and npm (the real balena-sdk in the e2e tests). Starts only what is not
+# python3-paramiko (the SSH library rerobots/py logs in with), Node.js and npm (the real balena-sdk in the e2e tests; the
+# dashboard's terminal library at build time), Chromium and its WebDriver (the dashboard's tests). Starts only what is not
 # already running, and records what it started so that `make stop` stops exactly that.
 source "$(dirname "$0")/lib.sh"
 
@@ -32,6 +33,9 @@ command -v ping >/dev/null || missing+=(iputils-ping)
 # Node.js and npm: the e2e tests run the real balena-sdk from npm.
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+# Chromium and chromedriver: the e2e tests drive the dashboard in a real browser.
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 if [ "${#missing[@]}" -gt 0 ]; then
   say "Installing ${missing[*]} from Debian's packages"
   as_root apt-get update -qq

@@ -80,8 +80,9 @@ RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" \
   RIGFLEET_WORKSPACES_BOOTSTRAP_ADMIN_PASSWORD="$(cat "$RUN_DIR/admin-password")" \
   start workspaces -Drigfleet.workspaces.bootstrap-admin.username=admin
 wait_for 90 workspaces ready "${PORTS[workspaces]}"
+# The registry asks the coordinator for the agents' stats history (GET /devices/:uuid/stats).
 RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" RIGFLEET_REGISTRY_SECRETS_KEY="$(cat "$RUN_DIR/keys/secrets.key")" \
-  start registry
+  start registry -Dquarkus.rest-client.coordinator.url="http://127.0.0.1:${PORTS[coordinator]}"
 # The instances service seals the private SSH keys it makes for users; a key of its own. It allocates through
 # workspaces and opens each instance's tunnel (fwd) on the coordinator, which listens for tunnels on 127.0.0.1.
 RIGFLEET_SERVICE_IDENTITY_KEY="$SERVICE_KEY" RIGFLEET_INSTANCES_SECRETS_KEY="$(cat "$RUN_DIR/keys/instances-secrets.key")" \

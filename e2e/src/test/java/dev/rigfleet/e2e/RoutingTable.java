@@ -43,6 +43,11 @@ public final class RoutingTable {
         samples.put("/ciX/new", REFUSED);
         samples.put("/user/v1/refresh-token", "workspaces");
         samples.put("/actor/v1/whoami", "workspaces");
+        samples.put("/ui", "workspaces");
+        samples.put("/ui/devices", "workspaces");
+        samples.put("/ui/session", "workspaces");
+        samples.put("/ui/vendor/@xterm/xterm/lib/xterm.js", "workspaces");
+        samples.put("/uiX/devices", REFUSED);
         samples.put("/user/v2/refresh-token", REFUSED);
         samples.put("/user", REFUSED);
         samples.put("/index.html", REFUSED);
@@ -50,6 +55,7 @@ public final class RoutingTable {
         samples.put("/fleets", "registry");
         samples.put("/fleets/3/env", "registry");
         samples.put("/devices/c2c323de046fe4e7c4fd1df3cf0c1900/target-state", "registry");
+        samples.put("/devices/c2c323de046fe4e7c4fd1df3cf0c1900/stats", "registry");
         samples.put("/supervisor/v1/reboot", "registry");
         samples.put("/supervisor-commands", "registry");
         samples.put("/provision", "registry");

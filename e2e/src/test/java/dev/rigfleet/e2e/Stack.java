@@ -102,6 +102,8 @@ final class Stack {
         // The workspaces replicas ask the registry about owners' devices, and the registry asks them for the
         // revocation list at its start: the registry's port is picked first so that each knows the other.
         int registryAPort = Ports.free();
+        // The registries ask a coordinator for the agents' stats history; it starts after them.
+        int coordinatorAPort = Ports.free();
         // CI jobs ask the instances service for their instances, which starts later, for the first test that asks.
         instancesPort = Ports.free();
         workspacesConfig = new HashMap<>(withDatabase);
@@ -126,6 +128,7 @@ final class Stack {
 
         Map<String, String> registryConfig = new HashMap<>(withDatabase);
         registryConfig.put("quarkus.rest-client.revocations.url", workspaces.url());
+        registryConfig.put("quarkus.rest-client.coordinator.url", "http://127.0.0.1:" + coordinatorAPort);
         registryConfig.put("rigfleet.registry.secrets-key", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=");
         registryConfig.put("rigfleet.rate-limit.classes.fleets.path-prefixes", "/fleets");
         registryConfig.put("rigfleet.rate-limit.classes.fleets.limit", String.valueOf(FLEETS_LIMIT));
@@ -151,7 +154,7 @@ final class Stack {
         coordinatorConfig.put(
                 "smallrye.jwt.sign.key.location",
                 TestKeys.privateKeyFile().toUri().toString());
-        coordinatorA = ServiceProcess.start("coordinator", "coordinator-a", coordinatorConfig);
+        coordinatorA = ServiceProcess.start("coordinator", "coordinator-a", coordinatorAPort, coordinatorConfig);
         coordinatorB = ServiceProcess.start("coordinator", "coordinator-b", coordinatorConfig);
     }
 

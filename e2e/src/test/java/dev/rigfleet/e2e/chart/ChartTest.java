@@ -945,6 +945,12 @@ class ChartTest {
         assertEquals(
                 "http://rf-coordinator:8084",
                 env.get("QUARKUS_REST_CLIENT_COORDINATOR_URL").getValue());
+        assertEquals(
+                "http://rf-coordinator:8084",
+                env(ofComponent(components(render(values)), "registry").container())
+                        .get("QUARKUS_REST_CLIENT_COORDINATOR_URL")
+                        .getValue(),
+                "the registry asks the coordinator for the agents' stats history");
         assertEquals("true", env.get("RIGFLEET_INSTANCES_KUBERNETES_ENABLED").getValue());
         assertEquals(
                 "NodePort",

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rigfleet.common.auth.SessionCookie;
 import dev.rigfleet.common.auth.TokenHashes;
 import dev.rigfleet.common.testing.InternalRoutes;
 import dev.rigfleet.common.testing.RawRequests;
@@ -286,6 +287,31 @@ class AgentSocketAccessTest {
                     HeaderRequests.upgrade(server, path + "/coordinate", header, device[1])
                             .status());
         }
+    }
+
+    @Test
+    void aTerminalSignedInByTheDashboardsCookieOpensOnlyFromThePlatformsOwnPages() {
+        String[] device = ownedDevice(false);
+        String path = "/api/v2/workspaceagents/" + device[0];
+        String cookie = "Cookie: " + SessionCookie.NAME + "=" + device[1] + "\r\n";
+        for (String origin : List.of("", "Origin: http://evil.example\r\n", "Origin: http://127.0.0.1:9\r\n")) {
+            for (String socket : List.of("/pty", "/pty/", "/coordinate")) {
+                RawRequests.Answer refused = HeaderRequests.upgrade(server, path + socket, cookie + origin);
+                assertEquals(403, refused.status(), origin + socket + " " + refused.body());
+                assertTrue(refused.body().contains("must come from the platform's own pages"), refused.body());
+            }
+        }
+        // From the platform's own origin the cookie signs the owner in, and the terminal answers as it does for a
+        // bearer token: 428 while the agent is away; /coordinate opens.
+        String own = cookie + "Origin: http://127.0.0.1\r\n";
+        assertEquals(428, HeaderRequests.upgrade(server, path + "/pty", own).status());
+        assertEquals(
+                101, HeaderRequests.upgrade(server, path + "/coordinate", own).status());
+        // Another owner's cookie finds nothing, as another owner's bearer token does.
+        String stranger = "Cookie: " + SessionCookie.NAME + "="
+                + TestTokens.user(UUID.randomUUID().toString(), "user") + "\r\nOrigin: http://127.0.0.1\r\n";
+        assertEquals(
+                404, HeaderRequests.upgrade(server, path + "/pty", stranger).status());
     }
 
     @Test

@@ -31,11 +31,16 @@ final class HeaderRequests {
     }
 
     static RawRequests.Answer upgrade(URL server, String rawPath, String header, String token) {
+        return upgrade(server, rawPath, tokenLine(header, token));
+    }
+
+    /** An upgrade with these header lines (each ending in CRLF) after the WebSocket ones. */
+    static RawRequests.Answer upgrade(URL server, String rawPath, String headerLines) {
         return send(
                 server,
                 "GET " + rawPath + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                        + tokenLine(header, token) + "\r\n");
+                        + headerLines + "\r\n");
     }
 
     static RawRequests.Answer get(URL server, String rawPath, String header, String token) {

@@ -19,6 +19,14 @@ public interface CoordinatorConfig {
     Duration reportInterval();
 
     /**
+     * How often a device's stats go into its history, the last 24 hours of which {@code GET /devices/:uuid/stats}
+     * serves: one sample per interval of the reports, 288 a day at the default, so that the history of a thousand
+     * devices stays within tens of megabytes of Redis.
+     */
+    @WithDefault("5m")
+    Duration statsHistoryInterval();
+
+    /**
      * Hellos this replica works on at once (presence, history, target state: registry calls); more wait their turn
      * in order. After a restart or an outage thousands of agents dial at the same moment, and a welcome that waited
      * inside a client pool until it timed out would only be dialled again.

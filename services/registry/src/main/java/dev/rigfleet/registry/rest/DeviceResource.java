@@ -1,9 +1,11 @@
 package dev.rigfleet.registry.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.rigfleet.common.auth.Caller;
 import dev.rigfleet.common.error.ApiException;
 import dev.rigfleet.common.paging.PageRequest;
 import dev.rigfleet.common.paging.SortOrder;
+import dev.rigfleet.registry.client.AgentStats;
 import dev.rigfleet.registry.model.EnvVar;
 import dev.rigfleet.registry.model.Names;
 import dev.rigfleet.registry.model.TargetState;
@@ -32,7 +34,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Response;
+import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** Devices, by their 32-hex uuid. */
 @Path("/devices")
@@ -49,11 +53,16 @@ public class DeviceResource {
     /** {@code releaseId} null lets the device follow its fleet's target release again. */
     public record Pin(Long releaseId) {}
 
+    /** {@code GET /devices/:uuid/stats}: each sample is the agent's stats report, with its time as {@code at}. */
+    public record StatsHistory(String uuid, List<JsonNode> stats) {}
+
     private final DeviceService devices;
+    private final AgentStats agentStats;
     private final SecurityIdentity identity;
 
-    public DeviceResource(DeviceService devices, SecurityIdentity identity) {
+    public DeviceResource(DeviceService devices, AgentStats agentStats, SecurityIdentity identity) {
         this.devices = devices;
+        this.agentStats = agentStats;
         this.identity = identity;
     }
 
@@ -122,6 +131,15 @@ public class DeviceResource {
     @Path("/{uuid}/target-state")
     public Uni<TargetState> targetState(@PathParam("uuid") String uuid) {
         return devices.targetState(caller(), uuid);
+    }
+
+    @GET
+    @Path("/{uuid}/stats")
+    @Operation(summary = "The device's stats reports of the last 24 hours, one sample per 5 minutes, oldest first")
+    public Uni<StatsHistory> stats(@PathParam("uuid") String uuid) {
+        return devices.get(caller(), uuid)
+                .chain(device ->
+                        agentStats.history(device.uuid()).map(samples -> new StatsHistory(device.uuid(), samples)));
     }
 
     @GET

@@ -12,22 +12,26 @@ import java.util.UUID;
 /** Users and tokens, made through the workspaces API as a client would. */
 final class Accounts {
 
-    private static final String PASSWORD = "e2e-user-password";
+    static final String PASSWORD = "e2e-user-password";
 
     private Accounts() {}
 
     /** A token of a new user. */
     static String newUserToken(Stack stack) {
-        String admin = adminToken(stack);
+        return token(stack, newUser(stack), PASSWORD);
+    }
+
+    /** The name of a new user, whose password is {@link #PASSWORD}. */
+    static String newUser(Stack stack) {
         String username = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
         given().auth()
-                .oauth2(admin)
+                .oauth2(adminToken(stack))
                 .contentType(ContentType.JSON)
                 .body(Map.of("username", username, "password", PASSWORD))
                 .post(stack.workspaces.url() + "/users")
                 .then()
                 .statusCode(201);
-        return token(stack, username, PASSWORD);
+        return username;
     }
 
     /** A token of the stack's admin. */

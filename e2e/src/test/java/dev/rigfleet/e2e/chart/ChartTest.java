@@ -109,6 +109,7 @@ class ChartTest {
             Map.entry("/ci", "workspaces"),
             Map.entry("/user/v1", "workspaces"),
             Map.entry("/actor/v1", "workspaces"),
+            Map.entry("/ui", "workspaces"),
             Map.entry("/fleets", "registry"),
             Map.entry("/devices", "registry"),
             Map.entry("/supervisor", "registry"),

@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.Json;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -20,7 +21,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * A request signed in by the session cookie that changes something, opens a WebSocket or follows an event stream
  * must come from the platform's own pages: its {@code Origin} is one of {@code rigfleet.http.public-origins} (by
- * default the origin the request's {@code Host} names), or, where browsers send no {@code Origin} (a same-origin
+ * default the origin the request was addressed to), or, where browsers send no {@code Origin} (a same-origin
  * GET such as an EventSource), its {@code Sec-Fetch-Site} is {@code same-origin}, which page scripts cannot set.
  * SameSite=Strict already keeps other sites' requests from carrying the cookie; this also refuses sibling
  * subdomains, which count as the same site. One route handler of every service, before any route: every path to a
@@ -49,13 +50,22 @@ public class SessionOrigin {
             String given = RequestIds.acceptable(request.getHeader(RequestIds.HEADER));
             String requestId = given != null ? given : UUID.randomUUID().toString();
             String message = "a request signed in by the session cookie must come from the platform's own pages"
-                    + " (its Origin header)";
+                    + " (its Origin header): this one's is " + describedOrigin(request) + ", the platform's "
+                    + String.join(" or ", ownOrigins(request));
             context.response()
                     .setStatusCode(403)
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                     .putHeader(RequestIds.HEADER, requestId)
                     .end(Json.encode(new ErrorBody(message, "forbidden", 403, requestId)));
         });
+    }
+
+    private static String describedOrigin(HttpServerRequest request) {
+        String origin = request.getHeader(HttpHeaders.ORIGIN);
+        if (origin != null) {
+            return origin.length() > 100 ? origin.substring(0, 100) + "…" : origin;
+        }
+        return "missing (Sec-Fetch-Site " + request.getHeader("Sec-Fetch-Site") + ")";
     }
 
     private static boolean needsOrigin(HttpServerRequest request) {
@@ -71,11 +81,24 @@ public class SessionOrigin {
             return "same-origin".equals(request.getHeader("Sec-Fetch-Site"));
         }
         String normalised = normalised(origin);
+        return !normalised.isEmpty() && ownOrigins(request).contains(normalised);
+    }
+
+    /**
+     * The configured origins, else the one the request was addressed to: its scheme and authority as the client
+     * used them, which Quarkus reads from the trusted entry proxy's X-Forwarded-Proto and X-Forwarded-Port.
+     */
+    private List<String> ownOrigins(HttpServerRequest request) {
         if (!publicOrigins.isEmpty()) {
-            return publicOrigins.contains(normalised);
+            return publicOrigins;
         }
-        String host = request.getHeader(HttpHeaders.HOST);
-        return host != null && normalised.endsWith("://" + host.toLowerCase(Locale.ROOT));
+        HostAndPort authority = request.authority();
+        if (authority == null) {
+            return List.of();
+        }
+        String host = authority.host().contains(":") ? "[" + authority.host() + "]" : authority.host();
+        return List.of(
+                normalised(request.scheme() + "://" + host + (authority.port() >= 0 ? ":" + authority.port() : "")));
     }
 
     /** scheme://host[:port] in lower case, without a default port or a trailing slash; "" for what is no origin. */

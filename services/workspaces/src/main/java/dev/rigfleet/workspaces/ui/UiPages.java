@@ -129,7 +129,9 @@ public class UiPages {
         return RestResponse.ResponseBuilder.ok(page)
                 .header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
                 .header("X-Content-Type-Options", "nosniff")
-                .header("Referrer-Policy", "no-referrer")
+                // Not no-referrer: under it browsers send "Origin: null" even to the page's own origin, which
+                // SessionOrigin refuses.
+                .header("Referrer-Policy", "same-origin")
                 .header("Cache-Control", "no-store")
                 .build();
     }

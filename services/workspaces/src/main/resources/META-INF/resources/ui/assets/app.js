@@ -179,8 +179,8 @@ pages.device = () => {
       result.textContent = "Sending " + button.textContent + "…";
       const answer = await api("POST", "/supervisor" + button.dataset.command, { uuid, data })
         .catch((error) => {
+          result.textContent = "";
           if (error.status === 423) {
-            result.textContent = "";
             throw new ApiError(423, "The device's update lock is held (423): an app asked not to be interrupted."
               + " Tick Force to override it.");
           }
@@ -203,6 +203,7 @@ async function showStats(uuid) {
   }
   const times = points.map((p) => Date.parse(p.at) / 1000);
   const series = (key) => points.map((p) => p[key] ?? null);
+  const connections = points.map((p) => Object.values(p.conns_by_proto || {}).reduce((sum, n) => sum + n, 0));
   const container = fill("stats");
   new uPlot({
     width: Math.min(900, container.clientWidth || 900),
@@ -214,7 +215,7 @@ async function showStats(uuid) {
       { label: "connections", stroke: "#2da44e", scale: "count" },
     ],
     axes: [{}, { label: "bytes" }, { side: 1, scale: "count", label: "connections" }],
-  }, [times, series("rx_bytes"), series("tx_bytes"), series("connections")], container);
+  }, [times, series("rx_bytes"), series("tx_bytes"), connections], container);
 }
 
 /** xterm.js over the PTY WebSocket; the session lives on the device, so a reconnect with the same id reattaches. */
@@ -227,6 +228,7 @@ function openTerminal(uuid) {
   fit.fit();
   document.getElementById("open-terminal").disabled = true;
   const reconnect = crypto.randomUUID();
+  const command = document.getElementById("terminal-command").value.trim();
   let socket = null;
   let attempts = 0;
   const send = (frame) => socket && socket.readyState === WebSocket.OPEN && socket.send(JSON.stringify(frame));
@@ -237,6 +239,7 @@ function openTerminal(uuid) {
   const connect = () => {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const query = new URLSearchParams({ reconnect, width: terminal.cols, height: terminal.rows });
+    if (command) query.set("command", command);
     socket = new WebSocket(`${scheme}//${location.host}/api/v2/workspaceagents/${encodeURIComponent(uuid)}/pty?${query}`);
     socket.binaryType = "arraybuffer";
     state.textContent = "connecting…";
@@ -357,14 +360,20 @@ pages.instance = () => {
   }));
 };
 
+/** The login as the command line makes it: the instance's host keys, checked strictly, and its key file. */
 function showAccess(instance) {
-  const keyFile = "rigfleet-" + instance.id + ".key";
-  const knownHosts = instance.hostkeys.map((key) => `[${instance.fwd.ipv4}]:${instance.fwd.port} ${key}`).join("\n");
-  fill("ssh-command",
-    `printf '%s\\n' '${knownHosts.replaceAll("'", "")}' > rigfleet-${instance.id}.known_hosts\n` +
-    `chmod 600 ${keyFile}\n` +
-    `ssh -i ${keyFile} -o UserKnownHostsFile=rigfleet-${instance.id}.known_hosts -p ${instance.fwd.port} ` +
-    `${instance.rootuser || "root"}@${instance.fwd.ipv4}`);
+  const { ipv4, port } = instance.fwd;
+  const keyFile = `rigfleet-${instance.id}.key`;
+  const knownHosts = `rigfleet-${instance.id}.known_hosts`;
+  const host = port === 22 ? ipv4 : `[${ipv4}]:${port}`;
+  fill("ssh-command", [
+    `cat > ${knownHosts} <<'EOF'`,
+    ...instance.hostkeys.map((key) => `${host} ${key}`),
+    "EOF",
+    `chmod 600 ${keyFile}`,
+    `ssh -i ${keyFile} -o IdentitiesOnly=yes -o UserKnownHostsFile=${knownHosts} -o GlobalKnownHostsFile=/dev/null` +
+      ` -o StrictHostKeyChecking=yes -p ${port} ${instance.rootuser || "root"}@${ipv4}`,
+  ].join("\n"));
   fill("hostkeys", instance.hostkeys.join("\n"));
   document.getElementById("access").hidden = false;
 }

@@ -1,0 +1,307 @@
+package dev.rigfleet.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rigfleet.common.testing.GitServer;
+import io.restassured.http.ContentType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in Debian's Chromium (headless, driven by its chromedriver) against the stack through the entry
+ * proxy, as people use it: signing in and out with the HttpOnly cookie, a device's live state, stats chart,
+ * commands and terminal, a new instance from INIT to READY whose copy-paste ssh command logs in, its firewall, a CI
+ * job's live log, and the API's own error messages where something is refused.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DashboardIT {
+
+    private static final Duration READY_WITHIN = Duration.ofSeconds(30);
+    private static final Duration SHOWN_WITHIN = Duration.ofSeconds(20);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Terminals run as this user, never root (as StreamsIT). */
+    private static final String SESSION_USER =
+            "root".equals(System.getProperty("user.name")) ? "nobody" : System.getProperty("user.name");
+
+    private final Stack stack = Stack.get();
+    private EntryProxy entry;
+    private AgentDeployment device;
+    private WebDriver browser;
+    private WebDriverWait shown;
+
+    @BeforeAll
+    void aDeploymentBehindTheEntryPoint() throws Exception {
+        entry = EntryProxy.start(
+                "dashboard",
+                stack.workspaces.url(),
+                stack.instances().url(),
+                stack.registryA.url(),
+                stack.coordinatorA.url());
+        device = AgentDeployment.start(
+                stack, entry, "dashboard", READY_WITHIN, Map.of("rigfleet.agent.session-user", SESSION_USER));
+    }
+
+    @AfterAll
+    void stop() {
+        device.agent().close();
+        entry.close();
+    }
+
+    @BeforeEach
+    void aFreshBrowser() {
+        ChromeOptions options = new ChromeOptions()
+                .setBinary("/usr/bin/chromium")
+                .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new java.io.File("/usr/bin/chromedriver"))
+                .build();
+        browser = new ChromeDriver(service, options);
+        shown = new WebDriverWait(browser, SHOWN_WITHIN);
+    }
+
+    @AfterEach
+    void closeTheBrowser() {
+        browser.quit();
+    }
+
+    @Test
+    void anAdminSignsInWatchesTheDeviceSendsACommandUsesItsTerminalAndSignsOut() throws Exception {
+        browser.get(entry.url() + "/ui/devices");
+        shown.until(ExpectedConditions.urlContains("/ui/login"));
+        signIn(Stack.ADMIN, "not the password");
+        assertEquals("wrong user or password", errorShown());
+
+        signIn(Stack.ADMIN, Stack.ADMIN_PASSWORD);
+        shown.until(ExpectedConditions.urlContains("/ui/devices"));
+        Cookie session = browser.manage().getCookieNamed("rigfleet_session");
+        assertTrue(session.isHttpOnly(), "the session cookie is HttpOnly");
+        assertEquals("Strict", session.getSameSite());
+        assertEquals("", script("return document.cookie"), "page scripts never see the token");
+        WebElement row = shown.until(ExpectedConditions.presenceOfElementLocated(
+                By.xpath("//table//a[contains(@href, '/ui/devices/" + device.uuid() + "')]/ancestor::tr")));
+        assertTrue(row.getText().contains("online"), row.getText());
+
+        // A day of stats: what the agent reports reaches the device page's chart.
+        reportStats(1200, 3400);
+        await().atMost(SHOWN_WITHIN)
+                .until(() -> given().auth()
+                                .oauth2(Accounts.adminToken(stack))
+                                .get(entry.url() + "/devices/" + device.uuid() + "/stats")
+                                .then()
+                                .statusCode(200)
+                                .extract()
+                                .<List<Object>>path("stats")
+                                .size()
+                        > 0);
+        browser.get(entry.url() + "/ui/devices/" + device.uuid());
+        shown.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#stats .uplot canvas")));
+
+        browser.findElement(By.cssSelector("button[data-command='/v1/blink']")).click();
+        shown.until(ExpectedConditions.textMatches(
+                By.id("command-result"), java.util.regex.Pattern.compile("^Identify: 200")));
+        // The audit lists the call on the page's next refresh.
+        shown.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "POST /v1/blink"));
+
+        // The session user here has no login shell (nobody, under root): the terminal runs sh.
+        browser.findElement(By.id("terminal-command")).sendKeys("/bin/sh");
+        browser.findElement(By.id("open-terminal")).click();
+        shown.until(ExpectedConditions.textToBePresentInElementLocated(By.id("terminal-state"), "connected"));
+        browser.findElement(By.cssSelector("#terminal .xterm-helper-textarea")).sendKeys("echo dash-$((6*7))\n");
+        shown.until(
+                ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#terminal .xterm-rows"), "dash-42"));
+
+        browser.findElement(By.id("sign-out")).click();
+        shown.until(ExpectedConditions.urlContains("/ui/login"));
+        // Revoked, not only forgotten by the browser.
+        given().cookie("rigfleet_session", session.getValue())
+                .get(entry.url() + "/actor/v1/whoami")
+                .then()
+                .statusCode(401);
+    }
+
+    @Test
+    void aUserMakesAnInstanceWatchesItBecomeReadyLogsInWithTheShownCommandNarrowsItsFirewallAndTerminatesIt()
+            throws Exception {
+        String user = Accounts.newUser(stack);
+        browser.get(entry.url() + "/ui/login");
+        signIn(user, Accounts.PASSWORD);
+        shown.until(ExpectedConditions.urlContains("/ui/devices"));
+        // Another owner's devices are nobody else's business.
+        shown.until(ExpectedConditions.textToBePresentInElementLocated(By.id("devices"), "No devices yet"));
+        browser.get(entry.url() + "/ui/devices/" + device.uuid());
+        assertTrue(errorShown().contains("not found") || errorShown().contains("no device"), errorShown());
+
+        awaitTheDeploymentFree();
+        browser.get(entry.url() + "/ui/deployments");
+        WebElement button = shown.until(ExpectedConditions.elementToBeClickable(
+                By.xpath("//table//tr[td[1][text()='" + device.type() + "']]//button")));
+        button.click();
+        shown.until(ExpectedConditions.urlMatches("/ui/instances/[0-9a-f-]{36}$"));
+        String id = browser.getCurrentUrl().replaceFirst(".*/ui/instances/", "");
+        WebElement command = new WebDriverWait(browser, READY_WITHIN)
+                .until(ExpectedConditions.visibilityOfElementLocated(By.id("ssh-command")));
+        assertTrue(browser.findElement(By.id("progress")).getText().contains("READY"));
+
+        // The command as shown, pasted into a shell beside the generated key, logs in with the host keys checked.
+        Path dir = Files.createTempDirectory("rigfleet-dashboard-ssh");
+        String key = given().auth()
+                .oauth2(tokenOf(user))
+                .get(entry.url() + "/instance/" + id + "/sshkey")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("key");
+        Files.writeString(dir.resolve("rigfleet-" + id + ".key"), key);
+        Process shell = new ProcessBuilder("bash", "-c", command.getText() + " echo logged-in-$((40+2))")
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
+        assertTrue(shell.waitFor(60, TimeUnit.SECONDS), "ssh did not end");
+        String output = new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, shell.exitValue(), output);
+        assertTrue(output.contains("logged-in-42"), output);
+
+        assertEquals(List.of("1 0.0.0.0/0 ACCEPT"), rows("firewall"));
+        WebElement source = browser.findElement(By.cssSelector("#firewall-add input[name=source]"));
+        source.sendKeys("10.9.0.0/16");
+        browser.findElement(By.cssSelector("#firewall-add button[type=submit]")).click();
+        shown.until(driver -> rows("firewall").size() == 2);
+        assertEquals(List.of("1 0.0.0.0/0 ACCEPT", "2 10.9.0.0/16 ACCEPT"), rows("firewall"));
+        // A bad rule is refused with the API's message.
+        source.sendKeys("not-an-address");
+        browser.findElement(By.cssSelector("#firewall-add button[type=submit]")).click();
+        assertTrue(errorShown().contains("must be an IPv4 address or subnet in CIDR notation"), errorShown());
+
+        browser.findElement(By.id("terminate")).click();
+        browser.switchTo().alert().accept();
+        shown.until(
+                ExpectedConditions.textMatches(By.id("progress"), java.util.regex.Pattern.compile("TERMINAT(ING|ED)")));
+    }
+
+    @Test
+    void aCiJobsLogArrivesLiveInThePageWithItsResults() throws Exception {
+        String user = Accounts.newUser(stack);
+        try (GitServer git = GitServer.start()) {
+            GitServer.Repo repo = git.repository("dashboard-ci");
+            repo.commit(
+                    "main",
+                    Map.of(
+                            ".rigfleet.yml",
+                            "workspace: " + device.type()
+                                    + "\ntimeout: 2m\nsteps:\n  - 'echo from the rig $((2*21))'\n"),
+                    "passes");
+            String job = given().auth()
+                    .oauth2(tokenOf(user))
+                    .contentType(ContentType.JSON)
+                    .body(Map.of("ns", "dashboard", "repo_type", "git", "repo_branch", "main", "repo_url", repo.url()))
+                    .post(entry.url() + "/ci/new")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .path("id");
+            browser.get(entry.url() + "/ui/login");
+            signIn(user, Accounts.PASSWORD);
+            shown.until(ExpectedConditions.urlContains("/ui/devices"));
+            browser.get(entry.url() + "/ui/ci/" + job);
+            // Server-sent events over the cookie: the browser sends no Origin on a same-origin GET, its Fetch
+            // Metadata says same-origin.
+            new WebDriverWait(browser, Duration.ofSeconds(90))
+                    .until(ExpectedConditions.textToBePresentInElementLocated(By.id("log"), "from the rig 42"));
+            shown.until(ExpectedConditions.textToBePresentInElementLocated(By.id("results"), "0 tests, 0 failures"));
+            assertTrue(browser.findElement(By.id("job-summary")).getText().contains("passed"));
+            browser.get(entry.url() + "/ui/ci");
+            shown.until(ExpectedConditions.textToBePresentInElementLocated(By.id("jobs"), job));
+        }
+        awaitTheDeploymentFree();
+    }
+
+    /** The job's or the instance's holding ends a moment after its end is shown. */
+    private void awaitTheDeploymentFree() {
+        await().atMost(READY_WITHIN)
+                .until(() -> given().get(entry.url() + "/queuelen/" + device.deployment())
+                                .then()
+                                .statusCode(200)
+                                .extract()
+                                .<Integer>path("len")
+                        == 0);
+    }
+
+    private void signIn(String user, String password) {
+        WebElement form = shown.until(ExpectedConditions.presenceOfElementLocated(By.id("sign-in")));
+        WebElement name = form.findElement(By.name("user"));
+        WebElement secret = form.findElement(By.name("password"));
+        name.clear();
+        name.sendKeys(user);
+        secret.clear();
+        secret.sendKeys(password);
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+    }
+
+    /** The error banner's text, once it shows. */
+    private String errorShown() {
+        return shown.until(ExpectedConditions.visibilityOfElementLocated(By.id("error")))
+                .getText();
+    }
+
+    private List<String> rows(String container) {
+        return browser.findElements(By.cssSelector("#" + container + " tbody tr")).stream()
+                .map(row -> row.getText().replaceAll("\\s+", " ").trim())
+                .toList();
+    }
+
+    private Object script(String code) {
+        return ((JavascriptExecutor) browser).executeScript(code);
+    }
+
+    private String tokenOf(String user) {
+        return given().contentType(ContentType.JSON)
+                .body(Map.of("user", user, "password", Accounts.PASSWORD))
+                .post(entry.url() + "/token")
+                .then()
+                .statusCode(200)
+                .extract()
+                .path("token");
+    }
+
+    /** A stats report with the device's own credential, as an agent sends one. */
+    private void reportStats(long rxBytes, long txBytes) throws Exception {
+        String credential = JSON.readTree(Path.of(device.agentConfig().get("rigfleet.agent.state-dir"))
+                        .resolve("identity.json")
+                        .toFile())
+                .path("credential")
+                .asText();
+        assertFalse(credential.isEmpty());
+        given().header("Coder-Session-Token", credential)
+                .contentType(ContentType.JSON)
+                .body(Map.of("rx_bytes", rxBytes, "tx_bytes", txBytes, "conns_by_proto", Map.of("pty", 1)))
+                .post(entry.url() + "/api/v2/workspaceagents/me/report-stats")
+                .then()
+                .statusCode(200);
+    }
+}

@@ -10,6 +10,7 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.StreamSupport;
@@ -73,6 +74,17 @@ public class ReservationRepository {
                 + (userId == null ? "" : " AND r.user_id = $1") + " ORDER BY r.seq";
         return pool.preparedQuery(sql)
                 .execute(userId == null ? Tuple.tuple() : Tuple.of(userId))
+                .map(ReservationRepository::all);
+    }
+
+    /** The reservations still waiting for hardware of these types, in arrival order. */
+    public Uni<List<Reservation>> waitingOfTypes(Collection<String> types, Instant now) {
+        if (types.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return pool.preparedQuery("SELECT " + COLUMNS + " FROM reservations r WHERE " + WAITING
+                        + " AND r.type = ANY($2) ORDER BY r.seq")
+                .execute(Tuple.of(Rows.at(now), types.toArray(String[]::new)))
                 .map(ReservationRepository::all);
     }
 

@@ -42,7 +42,13 @@ public class ReservationResource {
                 .chain(reservations::queued)
                 .map(queued -> Map.of(
                         "reservations",
-                        queued.stream().map(ReservationResource::view).toList()));
+                        queued.stream()
+                                .map(waiting -> {
+                                    Map<String, Object> view = view(waiting.reservation());
+                                    view.put("place", waiting.place());
+                                    return view;
+                                })
+                                .toList()));
     }
 
     @DELETE

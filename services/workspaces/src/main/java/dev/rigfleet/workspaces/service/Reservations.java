@@ -1,8 +1,10 @@
 package dev.rigfleet.workspaces.service;
 
 import dev.rigfleet.common.error.ApiException;
+import dev.rigfleet.workspaces.model.Deployment;
 import dev.rigfleet.workspaces.model.Requester;
 import dev.rigfleet.workspaces.model.Reservation;
+import dev.rigfleet.workspaces.repository.DeploymentRepository;
 import dev.rigfleet.workspaces.repository.EurlDeliveryRepository;
 import dev.rigfleet.workspaces.repository.ReservationRepository;
 import io.smallrye.mutiny.Multi;
@@ -15,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * Users' reservations: listed, deleted, and ended by their time-out. A reservation that ends without being promoted
@@ -27,20 +30,53 @@ public class Reservations {
 
     private final Pool pool;
     private final ReservationRepository reservations;
+    private final DeploymentRepository deployments;
     private final EurlDeliveryRepository deliveries;
     private final EurlDeliveries eurls;
 
     public Reservations(
-            Pool pool, ReservationRepository reservations, EurlDeliveryRepository deliveries, EurlDeliveries eurls) {
+            Pool pool,
+            ReservationRepository reservations,
+            DeploymentRepository deployments,
+            EurlDeliveryRepository deliveries,
+            EurlDeliveries eurls) {
         this.pool = pool;
         this.reservations = reservations;
+        this.deployments = deployments;
         this.deliveries = deliveries;
         this.eurls = eurls;
     }
 
-    /** The requester's queued reservations; an admin's list holds everyone's. */
-    public Uni<List<Reservation>> queued(Requester requester) {
-        return reservations.queued(requester.admin() ? null : requester.id());
+    /** A reservation waiting, and its place in its queue (1: promoted when the hardware it waits for frees). */
+    public record Waiting(Reservation reservation, int place) {}
+
+    /** The requester's queued reservations, oldest first, with their places; an admin's list holds everyone's. */
+    public Uni<List<Waiting>> queued(Requester requester) {
+        return reservations.queued(requester.admin() ? null : requester.id()).chain(queued -> {
+            List<String> types =
+                    queued.stream().map(Reservation::type).distinct().toList();
+            Uni<Map<String, List<UUID>>> deploymentsByType = types.isEmpty()
+                    ? Uni.createFrom().item(Map.of())
+                    : Uni.join()
+                            .all(types.stream()
+                                    .map(type -> deployments
+                                            .ofType(type)
+                                            .map(found -> Map.entry(
+                                                    type,
+                                                    found.stream()
+                                                            .map(Deployment::id)
+                                                            .toList())))
+                                    .toList())
+                            .andFailFast()
+                            .map(entries ->
+                                    entries.stream().collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+            return deploymentsByType.chain(byType -> reservations
+                    .waitingOfTypes(types, Instant.now())
+                    .map(waiting -> queued.stream()
+                            .map(r -> new Waiting(
+                                    r, QueuePlaces.of(r, waiting, byType.getOrDefault(r.type(), List.of()))))
+                            .toList()));
+        });
     }
 
     /** Irreversible: the reservation leaves its queue. Another user's is as unknown as one that never was. */

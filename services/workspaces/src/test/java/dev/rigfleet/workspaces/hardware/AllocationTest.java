@@ -197,6 +197,18 @@ class AllocationTest {
         String typeUrgent = reserve(Accounts.someone(), Map.of("type", type, "priority", 5, "admin", true));
         String deploymentLast = reserve(Accounts.someone(), Map.of("deployment", setup.id()));
 
+        // Each one's place in the queue, as GET /reservations tells its user, is the order they are promoted in.
+        for (Map.Entry<String, Integer> expected : Map.of(
+                        deploymentSecond, 1, typeUrgent, 2, typeFirst, 3, deploymentLast, 4)
+                .entrySet()) {
+            given().auth()
+                    .oauth2(Accounts.mintedAdmin())
+                    .get("/reservations")
+                    .then()
+                    .body(
+                            "reservations.find { it.id == '" + expected.getKey() + "' }.place",
+                            equalTo(expected.getValue()));
+        }
         List<String> order = new ArrayList<>();
         String current = holding;
         for (int i = 0; i < 4; i++) {

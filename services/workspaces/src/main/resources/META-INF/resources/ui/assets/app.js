@@ -517,11 +517,30 @@ pages.owner = async () => {
   await Promise.all([refreshKeys(), refreshDeployments()]);
 };
 
+/** Who may instantiate the deployment: its rules, to add to and delete from. */
 async function showRules(deployment) {
-  const rules = (await get("/deployment/" + encodeURIComponent(deployment) + "/rules")).rules || [];
-  alert(rules.length
-    ? rules.map((r) => `${r.id}: ${r.capability} for ${r.user}`).join("\n")
-    : "No rules: anyone may instantiate it.");
+  const path = "/deployment/" + encodeURIComponent(deployment);
+  const rules = (await get(path + "/rules")).rules;
+  document.getElementById("rules-section").hidden = false;
+  fill("rules-title", "Access rules of " + deployment);
+  fill("rules", table([
+    ["#", (r) => r.id],
+    ["Capability", (r) => r.capability],
+    ["User", (r) => r.user],
+    ["", (r) => el("button", { type: "button", class: "danger", onclick: guarded(async () => {
+      await api("DELETE", path + "/rule/" + r.id);
+      await showRules(deployment);
+    }) }, "Delete")],
+  ], rules, "No rules: anyone may instantiate it."));
+  const form = document.getElementById("rule-new");
+  form.onsubmit = guarded(async (event) => {
+    const fields = new FormData(event.target);
+    const rule = { cap: fields.get("cap") };
+    if (fields.get("user")) rule.user = fields.get("user");
+    await api("POST", path + "/rule", rule);
+    event.target.reset();
+    await showRules(deployment);
+  });
 }
 
 // --- Every page ----------------------------------------------------------------------------------------------

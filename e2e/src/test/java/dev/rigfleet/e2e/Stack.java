@@ -151,6 +151,8 @@ final class Stack {
         coordinatorConfig.put("quarkus.rest-client.revocations.url", workspaces.url());
         coordinatorConfig.put("quarkus.rest-client.registry.url", registryA.url());
         coordinatorConfig.put("rigfleet.coordinator.report-interval", "1s");
+        // A stats sample every flush (5 s), so that a test sees a device's history grow.
+        coordinatorConfig.put("rigfleet.coordinator.stats-history-interval", "1s");
         coordinatorConfig.put(
                 "smallrye.jwt.sign.key.location",
                 TestKeys.privateKeyFile().toUri().toString());

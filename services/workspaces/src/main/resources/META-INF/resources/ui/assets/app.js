@@ -158,7 +158,7 @@ pages.device = () => {
       el("dt", {}, "State"), el("dd", {}, badge(onlineText(device.online))),
       el("dt", {}, "Last seen"), el("dd", {}, when(device.last_seen)),
       el("dt", {}, "Fleet"), el("dd", {}, device.appId),
-      el("dt", {}, "Runs"), el("dd", {}, device.reported_state ? JSON.stringify(device.reported_state) : "—"),
+      el("dt", {}, "Runs"), el("dd", {}, describeState(device.reported_state)),
       el("dt", {}, "Target"), el("dd", {}, "version " + device.target_version)));
     const audit = await get("/supervisor-commands?max_per_page=100");
     const mine = audit.commands.filter((command) => command.devices.some((d) => d.uuid === device.uuid));
@@ -194,6 +194,18 @@ pages.device = () => {
   document.getElementById("open-terminal").addEventListener("click", guarded(() => openTerminal(uuid)));
 };
 
+/** What the device last reported, in words: its status, release, agent and system. */
+function describeState(state) {
+  if (!state) return "nothing reported yet";
+  return [
+    state.status,
+    state.commit ? "release " + state.commit : null,
+    state.agent_version,
+    state.os_version,
+    state.ip_address ? "at " + state.ip_address : null,
+  ].filter(Boolean).join(" · ");
+}
+
 async function showStats(uuid) {
   const history = await get("/devices/" + encodeURIComponent(uuid) + "/stats");
   const points = history.stats;
@@ -203,18 +215,22 @@ async function showStats(uuid) {
   }
   const times = points.map((p) => Date.parse(p.at) / 1000);
   const series = (key) => points.map((p) => p[key] ?? null);
-  const connections = points.map((p) => Object.values(p.conns_by_proto || {}).reduce((sum, n) => sum + n, 0));
+  // rigfleet's agent counts its open streams (terminals, tunnels); Coder's agents report connections by protocol.
+  const connections = points.map((p) => p.open_streams ?? Object.values(p.conns_by_proto || {}).reduce((sum, n) => sum + n, 0));
   const container = fill("stats");
+  const now = Date.now() / 1000;
   new uPlot({
     width: Math.min(900, container.clientWidth || 900),
     height: 220,
+    // The whole day, whatever part of it has samples.
+    scales: { x: { time: true, range: () => [now - 86400, now] } },
     series: [
       {},
       { label: "received bytes", stroke: "#1f6feb" },
       { label: "sent bytes", stroke: "#d29922" },
-      { label: "connections", stroke: "#2da44e", scale: "count" },
+      { label: "open streams", stroke: "#2da44e", scale: "count" },
     ],
-    axes: [{}, { label: "bytes" }, { side: 1, scale: "count", label: "connections" }],
+    axes: [{}, { label: "bytes" }, { side: 1, scale: "count", label: "streams" }],
   }, [times, series("rx_bytes"), series("tx_bytes"), connections], container);
 }
 
@@ -404,6 +420,20 @@ pages.reservations = () => {
 };
 
 pages.ci = () => {
+  get("/ci/projects").then((projects) => {
+    const rows = Object.entries(projects).map(([pid, project]) => ({ pid, ...project }));
+    fill("projects", table([
+      ["Project", (p) => p.pid],
+      ["Repository", (p) => p.repo_url],
+      ["Created", (p) => when(p.created)],
+      ["", (p) => el("button", { type: "button", onclick: guarded(async () => {
+        const branch = prompt("Run a job of which branch?", "main");
+        if (!branch) return;
+        const made = (await api("POST", "/ci/project/" + encodeURIComponent(p.pid) + "/job", { branch, commit: null })).json;
+        location.assign("/ui/ci/" + encodeURIComponent(made.jid));
+      }) }, "Run a job")],
+    ], rows, "No projects yet: POST /ci/new or rigfleet ci run makes one."));
+  }, showError);
   every(5000, async () => {
     const listed = await get("/ci/jobs");
     fill("jobs", table([

@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rigfleet.common.testing.GitServer;
+import dev.rigfleet.common.testing.OpenVpnClient;
 import io.restassured.http.ContentType;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +19,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -54,6 +60,7 @@ class DashboardIT {
     private AgentDeployment device;
     private WebDriver browser;
     private WebDriverWait shown;
+    private Path downloads;
 
     @BeforeAll
     void aDeploymentBehindTheEntryPoint() throws Exception {
@@ -74,10 +81,14 @@ class DashboardIT {
     }
 
     @BeforeEach
-    void aFreshBrowser() {
+    void aFreshBrowser() throws Exception {
+        downloads = Files.createTempDirectory("rigfleet-dashboard-downloads");
         ChromeOptions options = new ChromeOptions()
                 .setBinary("/usr/bin/chromium")
                 .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900");
+        options.setExperimentalOption(
+                "prefs",
+                Map.of("download.default_directory", downloads.toString(), "download.prompt_for_download", false));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new java.io.File("/usr/bin/chromedriver"))
                 .build();
@@ -106,6 +117,7 @@ class DashboardIT {
         WebElement row = shown.until(ExpectedConditions.presenceOfElementLocated(
                 By.xpath("//table//a[contains(@href, '/ui/devices/" + device.uuid() + "')]/ancestor::tr")));
         assertTrue(row.getText().contains("online"), row.getText());
+        snapshot("devices");
 
         // A day of stats: what the agent reports over its link reaches the device page's chart.
         await().atMost(SHOWN_WITHIN)
@@ -125,10 +137,7 @@ class DashboardIT {
         shown.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#stats .uplot canvas")));
         shown.until(ExpectedConditions.textToBePresentInElementLocated(By.id("summary"), "online"));
         // The picture of the page in docs/dashboard.md is this one.
-        Files.copy(
-                ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(),
-                Stack.ROOT.resolve("e2e/target/dashboard-device.png"),
-                StandardCopyOption.REPLACE_EXISTING);
+        snapshot("device");
 
         browser.findElement(By.cssSelector("button[data-command='/v1/blink']")).click();
         shown.until(ExpectedConditions.textMatches(
@@ -143,6 +152,11 @@ class DashboardIT {
         browser.findElement(By.cssSelector("#terminal .xterm-helper-textarea")).sendKeys("echo dash-$((6*7))\n");
         shown.until(
                 ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("#terminal .xterm-rows"), "dash-42"));
+        snapshot("terminal");
+        // The cookie opens the terminal from the platform's own origin only: from another page it is 403, never 101.
+        assertEquals(403, terminalUpgrade(session.getValue(), "http://evil.example"));
+        assertEquals(403, terminalUpgrade(session.getValue(), entry.url().replace("127.0.0.1", "localhost")));
+        assertEquals(101, terminalUpgrade(session.getValue(), entry.url()));
 
         browser.findElement(By.id("sign-out")).click();
         shown.until(ExpectedConditions.urlContains("/ui/login"));
@@ -178,12 +192,14 @@ class DashboardIT {
         browser.get(entry.url() + "/ui/deployments");
         WebElement button = shown.until(ExpectedConditions.elementToBeClickable(
                 By.xpath("//table//tr[td[1][text()='" + device.type() + "']]//button")));
+        snapshot("deployments");
         button.click();
         shown.until(ExpectedConditions.urlMatches("/ui/instances/[0-9a-f-]{36}$"));
         String id = browser.getCurrentUrl().replaceFirst(".*/ui/instances/", "");
         WebElement command = new WebDriverWait(browser, READY_WITHIN)
                 .until(ExpectedConditions.visibilityOfElementLocated(By.id("ssh-command")));
         assertTrue(browser.findElement(By.id("progress")).getText().contains("READY"));
+        snapshot("instance");
 
         // The command as shown, pasted into a shell beside the generated key, logs in with the host keys checked.
         Path dir = Files.createTempDirectory("rigfleet-dashboard-ssh");
@@ -222,6 +238,73 @@ class DashboardIT {
     }
 
     @Test
+    void aVpnInstancesClientConfigurationIsDownloadedFromItsPage() throws Exception {
+        // The laptop's namespace also gives the machine the VPN's public address (Stack.VPN_ADDRESS).
+        try (ContainerEngine engine = ContainerEngine.start();
+                OpenVpnClient laptop = OpenVpnClient.machine(
+                        "rfdash", Stack.VPN_ADDRESS, Files.createTempDirectory("rigfleet-dashboard-vpn"))) {
+            AgentDeployment vpnDevice =
+                    AgentDeployment.start(stack, entry, "dashvpn", READY_WITHIN, engine.agentConfig());
+            try {
+                String user = Accounts.newUser(stack);
+                browser.get(entry.url() + "/ui/login");
+                signIn(user, Accounts.PASSWORD);
+                shown.until(ExpectedConditions.urlContains("/ui/devices"));
+                browser.get(entry.url() + "/ui/deployments");
+                WebElement button = shown.until(ExpectedConditions.elementToBeClickable(
+                        By.xpath("//table//tr[td[1][text()='" + vpnDevice.type() + "']]//button")));
+                browser.findElement(By.id("with-vpn")).click();
+                button.click();
+                shown.until(ExpectedConditions.urlMatches("/ui/instances/[0-9a-f-]{36}$"));
+                String id = browser.getCurrentUrl().replaceFirst(".*/ui/instances/", "");
+                new WebDriverWait(browser, Duration.ofSeconds(120))
+                        .until(ExpectedConditions.visibilityOfElementLocated(By.id("vpn-section")));
+                snapshot("instance-vpn");
+
+                browser.findElement(By.id("vpn-new")).click();
+                Path ovpn = await().atMost(SHOWN_WITHIN).until(this::downloadedOvpn, found -> found != null);
+                String config = Files.readString(ovpn);
+                assertTrue(config.contains("<ca>") && config.contains("<key>") && config.contains("\nremote "), config);
+                // The file is a client the instance's VPN now knows, beside the instance's own.
+                List<String> clients = given().auth()
+                        .oauth2(tokenOf(user))
+                        .get(entry.url() + "/vpn/" + id)
+                        .then()
+                        .statusCode(200)
+                        .extract()
+                        .path("clients");
+                assertEquals(2, clients.size(), clients.toString());
+                assertTrue(ovpn.getFileName().toString().contains(clients.get(1)), ovpn + " " + clients);
+                // And the real OpenVPN client joins the instance's network with it.
+                laptop.connect(config);
+                await().atMost(READY_WITHIN).until(laptop::connected);
+
+                browser.findElement(By.id("terminate")).click();
+                browser.switchTo().alert().accept();
+                shown.until(ExpectedConditions.textMatches(
+                        By.id("progress"), java.util.regex.Pattern.compile("TERMINAT(ING|ED)")));
+                await().atMost(READY_WITHIN)
+                        .until(() -> given().get(entry.url() + "/queuelen/" + vpnDevice.deployment())
+                                        .then()
+                                        .extract()
+                                        .<Integer>path("len")
+                                == 0);
+            } finally {
+                vpnDevice.agent().close();
+            }
+        }
+    }
+
+    /** A VPN configuration the browser has saved (a download in progress has another name). */
+    private Path downloadedOvpn() throws Exception {
+        try (var files = Files.list(downloads)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".ovpn"))
+                    .findFirst()
+                    .orElse(null);
+        }
+    }
+
+    @Test
     void aCiJobsLogArrivesLiveInThePageWithItsResults() throws Exception {
         String user = Accounts.newUser(stack);
         try (GitServer git = GitServer.start()) {
@@ -251,10 +334,12 @@ class DashboardIT {
             new WebDriverWait(browser, Duration.ofSeconds(90))
                     .until(ExpectedConditions.textToBePresentInElementLocated(By.id("log"), "from the rig 42"));
             shown.until(ExpectedConditions.textToBePresentInElementLocated(By.id("results"), "0 tests, 0 failures"));
+            snapshot("job");
             assertTrue(browser.findElement(By.id("job-summary")).getText().contains("passed"));
             browser.get(entry.url() + "/ui/ci");
             shown.until(ExpectedConditions.textToBePresentInElementLocated(By.id("jobs"), job));
             shown.until(ExpectedConditions.textToBePresentInElementLocated(By.id("projects"), repo.url()));
+            snapshot("ci");
         }
         awaitTheDeploymentFree();
     }
@@ -268,6 +353,36 @@ class DashboardIT {
                                 .extract()
                                 .<Integer>path("len")
                         == 0);
+    }
+
+    /** A picture of the page as it is now, under e2e/target/screenshots (git-ignored). */
+    private void snapshot(String name) throws Exception {
+        Path screenshots = Files.createDirectories(Stack.ROOT.resolve("e2e/target/screenshots"));
+        Files.copy(
+                ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(),
+                screenshots.resolve(name + ".png"),
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The status of the terminal's WebSocket upgrade through the entry with the session cookie and this Origin. */
+    private int terminalUpgrade(String cookie, String origin) throws Exception {
+        URI pty = URI.create(entry.url().replaceFirst("^http", "ws") + "/api/v2/workspaceagents/" + device.uuid()
+                + "/pty?reconnect=" + java.util.UUID.randomUUID() + "&command=/bin/sh");
+        try {
+            WebSocket socket = HttpClient.newHttpClient()
+                    .newWebSocketBuilder()
+                    .header("Cookie", "rigfleet_session=" + cookie)
+                    .header("Origin", origin)
+                    .buildAsync(pty, new WebSocket.Listener() {})
+                    .get(20, TimeUnit.SECONDS);
+            socket.abort();
+            return 101;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof WebSocketHandshakeException refused) {
+                return refused.getResponse().statusCode();
+            }
+            throw e;
+        }
     }
 
     private void signIn(String user, String password) {

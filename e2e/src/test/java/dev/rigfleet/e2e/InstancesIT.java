@@ -275,7 +275,7 @@ class InstancesIT {
     @Test
     @Order(4)
     void anInstanceOfTheContainerRuntimeKeepsItsHostKeyAndFwdAcrossItsAgentsRestart() throws Exception {
-        Process podman = startContainerAgent("instance-agent-containers");
+        ContainerEngine podman = startContainerAgent("instance-agent-containers");
         try {
             Map<String, String> containers = containerAgentConfig;
             String erin = Accounts.newUserToken(stack);
@@ -317,8 +317,7 @@ class InstancesIT {
             awaitStatus(erin, id, "TERMINATED");
             awaitDeploymentFree();
         } finally {
-            podman.destroy();
-            podman.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+            podman.close();
         }
     }
 
@@ -328,7 +327,7 @@ class InstancesIT {
         String hostAddresses = HostNetwork.addresses();
         String hostRules = HostNetwork.firewall();
         Path dir = Files.createTempDirectory("rigfleet-e2e-vpn");
-        Process podman = null;
+        ContainerEngine podman = null;
         try (OpenVpnClient laptop = OpenVpnClient.machine("rfve2e", Stack.VPN_ADDRESS, dir)) {
             podman = startContainerAgent("instance-agent-vpn");
             String frank = Accounts.newUserToken(stack);
@@ -391,8 +390,7 @@ class InstancesIT {
             awaitDeploymentFree();
         } finally {
             if (podman != null) {
-                podman.destroy();
-                podman.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+                podman.close();
             }
         }
         // Nothing of the VPN stays on the machine: a namespace's veth pair goes a moment after the namespace.
@@ -403,42 +401,15 @@ class InstancesIT {
 
     private Map<String, String> containerAgentConfig;
 
-    /** A Podman engine service for the container runtime, and the agent restarted with that runtime. */
-    private Process startContainerAgent(String name) throws Exception {
-        String image = lastLine(
-                run(Path.of("../scripts/instance-image.sh").toAbsolutePath().toString()));
-        Path engine = Files.createTempDirectory("rigfleet-e2e-engine");
-        Process podman = new ProcessBuilder(
-                        "podman", "system", "service", "--time=0", "unix://" + engine.resolve("engine.sock"))
-                .redirectErrorStream(true)
-                .redirectOutput(engine.resolve("service.log").toFile())
-                .start();
-        await().atMost(READY_WITHIN).until(() -> Files.exists(engine.resolve("engine.sock")));
+    /** A container engine, and the agent restarted with the container runtime on it. */
+    private ContainerEngine startContainerAgent(String name) throws Exception {
+        ContainerEngine engine = ContainerEngine.start();
         containerAgentConfig = new HashMap<>(agentConfig);
-        containerAgentConfig.put("rigfleet.agent.instance-runtime", "container");
-        containerAgentConfig.put("rigfleet.agent.instance-image", "localhost/" + image);
-        containerAgentConfig.put(
-                "rigfleet.agent.engine-socket", engine.resolve("engine.sock").toString());
+        containerAgentConfig.putAll(engine.agentConfig());
         agent.kill();
         agent = ServiceProcess.start("agent", name, containerAgentConfig);
         awaitDeploymentOnline();
-        return podman;
-    }
-
-    private static String lastLine(String output) {
-        List<String> lines = output.lines().filter(line -> !line.isBlank()).toList();
-        return lines.get(lines.size() - 1).strip();
-    }
-
-    private static String run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (!process.waitFor(300, java.util.concurrent.TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new AssertionError(String.join(" ", command) + " failed: " + output);
-        }
-        return output;
+        return engine;
     }
 
     private void firewall(String token, String method, String id, Map<String, String> body) {

@@ -11,6 +11,7 @@ import dev.rigfleet.common.testing.TestTokens;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -70,33 +71,33 @@ class AgentSelfResourceTest {
     void statsReportsMakeADayOfHistoryForTheRegistryOnly() {
         Device device = enrolled();
         String history = "/internal/agents/" + device.uuid() + "/stats";
-        as(device)
-                .body(Map.of("rx_bytes", 10, "tx_bytes", 20))
-                .post("/api/v2/workspaceagents/me/report-stats")
-                .then()
-                .statusCode(200);
+        reportStats(device, Map.of("rx_bytes", 10, "tx_bytes", 20));
         await().atMost(Duration.ofSeconds(15))
-                .untilAsserted(() -> given().header("Authorization", TestTokens.service("registry"))
-                        .get(history)
-                        .then()
-                        .statusCode(200)
-                        .body("stats.rx_bytes", equalTo(List.of(10))));
+                .untilAsserted(() -> asRegistry(history).body("stats.rx_bytes", equalTo(List.of(10))));
         // The next flush, past the test's history interval (1 s), adds a second sample after the first.
-        as(device)
-                .body(Map.of("rx_bytes", 15, "tx_bytes", 40, "conns_by_proto", Map.of("pty", 2)))
-                .post("/api/v2/workspaceagents/me/report-stats")
-                .then()
-                .statusCode(200);
+        reportStats(device, Map.of("rx_bytes", 15, "tx_bytes", 40, "conns_by_proto", Map.of("pty", 2)));
         await().atMost(Duration.ofSeconds(15))
-                .untilAsserted(() -> given().header("Authorization", TestTokens.service("registry"))
-                        .get(history)
-                        .then()
-                        .statusCode(200)
+                .untilAsserted(() -> asRegistry(history)
                         .body("stats.rx_bytes", equalTo(List.of(10, 15)))
                         .body("stats[1].conns_by_proto.pty", equalTo(2))
                         .body("stats[0].at", startsWith("20")));
         InternalRoutes.refuseAllButTheirCallers("GET", history, null, "instances");
         as(device).get(history).then().statusCode(401);
+    }
+
+    private static void reportStats(Device device, Map<String, Object> stats) {
+        as(device)
+                .body(stats)
+                .post("/api/v2/workspaceagents/me/report-stats")
+                .then()
+                .statusCode(200);
+    }
+
+    private static ValidatableResponse asRegistry(String path) {
+        return given().header("Authorization", TestTokens.service("registry"))
+                .get(path)
+                .then()
+                .statusCode(200);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.rigfleet.e2e;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rigfleet.common.testing.GitServer;
@@ -94,6 +95,8 @@ class DashboardIT {
                 .build();
         browser = new ChromeDriver(service, options);
         shown = new WebDriverWait(browser, SHOWN_WITHIN);
+        // Pages re-render their tables as they refresh: an element found a moment ago may be replaced.
+        shown.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
     }
 
     @AfterEach
@@ -235,6 +238,84 @@ class DashboardIT {
         browser.switchTo().alert().accept();
         shown.until(
                 ExpectedConditions.textMatches(By.id("progress"), java.util.regex.Pattern.compile("TERMINAT(ING|ED)")));
+    }
+
+    @Test
+    void anOwnerMakesAndRevokesAProvisioningKeyLocksADeploymentOutAndEditsItsRules() throws Exception {
+        browser.get(entry.url() + "/ui/login");
+        snapshot("login");
+        signIn(Stack.ADMIN, Stack.ADMIN_PASSWORD);
+        shown.until(ExpectedConditions.urlContains("/ui/devices"));
+        browser.get(entry.url() + "/ui/owner");
+        WebElement row = shown.until(ExpectedConditions.presenceOfElementLocated(
+                By.xpath("//div[@id='owned']//tr[td[1][text()='" + device.deployment() + "']]")));
+        assertTrue(row.getText().contains(device.type()), row.getText());
+
+        // A provisioning key: its text shown once, then listed without it, then revoked.
+        shown.until(driver ->
+                !driver.findElements(By.cssSelector("#key-fleet option")).isEmpty());
+        browser.findElement(By.cssSelector("#key-new button[type=submit]")).click();
+        WebElement made = shown.until(ExpectedConditions.visibilityOfElementLocated(By.id("key-made")));
+        java.util.regex.Matcher shownOnce = java.util.regex.Pattern.compile(
+                        "New key \\(shown once\\): ([0-9a-f]{64}) \\(key (\\d+)\\)")
+                .matcher(made.getText());
+        assertTrue(shownOnce.matches(), made.getText());
+        assertFalse(
+                browser.findElement(By.id("keys")).getText().contains(shownOnce.group(1)),
+                "a listed key never shows its text");
+        By keyRow = By.xpath("//div[@id='keys']//tr[td[2][text()='" + shownOnce.group(2) + "']]");
+        shown.until(ExpectedConditions.presenceOfElementLocated(keyRow))
+                .findElement(By.xpath(".//button[text()='Revoke']"))
+                .click();
+        // The stack limits /fleets to Stack.FLEETS_LIMIT calls a minute per caller: the page may wait out a window.
+        new WebDriverWait(browser, Duration.ofSeconds(90))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(driver -> driver.findElement(keyRow)
+                        .findElements(By.tagName("button"))
+                        .isEmpty());
+
+        // Lockout on and off, as the API then answers the deployment.
+        clickInOwnedRow("Lock out");
+        shown.until(driver -> ownedRow().getText().contains("yes"));
+        assertEquals(
+                Boolean.TRUE,
+                given().auth()
+                        .oauth2(Accounts.adminToken(stack))
+                        .get(entry.url() + "/deployment/" + device.deployment())
+                        .then()
+                        .extract()
+                        .path("lockout"));
+        clickInOwnedRow("Let in");
+        shown.until(driver -> ownedRow().getText().contains("no"));
+
+        // Access rules: one added for everyone, shown, deleted.
+        clickInOwnedRow("Rules");
+        shown.until(ExpectedConditions.visibilityOfElementLocated(By.id("rules-section")));
+        new org.openqa.selenium.support.ui.Select(browser.findElement(By.cssSelector("#rule-new select[name=cap]")))
+                .selectByVisibleText("CAP_NO_INSTANTIATE");
+        browser.findElement(By.cssSelector("#rule-new button[type=submit]")).click();
+        shown.until(ExpectedConditions.textToBePresentInElementLocated(By.id("rules"), "CAP_NO_INSTANTIATE"));
+        snapshot("owner");
+        browser.findElement(By.xpath("//div[@id='rules']//button[text()='Delete']"))
+                .click();
+        shown.until(ExpectedConditions.textToBePresentInElementLocated(By.id("rules"), "anyone may instantiate"));
+
+        browser.get(entry.url() + "/ui/reservations");
+        shown.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#reservations > *")));
+        snapshot("reservations");
+        browser.get(entry.url() + "/ui/instances");
+        shown.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#instances > *")));
+        snapshot("instances");
+    }
+
+    private WebElement ownedRow() {
+        return browser.findElement(By.xpath("//div[@id='owned']//tr[td[1][text()='" + device.deployment() + "']]"));
+    }
+
+    private void clickInOwnedRow(String button) {
+        shown.until(ExpectedConditions.elementToBeClickable(
+                        ownedRow().findElement(By.xpath(".//button[text()='" + button + "']"))))
+                .click();
     }
 
     @Test

@@ -14,13 +14,26 @@ class ApiError extends Error {
   }
 }
 
+/** The longest wait for a rate limit's window to end before the request is given up with the API's message. */
+const LONGEST_RATE_LIMIT_WAIT_S = 120;
+
 async function api(method, path, body) {
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(path, init);
+  let response = await fetch(path, init);
+  const reset = Number(response.headers.get("X-RateLimit-Reset"));
+  const waitS = Math.ceil(reset - Date.now() / 1000);
+  if (response.status === 429 && waitS > 0 && waitS <= LONGEST_RATE_LIMIT_WAIT_S) {
+    // As the command line does: the limiter refused the request before anything ran, so it is sent again once
+    // its window ends.
+    showError(`Too many requests: waiting ${waitS} s for the rate limit's window to end`);
+    await new Promise((resume) => setTimeout(resume, waitS * 1000 + 250));
+    clearError();
+    response = await fetch(path, init);
+  }
   const text = await response.text();
   let json = null;
   try {
@@ -490,7 +503,7 @@ pages.job = () => {
 
 pages.owner = async () => {
   const fleets = (await get("/fleets")).fleets;
-  fill("key-fleet", fleets.map((fleet) => el("option", { value: fleet.appId }, fleet.name)));
+  fill("key-fleet", ...fleets.map((fleet) => el("option", { value: fleet.appId }, fleet.name)));
   const refreshKeys = async () => {
     const rows = [];
     for (const fleet of fleets) {
@@ -514,7 +527,7 @@ pages.owner = async () => {
     const fleet = new FormData(event.target).get("fleet");
     const made = (await api("POST", `/fleets/${fleet}/provisioning-keys`, {})).json;
     const shown = document.getElementById("key-made");
-    shown.textContent = "New key (shown once): " + made.provisioning_key;
+    shown.textContent = "New key (shown once): " + made.provisioning_key + " (key " + made.details.id + ")";
     shown.hidden = false;
     await refreshKeys();
   }));

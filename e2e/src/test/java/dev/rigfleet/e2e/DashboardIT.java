@@ -242,6 +242,10 @@ class DashboardIT {
 
     @Test
     void anOwnerMakesAndRevokesAProvisioningKeyLocksADeploymentOutAndEditsItsRules() throws Exception {
+        // The stack limits /fleets to Stack.FLEETS_LIMIT calls a minute per caller, which the admin's earlier
+        // pages may have spent: the page waits a window out (as it should), so every step here may take a minute.
+        shown = new WebDriverWait(browser, Duration.ofSeconds(90));
+        shown.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
         browser.get(entry.url() + "/ui/login");
         snapshot("login");
         signIn(Stack.ADMIN, Stack.ADMIN_PASSWORD);

@@ -16,9 +16,14 @@ import java.util.UUID;
  * config says otherwise), enrolled in a fleet of a new owner's through registry A, dialling coordinator B, so that
  * whatever the instances service opens on coordinator A crosses the bus.
  */
-/** {@code uuid} is the device's, the deployment's host. */
+/** {@code uuid} is the device's, the deployment's host; {@code ownerToken} a token of the device's owner. */
 record AgentDeployment(
-        String type, String deployment, String uuid, ServiceProcess agent, Map<String, String> agentConfig) {
+        String type,
+        String deployment,
+        String uuid,
+        ServiceProcess agent,
+        Map<String, String> agentConfig,
+        String ownerToken) {
 
     static AgentDeployment start(Stack stack, EntryProxy entry, String name, Duration within) throws Exception {
         return start(stack, entry, name, within, Map.of());
@@ -58,7 +63,7 @@ record AgentDeployment(
                 .statusCode(200)
                 .extract()
                 .path("id");
-        AgentDeployment made = new AgentDeployment(type, deployment, uuid, agent, agentConfig);
+        AgentDeployment made = new AgentDeployment(type, deployment, uuid, agent, agentConfig, owner);
         made.awaitOnline(entry, within);
         return made;
     }
